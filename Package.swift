@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// gridcnn: convolutional neural networks for scientific grid data.
+// Dependencies run one way: CGridKernels -> GridTensor -> GridAutograd -> GridNN -> GridModels -> GridTrain -> GridTasks -> gridcnn;
+// GridIO (over CNetCDF, CHDF5) -> GridTensor; GridTrain joins models and IO (training loop, checkpoints). No unsafeFlags anywhere, so every library product can be a dependency.
+import PackageDescription
+
+let package = Package(
+    name: "gridcnn",
+    products: [
+        .library(name: "GridTensor", targets: ["GridTensor"]),
+        .library(name: "GridAutograd", targets: ["GridAutograd"]),
+        .library(name: "GridNN", targets: ["GridNN"]),
+        .library(name: "GridModels", targets: ["GridModels"]),
+        .library(name: "GridIO", targets: ["GridIO"]),
+        .library(name: "GridTrain", targets: ["GridTrain"]),
+        .library(name: "GridTasks", targets: ["GridTasks"]),
+        .executable(name: "gridcnn", targets: ["gridcnn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C kernels: each hot function is compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked at load time
+        // (target_clones), so one binary is fast here and still runs on CPUs without AVX-512. GEMM goes to OpenBLAS.
+        .target(name: "CGridKernels", linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("m")]),
+        .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .target(name: "GridTensor", dependencies: ["CGridKernels"]),
+        .target(name: "GridAutograd", dependencies: ["GridTensor"]),
+        .target(name: "GridNN", dependencies: ["GridAutograd"]),
+        .target(name: "GridModels", dependencies: ["GridNN"]),
+        .target(name: "GridIO", dependencies: ["GridTensor", "CNetCDF", "CHDF5"]),
+        .target(name: "GridTrain", dependencies: ["GridModels", "GridIO"]),
+        .target(name: "GridTasks", dependencies: ["GridTrain"]),
+        .executableTarget(name: "gridcnn", dependencies: [
+            "GridTasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "GridKernelTests", dependencies: ["CGridKernels"]),
+        .testTarget(name: "GridTensorTests", dependencies: ["GridTensor"]),
+        .testTarget(name: "GridAutogradTests", dependencies: ["GridAutograd"]),
+        .testTarget(name: "GridNNTests", dependencies: ["GridNN"]),
+        .testTarget(name: "GridModelsTests", dependencies: ["GridModels"]),
+        .testTarget(name: "GridIOTests", dependencies: ["GridIO"]),
+        .testTarget(name: "GridTrainTests", dependencies: ["GridTrain"]),
+        .testTarget(name: "GridTasksTests", dependencies: ["GridTasks"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,70 @@
+// gridcnn's hot loops, in C so that each can be compiled for several x86-64 levels (AVX-512, AVX2+FMA, baseline)
+// and chosen at load time, and so that library targets need no unsafeFlags.
+// Layouts: activations [N, C, D, H, W] contiguous (1-D and 2-D use D = H = 1 or D = 1);
+// convolution weights [Cout, Cin/groups, kD, kH, kW] (PyTorch's order); transposed-conv weights [Cin, Cout/groups, kD, kH, kW].
+#ifndef GRIDKERNELS_H
+#define GRIDKERNELS_H
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Geometry of one N-D convolution, spatial dims always given as 3 (D, H, W); unused leading dims are 1.
+/// out[i] = (in[i] + pad_lo[i] + pad_hi[i] - dilation[i]*(kernel[i]-1) - 1) / stride[i] + 1 (validated by the caller).
+typedef struct {
+    int64_t batch, cin, cout, groups;
+    int64_t in[3], out[3], kernel[3], stride[3], dilation[3], pad_lo[3];
+} gk_conv_geom;
+
+/// Threads used by the kernels below (and by the BLAS they call). 1 by default.
+void gk_set_num_threads(int n);
+int gk_get_num_threads(void);
+
+/// C[M,N] = alpha * op(A) * op(B) + beta * C, row-major (OpenBLAS).
+void gk_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+              const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+
+/// y[N, Cout, out...] = conv(x[N, Cin, in...], w) + bias (bias may be NULL). y is overwritten.
+void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y);
+/// dx[N, Cin, in...] = gradient of the convolution wrt its input. dx is overwritten.
+void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx);
+/// dw[Cout, Cin/groups, k...] (overwritten) and dbias[Cout] (overwritten, may be NULL) from x and dy.
+void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias);
+
+/// Naive reference versions of the three kernels above: direct loops, no tiling, for tests.
+void gk_conv_forward_ref(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y);
+void gk_conv_backward_data_ref(const gk_conv_geom *g, const float *dy, const float *w, float *dx);
+void gk_conv_backward_filter_ref(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias);
+
+/// Pooling over [N*C, D, H, W] planes (g->cin = g->cout = channels, groups = channels, batch = N).
+/// Max pooling ignores padded positions; indices hold the flat index of the winner within its input plane (D*H*W).
+void gk_maxpool_forward(const gk_conv_geom *g, const float *x, float *y, int64_t *indices);
+/// dx (overwritten) gets dy routed to the winners recorded in indices. Also serves max-unpooling's forward.
+void gk_maxpool_backward(const gk_conv_geom *g, const float *dy, const int64_t *indices, float *dx);
+/// Average pooling; count_include_pad != 0 divides by the full window, else by the valid points.
+void gk_avgpool_forward(const gk_conv_geom *g, const float *x, float *y, int count_include_pad);
+void gk_avgpool_backward(const gk_conv_geom *g, const float *dy, float *dx, int count_include_pad);
+
+/// Elementwise and small fused loops used on every training step.
+void gk_axpy(int64_t n, float a, const float *x, float *y);               // y += a*x
+void gk_add(int64_t n, const float *a, const float *b, float *out);
+void gk_mul(int64_t n, const float *a, const float *b, float *out);
+void gk_relu_forward(int64_t n, const float *x, float *y);
+void gk_relu_backward(int64_t n, const float *x, const float *dy, float *dx); // dx = dy * (x > 0)
+/// Adam / AdamW update over a flat parameter buffer.
+void gk_adam_step(int64_t n, float *param, const float *grad, float *m, float *v,
+                  float lr, float beta1, float beta2, float eps, float weight_decay, int decoupled, int64_t step);
+/// Per-channel mean and biased variance over [N, C, S] (S = spatial size).
+void gk_channel_moments(int64_t n, int64_t c, int64_t s, const float *x, float *mean, float *var);
+
+/// Flush denormals to zero on this thread (denormal weights slow FP units by 100x).
+void gk_enable_flush_to_zero(void);
+/// 3 = AVX-512, 2 = AVX2+FMA, 1 = baseline: which clone the loader picked.
+int gk_cpu_level(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+// GridTasks: see the files beside this one.

@@ -1,0 +1,1 @@
+// GridTrain: see the files beside this one.

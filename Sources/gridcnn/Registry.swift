@@ -1,0 +1,8 @@
+// The list of subcommands, kept apart so that adding one touches one line.
+import ArgumentParser
+
+let gridcnnVersion = "0.1.0"
+
+extension GridCNN {
+    static let registered: [ParsableCommand.Type] = []
+}
