@@ -1,0 +1,160 @@
+// A minimal reader of the NetCDF-3 (CDF-1/2/5) header, used only to find how many bytes the data needs: libnetcdf
+// silently returns zeros for data past the end of a truncated classic file, and exposes no variable offsets.
+import Foundation
+
+enum ClassicLayout {
+    /// The smallest file size that holds every variable's data, or nil when the header cannot be parsed or the
+    /// record count is "streaming" (then the check is skipped; libnetcdf has accepted the header already).
+    static func requiredSize(path: String) -> Int? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var parser = HeaderParser(handle: handle)
+        return try? parser.requiredSize()
+    }
+}
+
+private struct ParseFailure: Error {}
+
+private struct HeaderParser {
+    let handle: FileHandle
+    var buffer = [UInt8]()
+    var position = 0
+    var version: UInt8 = 1
+    var exhausted = false
+
+    init(handle: FileHandle) { self.handle = handle }
+
+    /// Makes `count` bytes from `position` available, reading more of the file in growing blocks.
+    mutating func ensure(_ count: Int) throws {
+        guard count >= 0, count < 1 << 40 else { throw ParseFailure() }
+        while position + count > buffer.count {
+            if exhausted || buffer.count > 256 << 20 { throw ParseFailure() }
+            let more = (try? handle.read(upToCount: max(buffer.count, 1 << 16))) ?? Data()
+            if more.isEmpty { exhausted = true }
+            buffer.append(contentsOf: more)
+        }
+    }
+
+    mutating func bigEndian(_ width: Int) throws -> UInt64 {
+        try ensure(width)
+        var v: UInt64 = 0
+        for i in 0..<width { v = v << 8 | UInt64(buffer[position + i]) }
+        position += width
+        return v
+    }
+
+    /// NON_NEG / nelems: 4 bytes, 8 in CDF-5.
+    mutating func count() throws -> Int {
+        let v = try bigEndian(version == 5 ? 8 : 4)
+        guard v < UInt64(Int.max / 16) else { throw ParseFailure() }
+        return Int(v)
+    }
+
+    mutating func skip(_ n: Int) throws {
+        try ensure(n)
+        position += n
+    }
+
+    mutating func name() throws { try skip(padded(try count())) }
+
+    func padded(_ n: Int) -> Int { n >= Int.max - 3 ? Int.max : (n + 3) & ~3 }
+
+    mutating func attributes() throws {
+        let tag = try bigEndian(4)
+        let n = try count()
+        guard tag == 0x0C || (tag == 0 && n == 0) else { throw ParseFailure() }
+        for _ in 0..<n {
+            try name()
+            let size = typeSize(try bigEndian(4))
+            let nelems = try count()
+            try skip(padded(nelems.multiplyingSaturating(size)))
+        }
+    }
+
+    func typeSize(_ code: UInt64) -> Int {
+        switch code {
+        case 1, 2, 7: return 1
+        case 3, 8: return 2
+        case 4, 5, 9: return 4
+        default: return 8
+        }
+    }
+
+    mutating func requiredSize() throws -> Int? {
+        try ensure(4)
+        guard buffer[0] == 0x43, buffer[1] == 0x44, buffer[2] == 0x46 else { throw ParseFailure() }
+        version = buffer[3]
+        position = 4
+        let numrecsRaw = try bigEndian(version == 5 ? 8 : 4)
+        if numrecsRaw == 0xFFFF_FFFF || numrecsRaw == UInt64.max { return nil }
+        guard numrecsRaw < UInt64(Int.max / 16) else { throw ParseFailure() }
+        let numrecs = Int(numrecsRaw)
+
+        var tag = try bigEndian(4)
+        var n = try count()
+        guard tag == 0x0A || (tag == 0 && n == 0) else { throw ParseFailure() }
+        var dimLengths: [Int] = []
+        for _ in 0..<n {
+            try name()
+            dimLengths.append(try count())
+        }
+        try attributes()
+
+        tag = try bigEndian(4)
+        n = try count()
+        guard tag == 0x0B || (tag == 0 && n == 0) else { throw ParseFailure() }
+        struct Var { var begin: Int; var bytes: Int; var isRecord: Bool }
+        var vars: [Var] = []
+        for _ in 0..<n {
+            try name()
+            let ndims = try count()
+            guard ndims <= 1024 else { throw ParseFailure() }
+            var dims: [Int] = []
+            for _ in 0..<ndims {
+                let id = try count()
+                guard id < dimLengths.count else { throw ParseFailure() }
+                dims.append(id)
+            }
+            try attributes()
+            let size = typeSize(try bigEndian(4))
+            _ = try count()  // vsize: saturates for huge variables, so recomputed from the dimensions below
+            let begin = Int(clamping: try bigEndian(version == 1 ? 4 : 8))
+            let isRecord = !dims.isEmpty && dimLengths[dims[0]] == 0
+            var bytes = size
+            for d in (isRecord ? dims.dropFirst() : dims[...]) {
+                let (p, overflow) = bytes.multipliedReportingOverflow(by: dimLengths[d])
+                bytes = overflow ? Int.max / 4 : p
+            }
+            vars.append(Var(begin: begin, bytes: bytes, isRecord: isRecord))
+        }
+
+        let records = vars.filter(\.isRecord)
+        // One record per step holds every record variable, each padded to 4 bytes, except that a lone record
+        // variable is packed without padding.
+        let recordSize = records.count == 1 ? records[0].bytes : records.reduce(0) { $0.addingSaturating(padded($1.bytes)) }
+        var needed = 0
+        for v in vars {
+            let end: Int
+            if v.isRecord {
+                guard numrecs > 0 else { continue }
+                end = v.begin.addingSaturating((numrecs - 1).multiplyingSaturating(recordSize)).addingSaturating(v.bytes)
+            } else {
+                end = v.begin.addingSaturating(v.bytes)
+            }
+            needed = max(needed, end)
+        }
+        return needed
+    }
+}
+
+private extension Int {
+    func addingSaturating(_ other: Int) -> Int {
+        let (r, o) = addingReportingOverflow(other)
+        return o ? Int.max : r
+    }
+
+    func multiplyingSaturating(_ other: Int) -> Int {
+        let (r, o) = multipliedReportingOverflow(by: other)
+        return o ? Int.max : r
+    }
+}

@@ -1,0 +1,17 @@
+// libnetcdf is not thread-safe and libhdf5 is only safe per call, while netCDF-4 itself calls into libhdf5; so every
+// call into either library from this module goes through one process-wide recursive lock.
+import CHDF5
+import Foundation
+
+private let libraryLock = NSRecursiveLock()
+
+/// Runs `body` while holding the process-wide netCDF/HDF5 lock. Re-entrant, so helpers may nest.
+@inline(__always)
+func withLibraryLock<T>(_ body: () throws -> T) rethrows -> T {
+    libraryLock.lock()
+    defer { libraryLock.unlock() }
+    // The HDF5 build is thread-safe, which makes the automatic error printer a per-thread setting; silencing it on
+    // every entry is cheap and keeps stderr clean whichever thread we are on.
+    _ = H5Eset_auto2(gc_H5E_DEFAULT(), nil, nil)
+    return try body()
+}

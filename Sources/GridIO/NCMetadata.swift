@@ -1,0 +1,197 @@
+// Plain value types describing a NetCDF file's structure; NetCDFFile fills them once at open, so inspecting them
+// needs no further library calls.
+import CNetCDF
+import Foundation
+
+/// A NetCDF external data type.
+public enum NCType: String, Codable, Sendable, CaseIterable {
+    case byte, char, short, int, float, double, ubyte, ushort, uint, int64, uint64, string, userDefined
+
+    init(code: nc_type) {
+        switch code {
+        case NC_BYTE: self = .byte
+        case NC_CHAR: self = .char
+        case NC_SHORT: self = .short
+        case NC_INT: self = .int
+        case NC_FLOAT: self = .float
+        case NC_DOUBLE: self = .double
+        case NC_UBYTE: self = .ubyte
+        case NC_USHORT: self = .ushort
+        case NC_UINT: self = .uint
+        case NC_INT64: self = .int64
+        case NC_UINT64: self = .uint64
+        case NC_STRING: self = .string
+        default: self = .userDefined
+        }
+    }
+
+    /// The library's type code (0 for user-defined types).
+    public var code: nc_type {
+        switch self {
+        case .byte: return NC_BYTE
+        case .char: return NC_CHAR
+        case .short: return NC_SHORT
+        case .int: return NC_INT
+        case .float: return NC_FLOAT
+        case .double: return NC_DOUBLE
+        case .ubyte: return NC_UBYTE
+        case .ushort: return NC_USHORT
+        case .uint: return NC_UINT
+        case .int64: return NC_INT64
+        case .uint64: return NC_UINT64
+        case .string: return NC_STRING
+        case .userDefined: return 0
+        }
+    }
+
+    /// Bytes per element in memory (0 for string and user-defined types).
+    public var size: Int {
+        switch self {
+        case .byte, .char, .ubyte: return 1
+        case .short, .ushort: return 2
+        case .int, .uint, .float: return 4
+        case .double, .int64, .uint64: return 8
+        case .string, .userDefined: return 0
+        }
+    }
+
+    /// True for the types that convert to Float.
+    public var isNumeric: Bool { self != .char && self != .string && self != .userDefined }
+    /// True for the integer types.
+    public var isInteger: Bool { isNumeric && self != .float && self != .double }
+}
+
+/// An attribute value. Integer attributes of every width are held as Int64 (UInt64 bit-cast for uint64).
+public enum AttributeValue: Equatable, Codable, Sendable {
+    case text(String)
+    case strings([String])
+    case ints([Int64])
+    case doubles([Double])
+
+    /// The value as text when it is text (or a single string).
+    public var string: String? {
+        switch self {
+        case .text(let s): return s
+        case .strings(let s) where s.count == 1: return s[0]
+        default: return nil
+        }
+    }
+
+    /// The values as Doubles when numeric.
+    public var numbers: [Double]? {
+        switch self {
+        case .ints(let v): return v.map(Double.init)
+        case .doubles(let v): return v
+        default: return nil
+        }
+    }
+
+    /// The first numeric value.
+    public var number: Double? { numbers?.first }
+
+    /// ncdump-like rendering: strings quoted, numbers comma-separated.
+    public var displayText: String {
+        switch self {
+        case .text(let s): return "\"" + s.replacingOccurrences(of: "\n", with: "\\n") + "\""
+        case .strings(let s): return s.map { "\"\($0)\"" }.joined(separator: ", ")
+        case .ints(let v): return v.map(String.init).joined(separator: ", ")
+        case .doubles(let v): return v.map { formatNumber($0) }.joined(separator: ", ")
+        }
+    }
+}
+
+extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .ints([value]) }
+    public init(floatLiteral value: Double) { self = .doubles([value]) }
+}
+
+/// A named attribute with its on-disk type.
+public struct NCAttribute: Equatable, Codable, Sendable {
+    public var name: String
+    public var type: NCType
+    public var value: AttributeValue
+
+    public init(name: String, type: NCType, value: AttributeValue) {
+        self.name = name
+        self.type = type
+        self.value = value
+    }
+
+    /// An attribute whose on-disk type follows the value: text -> char, ints -> int, doubles -> double.
+    public init(_ name: String, _ value: AttributeValue) {
+        let type: NCType
+        switch value {
+        case .text: type = .char
+        case .strings: type = .string
+        case .ints: type = .int
+        case .doubles: type = .double
+        }
+        self.init(name: name, type: type, value: value)
+    }
+}
+
+/// A dimension. `length` is the current length, also for an unlimited dimension.
+public struct NCDimension: Equatable, Codable, Sendable {
+    public var name: String
+    public var length: Int
+    public var isUnlimited: Bool
+    let id: Int32
+}
+
+/// A variable's metadata. `path` is "name" in the root group and "group/sub/name" below it.
+public struct NCVariable: Equatable, Sendable {
+    public var name: String
+    public var path: String
+    public var type: NCType
+    public var dimensions: [NCDimension]
+    public var attributes: [NCAttribute]
+    /// Chunk lengths of a chunked NetCDF-4 variable, nil when contiguous or classic.
+    public var chunkSizes: [Int]?
+    /// Deflate level, nil when not compressed.
+    public var deflateLevel: Int?
+    public var shuffle: Bool
+    let groupID: Int32
+    let varID: Int32
+
+    public var shape: [Int] { dimensions.map(\.length) }
+    public var dimensionNames: [String] { dimensions.map(\.name) }
+    public var rank: Int { dimensions.count }
+    public var count: Int { shape.reduce(1, *) }
+
+    /// The attribute of that name, if present.
+    public func attribute(_ name: String) -> AttributeValue? { attributes.first { $0.name == name }?.value }
+    /// A text attribute, if present and text.
+    public func text(_ name: String) -> String? { attribute(name)?.string }
+}
+
+/// A group: the root group of a file, or a NetCDF-4 subgroup.
+public struct NCGroup: Equatable, Sendable {
+    public var name: String
+    /// "" for the root, "a/b" below it.
+    public var path: String
+    public var dimensions: [NCDimension]
+    public var variables: [NCVariable]
+    public var attributes: [NCAttribute]
+    public var groups: [NCGroup]
+
+    /// This group's variables and those of every subgroup, depth first.
+    public var allVariables: [NCVariable] { variables + groups.flatMap(\.allVariables) }
+    public var allDimensions: [NCDimension] { dimensions + groups.flatMap(\.allDimensions) }
+}
+
+/// The on-disk format of a NetCDF file.
+public enum NCFormat: String, Codable, Sendable {
+    case classic, offset64 = "64-bit offset", cdf5, netCDF4 = "netCDF-4", netCDF4Classic = "netCDF-4 classic model"
+
+    /// True for the NetCDF-3 family, whose data is stored uncompressed at offsets given in the header.
+    public var isClassicFamily: Bool { self == .classic || self == .offset64 || self == .cdf5 }
+}
+
+/// Formats a number the way ncdump does: integers without a fraction, others with up to 7 significant digits.
+func formatNumber(_ v: Double) -> String {
+    if v.isNaN { return "NaN" }
+    if v.isInfinite { return v > 0 ? "Infinity" : "-Infinity" }
+    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+    return String(format: "%.7g", v)
+}
