@@ -84,7 +84,9 @@ extension NetCDFFile {
         let v = try variable(name)
         guard v.type == .char else { throw GridIOError.unsupportedType(name: v.path, type: v.type.rawValue, path: path) }
         let slab = try Hyperslab(variable: v)
-        try checkReadable(v, slab)
+        guard slab.elementCount <= Int(clamping: ProcessInfo.processInfo.physicalMemory) else {
+            throw GridIOError.tooLarge(name: v.path, bytes: slab.elementCount, path: path)
+        }
         var bytes = [UInt8](repeating: 0, count: max(slab.elementCount, 1))
         if slab.elementCount > 0 { try getSlab(v, slab, &bytes) }
         let width = max(v.shape.last ?? 1, 1)
