@@ -1,0 +1,166 @@
+// Model registry: a Codable ModelConfig (kind + the common options) rebuilds any model, so a checkpoint can store
+// its config next to the state dict. Options a kind does not use are ignored; nil takes the kind's default.
+import Foundation
+import GridTensor
+import GridNN
+
+public enum ModelKind: String, Codable, CaseIterable, Sendable {
+    case srcnn, unet, wavenet, tdnn, lenet5, alexnet, weathercnn, jetcnn, vgg16, resnet34, maxout
+}
+
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public var kind: ModelKind
+    public var inChannels: Int?
+    public var outChannels: Int?
+    /// SRCNN: first width (second = width / 2); jetcnn / weathercnn: first conv width (second = 2x);
+    /// resnet34: stem width (stages 1x, 2x, 4x, 8x); tdnn: hidden width; maxout: first maxout width.
+    public var width: Int?
+    /// UNet levels.
+    public var depth: Int?
+    /// UNet base width.
+    public var base: Int?
+    public var classes: Int?
+    /// WaveNet layers per stack.
+    public var layers: Int?
+    public var stacks: Int?
+    public var residualChannels: Int?
+    public var skipChannels: Int?
+    public var conditionChannels: Int?
+    /// One sample's input shape without the batch axis, e.g. [C, H, W]; nil = the kind's default.
+    public var inputShape: [Int]?
+    /// SRCNN kernel sizes ([9, 1, 5] or [9, 5, 5]).
+    public var kernels: [Int]?
+    public var residualChannel: Int?
+    /// UNet: nearest upsample + conv instead of transposed conv.
+    public var upsample: Bool?
+    public var batchNorm: Bool?
+    public var seed: UInt64?
+
+    public init(kind: ModelKind, inChannels: Int? = nil, outChannels: Int? = nil, width: Int? = nil, depth: Int? = nil,
+                base: Int? = nil, classes: Int? = nil, layers: Int? = nil, stacks: Int? = nil, residualChannels: Int? = nil,
+                skipChannels: Int? = nil, conditionChannels: Int? = nil, inputShape: [Int]? = nil, kernels: [Int]? = nil,
+                residualChannel: Int? = nil, upsample: Bool? = nil, batchNorm: Bool? = nil, seed: UInt64? = nil) {
+        self.kind = kind; self.inChannels = inChannels; self.outChannels = outChannels; self.width = width; self.depth = depth
+        self.base = base; self.classes = classes; self.layers = layers; self.stacks = stacks; self.residualChannels = residualChannels
+        self.skipChannels = skipChannels; self.conditionChannels = conditionChannels; self.inputShape = inputShape
+        self.kernels = kernels; self.residualChannel = residualChannel; self.upsample = upsample; self.batchNorm = batchNorm
+        self.seed = seed
+    }
+
+    var srcnn: SRCNNConfig {
+        let w = width ?? 64
+        return SRCNNConfig(inChannels: channels, outChannels: outChannels ?? 1, kernels: kernels ?? [9, 1, 5], widths: [w, max(w / 2, 1)],
+                           residualChannel: residualChannel, spatialRank: max((inputShape?.count ?? 3) - 1, 1))
+    }
+    var unet: UNetConfig {
+        UNetConfig(inChannels: channels, outChannels: outChannels ?? classes ?? 1, base: base ?? width ?? 32, depth: depth ?? 4,
+                   spatialRank: max((inputShape?.count ?? 3) - 1, 1), batchNorm: batchNorm ?? true,
+                   upMode: upsample == true ? .upsampleConv : .transposedConv)
+    }
+    var wavenet: WaveNetConfig {
+        WaveNetConfig(classes: classes ?? inChannels ?? 256, residualChannels: residualChannels ?? 32, skipChannels: skipChannels ?? 64,
+                      layers: layers ?? 10, stacks: stacks ?? 1, conditionChannels: conditionChannels ?? 0)
+    }
+    var tdnn: TDNNConfig {
+        TDNNConfig(channels: [channels, width ?? 8, classes ?? 3], frames: inputShape?.last ?? 15)
+    }
+    var convnet: ConvNetConfig {
+        let c = channels, size = inputShape.map { Array($0.dropFirst()) }
+        switch kind {
+        case .lenet5:
+            var cfg = ConvNetConfig.lenet5(inChannels: c, classes: classes ?? 10)
+            if let size { cfg.inputSize = size }
+            return cfg
+        case .alexnet: return .alexnet(inChannels: c, inputSize: size ?? [227, 227], classes: classes ?? 1000)
+        case .weathercnn:
+            let w = width ?? 8
+            return .extremeWeather(inChannels: c, inputSize: size ?? [32, 32], classes: classes ?? 2, widths: [w, 2 * w])
+        case .jetcnn:
+            let w = width ?? 32
+            return .jetCNN(inChannels: c, inputSize: size ?? [25, 25], widths: [w, 2 * w], classes: classes ?? 2)
+        default: return .vgg(inChannels: c, inputSize: size ?? [224, 224], classes: classes ?? 1000, batchNorm: batchNorm ?? false)
+        }
+    }
+    var resnet: ResNetConfig {
+        let w = width ?? 64
+        return ResNetConfig(inChannels: channels, classes: classes ?? 1000, widths: [w, 2 * w, 4 * w, 8 * w],
+                            spatialRank: max((inputShape?.count ?? 3) - 1, 1))
+    }
+    var maxout: MaxOutNetConfig {
+        let w = width ?? 256
+        return MaxOutNetConfig(inFeatures: resolvedInputShape.reduce(1, *), units: [w, max(w / 2, 1)], classes: classes ?? 1)
+    }
+
+    /// Input channels with the kind's default.
+    var channels: Int {
+        if let inChannels { return inChannels }
+        if let s = inputShape?.first { return s }
+        switch kind {
+        case .srcnn, .lenet5, .jetcnn, .maxout: return 1
+        case .unet: return 2
+        case .wavenet: return classes ?? 256
+        case .tdnn: return 16
+        case .weathercnn: return 8
+        case .alexnet, .vgg16, .resnet34: return 3
+        }
+    }
+
+    /// One sample's input shape (no batch axis): inputShape, or the kind's default with inChannels.
+    public var resolvedInputShape: [Int] {
+        if let inputShape { return inputShape }
+        let c = channels
+        switch kind {
+        case .srcnn: return [c, 32, 32]
+        case .unet: return [c] + [Int](repeating: 4 << (depth ?? 4), count: 2)
+        case .wavenet: return [wavenet.classes, 32]
+        case .tdnn: return [c, 15]
+        case .lenet5: return [c, 32, 32]
+        case .alexnet: return [c, 227, 227]
+        case .weathercnn: return [c, 32, 32]
+        case .jetcnn, .maxout: return [c, 25, 25]
+        case .vgg16, .resnet34: return [c, 224, 224]
+        }
+    }
+
+    /// Checks that the model accepts the resolved input shape, with a message naming the problem.
+    public func validate() throws {
+        let s = resolvedInputShape
+        guard s.allSatisfy({ $0 >= 1 }), s.count >= 2 else { throw ShapeError("input shape \(s) needs a channel axis and at least one positive spatial axis") }
+        if let c = inChannels, c != s[0], kind != .wavenet { throw ShapeError("input shape \(s) has \(s[0]) channels but in-channels is \(c)") }
+        switch kind {
+        case .unet:
+            let f = 1 << unet.depth
+            guard s.dropFirst().allSatisfy({ $0 % f == 0 }) else { throw ShapeError("UNet depth \(unet.depth) needs spatial sizes divisible by \(f), got \(s)") }
+            guard (1...3).contains(s.count - 1) else { throw ShapeError("UNet works on 1 to 3 spatial axes, got \(s)") }
+        case .wavenet:
+            guard s.count == 2, s[0] == wavenet.classes else { throw ShapeError("WaveNet input is [classes = \(wavenet.classes), T], got \(s)") }
+        case .tdnn:
+            guard s.count == 2, s[1] > tdnn.contextFrames else { throw ShapeError("TDNN input is [C, T] with T > \(tdnn.contextFrames), got \(s)") }
+        case .srcnn, .resnet34:
+            guard (1...3).contains(s.count - 1) else { throw ShapeError("\(kind.rawValue) works on 1 to 3 spatial axes, got \(s)") }
+        case .lenet5, .alexnet, .weathercnn, .jetcnn, .vgg16:
+            try ConvNet.check(convnet)
+        case .maxout: break
+        }
+    }
+
+    /// Builds the model (validate() first for a thrown error instead of a trap on a bad shape).
+    public func build() -> Module {
+        let seed = self.seed ?? 0
+        switch kind {
+        case .srcnn: return SRCNN(srcnn, seed: seed)
+        case .unet: return UNet(unet, seed: seed)
+        case .wavenet: return WaveNet(wavenet, seed: seed)
+        case .tdnn: return TDNN(tdnn, seed: seed)
+        case .lenet5, .alexnet, .weathercnn, .jetcnn, .vgg16: return ConvNet(convnet, seed: seed)
+        case .resnet34: return ResNet(resnet, seed: seed)
+        case .maxout: return MaxOutNet(maxout, seed: seed)
+        }
+    }
+
+    /// Summary of the built model on a batch of one.
+    public func summary() throws -> ModelSummary {
+        try validate()
+        return ModelSummary(build(), inputShape: [1] + resolvedInputShape)
+    }
+}

@@ -1,0 +1,85 @@
+// WaveNet (van den Oord et al. 2016), as shared/bench/torch_ref.py: a 1x1 input conv from one-hot classes to the
+// residual width; layers of dilated causal convolutions (kernel 2, dilations 1, 2, ..., 2^(layers-1), repeated for
+// each stack) with gated units tanh(filter) * sigmoid(gate), a 1x1 residual conv back into the stream and a 1x1
+// skip conv; sum of skips -> ReLU -> 1x1 -> ReLU -> 1x1 to class logits. Optional conditioning channels
+// (local [N, Cc, T] or global [N, Cc, 1]) enter filter and gate through 1x1 convs.
+import GridTensor
+import GridAutograd
+import GridNN
+
+public struct WaveNetConfig: Codable, Equatable, Sendable {
+    /// Quantisation levels (input one-hot channels and output logits).
+    public var classes: Int = 256
+    public var residualChannels: Int = 32
+    public var skipChannels: Int = 64
+    /// Layers per stack; dilations double from 1 within a stack.
+    public var layers: Int = 10
+    public var stacks: Int = 1
+    public var kernelSize: Int = 2
+    /// 0 for none.
+    public var conditionChannels: Int = 0
+
+    public init(classes: Int = 256, residualChannels: Int = 32, skipChannels: Int = 64, layers: Int = 10, stacks: Int = 1,
+                kernelSize: Int = 2, conditionChannels: Int = 0) {
+        self.classes = classes; self.residualChannels = residualChannels; self.skipChannels = skipChannels
+        self.layers = layers; self.stacks = stacks; self.kernelSize = kernelSize; self.conditionChannels = conditionChannels
+    }
+
+    public var dilations: [Int] { Array(repeating: (0..<layers).map { 1 << $0 }, count: stacks).flatMap { $0 } }
+
+    /// Samples that one output sees: (kernel - 1) * sum(dilations) + 1 (1024 for dilations 1..512, kernel 2).
+    public var receptiveField: Int { (kernelSize - 1) * dilations.reduce(0, +) + 1 }
+}
+
+/// One-hot [N, classes, T] -> logits [N, classes, T]; output t depends on inputs t - receptiveField + 1 ... t.
+public final class WaveNet: Module {
+    public let config: WaveNetConfig
+    public let inp: Conv
+    public let filt: [Conv], gate: [Conv], resc: [Conv], skipc: [Conv]
+    /// Conditioning 1x1 convs (empty without conditioning).
+    public let condFilt: [Conv], condGate: [Conv]
+    public let o1: Conv, o2: Conv
+
+    public init(_ config: WaveNetConfig = WaveNetConfig(), seed: UInt64 = 0) {
+        self.config = config
+        var rng = SeededGenerator(seed: seed)
+        let res = config.residualChannels, skip = config.skipChannels, dil = config.dilations
+        func conv1(_ a: Int, _ b: Int, bias: Bool = true) -> Conv { Conv(ConvConfig(a, b, kernel: 1, rank: 1, bias: bias), rng: &rng) }
+        func dilated(_ d: Int) -> Conv {
+            Conv(ConvConfig(res, res, kernel: config.kernelSize, rank: 1, padding: .causal, dilation: d), rng: &rng)
+        }
+        inp = conv1(config.classes, res)
+        filt = dil.map { dilated($0) }
+        gate = dil.map { dilated($0) }
+        resc = dil.map { _ in conv1(res, res) }
+        skipc = dil.map { _ in conv1(res, skip) }
+        let cc = config.conditionChannels
+        condFilt = cc > 0 ? dil.map { _ in conv1(cc, res, bias: false) } : []
+        condGate = cc > 0 ? dil.map { _ in conv1(cc, res, bias: false) } : []
+        o1 = conv1(skip, skip)
+        o2 = conv1(skip, config.classes)
+    }
+
+    public override func forward(_ x: Variable) -> Variable { forward(x, condition: nil) }
+
+    /// condition: [N, conditionChannels, T] (local) or [N, conditionChannels, 1] (global), or nil.
+    public func forward(_ x: Variable, condition: Variable?) -> Variable {
+        precondition(x.shape.count == 3 && x.shape[1] == config.classes, "WaveNet expects [N, \(config.classes), T], got \(shapeDescription(x.shape))")
+        if let c = condition {
+            precondition(config.conditionChannels > 0 && c.shape.count == 3 && c.shape[1] == config.conditionChannels &&
+                         (c.shape[2] == 1 || c.shape[2] == x.shape[2]),
+                         "WaveNet condition \(shapeDescription(c.shape)) does not fit conditionChannels \(config.conditionChannels) and T \(x.shape[2])")
+        }
+        var h = inp(x)
+        var skips: Variable?
+        for i in 0..<filt.count {
+            var f = filt[i](h), g = gate[i](h)
+            if let c = condition { f = f + condFilt[i](c); g = g + condGate[i](c) }
+            let z = Variable.gatedActivation(f, g)
+            let s = skipc[i](z)
+            skips = skips.map { $0 + s } ?? s
+            h = h + resc[i](z)
+        }
+        return o2(o1(skips!.relu()).relu())
+    }
+}
