@@ -74,7 +74,8 @@ extension Variable {
         return op(Tensor.concatenate(parts.map(\.value), axis: ax), parts) { g in g.split(sizes: sizes, axis: ax) }
     }
     public static func stack(_ parts: [Variable], axis: Int = 0) -> Variable {
-        concatenate(parts.map { $0.reshaped(Array($0.shape.prefix(axis)) + [1] + Array($0.shape.dropFirst(axis))) }, axis: axis)
+        let ax = axis < 0 ? axis + parts[0].shape.count + 1 : axis   // a new axis: -1 appends, as Tensor.stack
+        return concatenate(parts.map { $0.reshaped(Array($0.shape.prefix(ax)) + [1] + Array($0.shape.dropFirst(ax))) }, axis: ax)
     }
 
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Variable {

@@ -95,14 +95,14 @@ public final class Variable {
 }
 
 /// Whether ops record the graph. Off for inference: no graph, less memory.
+/// Task-local (thread-local outside tasks), so a no-grad block on one thread or task never stops another recording.
 public enum GradMode {
-    public private(set) static var isEnabled = true
+    @TaskLocal static var enabled = true
+
+    public static var isEnabled: Bool { enabled }
 
     /// Runs body with graph recording off (restored afterwards).
     public static func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
-        let old = isEnabled
-        isEnabled = false
-        defer { isEnabled = old }
-        return try body()
+        try $enabled.withValue(false) { try body() }
     }
 }
