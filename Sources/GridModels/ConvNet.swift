@@ -50,6 +50,23 @@ public struct ConvNetConfig: Codable, Equatable, Sendable {
         self.classes = classes; self.activation = activation; self.dropout = dropout
     }
 
+    /// Parameters of the built ConvNet, computed from the config alone (no weights allocated).
+    public var parameterCount: Int {
+        var ch = inChannels, n = 0
+        let area = { (k: Int) in [Int](repeating: k, count: self.inputSize.count).reduce(1, *) }
+        for st in stages {
+            for _ in 0..<st.convs {
+                n += st.outChannels * (ch / st.groups) * area(st.kernel) + st.outChannels
+                if st.batchNorm { n += 2 * st.outChannels }
+                ch = st.outChannels
+            }
+        }
+        guard let features = try? ConvNet.check(self) else { return n }
+        var width = features.reduce(1, *)
+        for h in hidden + [classes] { n += width * h + h; width = h }
+        return n
+    }
+
     /// LeNet-5 (LeCun et al. 1998): 1x32x32 -> C1 6@5x5 (28) -> avg-pool 14 -> C3 16@5x5 (10) -> pool 5 -> 120 -> 84 -> 10,
     /// tanh; 61,706 parameters.
     public static func lenet5(inChannels: Int = 1, classes: Int = 10) -> ConvNetConfig {

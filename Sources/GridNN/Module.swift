@@ -1,6 +1,7 @@
 // Layers and their bookkeeping: hierarchical names for parameters and buffers (checkpoints), train/eval mode that
 // reaches every sublayer, and freezing for fine-tuning. Built-in layers subclass `Module`, which discovers
 // sublayers, parameters and buffers from its stored properties, so a new model needs no registration code.
+import Foundation
 import GridTensor
 import GridAutograd
 
@@ -174,18 +175,29 @@ open class Module: Layer {
     }
 }
 
-/// Records one row per layer call while active (ModelSummary uses it). Not thread-safe: one trace at a time.
+/// Records one row per layer call made on this thread while active (ModelSummary uses it). The active trace is
+/// per thread, so models running on other threads are not recorded.
 public final class LayerTrace {
     public struct Row {
         public let layer: any Layer
         public let depth: Int
         public var outputShape: [Int] = []
     }
-    nonisolated(unsafe) public static var active: LayerTrace?
     public private(set) var rows = [Row]()
     private var depth = 0
 
     public init() {}
+
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        precondition(pthread_key_create(&k, nil) == 0, "pthread_key_create failed")
+        return k
+    }()
+
+    /// The trace recording on the current thread, if any.
+    public static var active: LayerTrace? {
+        pthread_getspecific(key).map { Unmanaged<LayerTrace>.fromOpaque($0).takeUnretainedValue() }
+    }
 
     func enter(_ layer: any Layer) -> Int {
         rows.append(Row(layer: layer, depth: depth)); depth += 1
@@ -193,11 +205,11 @@ public final class LayerTrace {
     }
     func exit(_ row: Int, output: [Int]) { rows[row].outputShape = output; depth -= 1 }
 
-    /// Runs body with this trace active.
+    /// Runs body with this trace active on the current thread.
     public func record<R>(_ body: () throws -> R) rethrows -> R {
-        let old = LayerTrace.active
-        LayerTrace.active = self
-        defer { LayerTrace.active = old }
-        return try body()
+        let old = pthread_getspecific(LayerTrace.key)
+        pthread_setspecific(LayerTrace.key, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(LayerTrace.key, old) }
+        return try withExtendedLifetime(self) { try body() }
     }
 }

@@ -46,6 +46,9 @@ import GridNN
 
     @Test func classicClassifiers() {
         check("lenet5", ConvNet(.lenet5()))
+        for cfg in [ConvNetConfig.lenet5(), .jetCNN(), .extremeWeather(), .vgg(convsPerBlock: [1, 2], widths: [4, 8], inputSize: [16, 16], hidden: [8], batchNorm: true)] {
+            #expect(cfg.parameterCount == ConvNet(cfg).parameterCount)
+        }
         check("jetcnn", ConvNet(.jetCNN()))
         check("weathercnn", ConvNet(.extremeWeather()))
         check("maxout", MaxOutNet())
@@ -53,13 +56,12 @@ import GridNN
         check("alexnet_conv1", Conv(ConvConfig(3, 96, kernel: 11, stride: 4), rng: &rngZero))
     }
 
-    @Test func bigClassifiers() {
-        let alex = ConvNet(.alexnet())
-        check("alexnet", alex, forward: false)
-        #expect(alex.featureShape == [256, 6, 6])
-        let vgg = ConvNet(.vgg16())
-        check("vgg16", vgg, forward: false)
-        #expect(vgg.featureShape == [512, 7, 7])
+    @Test func bigClassifiers() throws {
+        // Counted from the configs: building 60M / 138M weights takes a minute in a debug build.
+        #expect(ConvNetConfig.alexnet().parameterCount == modelCounts["alexnet"]?.params)
+        #expect(try ConvNet.check(.alexnet()) == [256, 6, 6])
+        #expect(ConvNetConfig.vgg16().parameterCount == modelCounts["vgg16"]?.params)
+        #expect(try ConvNet.check(.vgg16()) == [512, 7, 7])
         check("resnet34", ResNet())
     }
 }
