@@ -24,3 +24,28 @@ static inline hid_t gc_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 static inline hid_t gc_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
 static inline size_t gc_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 static inline hid_t gc_H5T_NATIVE_CHAR(void) { return H5T_NATIVE_CHAR; }
+
+/* libnetcdf 4.9 leaves the HDF5 file (and some objects in it) open when nc_open fails on a corrupt netCDF-4 file:
+   a leaked descriptor, and a stale cached file for the next open of the same path. GridIO lists the open files
+   before nc_open and closes the new ones after a failure (all under its global lock). */
+static inline ssize_t gc_H5F_open_file_ids(hid_t *ids, size_t max) {
+    return H5Fget_obj_ids(H5F_OBJ_ALL, H5F_OBJ_FILE, max, ids);
+}
+static inline void gc_H5F_close_with_objects(hid_t file) {
+    hid_t objects[256];
+    for (int round = 0; round < 64; round++) {
+        ssize_t n = H5Fget_obj_ids(file, H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR | H5F_OBJ_LOCAL,
+                                   256, objects);
+        if (n <= 0) break;
+        for (ssize_t i = 0; i < n; i++) {
+            switch (H5Iget_type(objects[i])) {
+            case H5I_DATASET: H5Dclose(objects[i]); break;
+            case H5I_GROUP: H5Gclose(objects[i]); break;
+            case H5I_DATATYPE: H5Tclose(objects[i]); break;
+            case H5I_ATTR: H5Aclose(objects[i]); break;
+            default: H5Idec_ref(objects[i]); break;
+            }
+        }
+    }
+    H5Fclose(file);
+}

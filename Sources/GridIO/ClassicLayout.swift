@@ -1,19 +1,23 @@
-// A minimal reader of the NetCDF-3 (CDF-1/2/5) header, used only to find how many bytes the data needs: libnetcdf
-// silently returns zeros for data past the end of a truncated classic file, and exposes no variable offsets.
+// An independent, strict reader of the NetCDF-3 (CDF-1/2/5) header. It runs before nc_open because libnetcdf 4.9's
+// own header parser crashes on some corrupt headers (e.g. a huge variable count), and afterwards to find how many
+// bytes the data needs: libnetcdf silently returns zeros for data past the end of a truncated classic file.
 import Foundation
 
 enum ClassicLayout {
-    /// The smallest file size that holds every variable's data, or nil when the header cannot be parsed or the
-    /// record count is "streaming" (then the check is skipped; libnetcdf has accepted the header already).
-    static func requiredSize(path: String) -> Int? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    /// Validates the header of a classic-family file. Returns the smallest file size that holds every variable's
+    /// data (nil for a "streaming" record count), or throws `ParseFailure` with the reason the header is corrupt.
+    static func validate(path: String) throws -> Int? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ParseFailure("cannot read the file") }
         defer { try? handle.close() }
         var parser = HeaderParser(handle: handle)
-        return try? parser.requiredSize()
+        return try parser.requiredSize()
     }
 }
 
-private struct ParseFailure: Error {}
+struct ParseFailure: Error {
+    let reason: String
+    init(_ reason: String = "malformed header") { self.reason = reason }
+}
 
 private struct HeaderParser {
     let handle: FileHandle
@@ -26,9 +30,9 @@ private struct HeaderParser {
 
     /// Makes `count` bytes from `position` available, reading more of the file in growing blocks.
     mutating func ensure(_ count: Int) throws {
-        guard count >= 0, count < 1 << 40 else { throw ParseFailure() }
+        guard count >= 0, count < 1 << 40 else { throw ParseFailure("size \(count)") }
         while position + count > buffer.count {
-            if exhausted || buffer.count > 256 << 20 { throw ParseFailure() }
+            if exhausted || buffer.count > 256 << 20 { throw ParseFailure("header ends early") }
             let more = (try? handle.read(upToCount: max(buffer.count, 1 << 16))) ?? Data()
             if more.isEmpty { exhausted = true }
             buffer.append(contentsOf: more)
@@ -46,7 +50,7 @@ private struct HeaderParser {
     /// NON_NEG / nelems: 4 bytes, 8 in CDF-5.
     mutating func count() throws -> Int {
         let v = try bigEndian(version == 5 ? 8 : 4)
-        guard v < UInt64(Int.max / 16) else { throw ParseFailure() }
+        guard v < UInt64(Int.max / 16) else { throw ParseFailure("count \(v)") }
         return Int(v)
     }
 
@@ -55,17 +59,35 @@ private struct HeaderParser {
         position += n
     }
 
-    mutating func name() throws { try skip(padded(try count())) }
+    /// A name: 1...256 bytes of UTF-8 without NUL, as libnetcdf writes them.
+    @discardableResult
+    mutating func name() throws -> String {
+        let n = try count()
+        guard n >= 1, n <= 256 else { throw ParseFailure("name of \(n) bytes") }
+        try ensure(padded(n))
+        let bytes = buffer[position..<(position + n)]
+        position += padded(n)
+        guard !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) else { throw ParseFailure("name is not UTF-8") }
+        return text
+    }
+
+    /// A type code valid for this format version.
+    mutating func type() throws -> Int {
+        let code = try bigEndian(4)
+        guard code >= 1, code <= (version == 5 ? 11 : 6) else { throw ParseFailure("type code \(code)") }
+        return typeSize(code)
+    }
 
     func padded(_ n: Int) -> Int { n >= Int.max - 3 ? Int.max : (n + 3) & ~3 }
 
     mutating func attributes() throws {
         let tag = try bigEndian(4)
         let n = try count()
-        guard tag == 0x0C || (tag == 0 && n == 0) else { throw ParseFailure() }
+        guard tag == 0x0C || (tag == 0 && n == 0) else { throw ParseFailure("attribute list tag \(tag)") }
+        var names = Set<String>()
         for _ in 0..<n {
-            try name()
-            let size = typeSize(try bigEndian(4))
+            guard names.insert(try name()).inserted else { throw ParseFailure("duplicate attribute name") }
+            let size = try type()
             let nelems = try count()
             try skip(padded(nelems.multiplyingSaturating(size)))
         }
@@ -82,41 +104,46 @@ private struct HeaderParser {
 
     mutating func requiredSize() throws -> Int? {
         try ensure(4)
-        guard buffer[0] == 0x43, buffer[1] == 0x44, buffer[2] == 0x46 else { throw ParseFailure() }
+        guard buffer[0] == 0x43, buffer[1] == 0x44, buffer[2] == 0x46, [1, 2, 5].contains(buffer[3]) else { throw ParseFailure("no CDF signature") }
         version = buffer[3]
         position = 4
         let numrecsRaw = try bigEndian(version == 5 ? 8 : 4)
         if numrecsRaw == 0xFFFF_FFFF || numrecsRaw == UInt64.max { return nil }
-        guard numrecsRaw < UInt64(Int.max / 16) else { throw ParseFailure() }
+        guard numrecsRaw < UInt64(Int.max / 16) else { throw ParseFailure("record count \(numrecsRaw)") }
         let numrecs = Int(numrecsRaw)
 
         var tag = try bigEndian(4)
         var n = try count()
-        guard tag == 0x0A || (tag == 0 && n == 0) else { throw ParseFailure() }
+        guard tag == 0x0A || (tag == 0 && n == 0) else { throw ParseFailure("dimension list tag \(tag)") }
         var dimLengths: [Int] = []
+        var dimNames = Set<String>()
         for _ in 0..<n {
-            try name()
+            guard dimNames.insert(try name()).inserted else { throw ParseFailure("duplicate dimension name") }
             dimLengths.append(try count())
         }
+        guard dimLengths.filter({ $0 == 0 }).count <= 1 else { throw ParseFailure("more than one unlimited dimension") }
         try attributes()
 
         tag = try bigEndian(4)
         n = try count()
-        guard tag == 0x0B || (tag == 0 && n == 0) else { throw ParseFailure() }
+        guard tag == 0x0B || (tag == 0 && n == 0) else { throw ParseFailure("variable list tag \(tag)") }
         struct Var { var begin: Int; var bytes: Int; var isRecord: Bool }
         var vars: [Var] = []
+        var varNames = Set<String>()
         for _ in 0..<n {
-            try name()
+            guard varNames.insert(try name()).inserted else { throw ParseFailure("duplicate variable name") }
             let ndims = try count()
-            guard ndims <= 1024 else { throw ParseFailure() }
+            guard ndims <= 1024 else { throw ParseFailure("\(ndims) dimensions") }
             var dims: [Int] = []
-            for _ in 0..<ndims {
+            for k in 0..<ndims {
                 let id = try count()
-                guard id < dimLengths.count else { throw ParseFailure() }
+                guard id < dimLengths.count else { throw ParseFailure("dimension id \(id)") }
+                // Only the first dimension of a variable may be the record dimension.
+                guard k == 0 || dimLengths[id] != 0 else { throw ParseFailure("record dimension not first") }
                 dims.append(id)
             }
             try attributes()
-            let size = typeSize(try bigEndian(4))
+            let size = try type()
             _ = try count()  // vsize: saturates for huge variables, so recomputed from the dimensions below
             let begin = Int(clamping: try bigEndian(version == 1 ? 4 : 8))
             let isRecord = !dims.isEmpty && dimLengths[dims[0]] == 0
@@ -127,6 +154,8 @@ private struct HeaderParser {
             }
             vars.append(Var(begin: begin, bytes: bytes, isRecord: isRecord))
         }
+        // Data starts after the header.
+        guard vars.allSatisfy({ $0.begin >= position }) else { throw ParseFailure("variable data overlaps the header") }
 
         let records = vars.filter(\.isRecord)
         // One record per step holds every record variable, each padded to 4 bytes, except that a lone record

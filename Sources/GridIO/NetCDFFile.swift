@@ -1,5 +1,6 @@
 // Read-only access to a NetCDF file (classic, 64-bit offset, CDF-5, NetCDF-4/HDF5). The whole structure (groups,
 // dimensions, variables, attributes) is loaded at open; data is read on demand by NetCDFRead.swift.
+import CHDF5
 import CNetCDF
 import Foundation
 
@@ -25,8 +26,22 @@ public final class NetCDFFile {
             throw GridIOError.library(path: path, detail: "permission denied")
         }
         let signature = FileSignature.detect(path: path)
+        var requiredSize: Int?
+        if signature == .classic {
+            // Checked before libnetcdf sees the header, which it cannot always parse safely.
+            do { requiredSize = try ClassicLayout.validate(path: path) } catch let failure as ParseFailure {
+                throw GridIOError.truncatedOrCorrupt(path: path, detail: failure.reason)
+            }
+        }
         var id: Int32 = -1
-        let status = withLibraryLock { nc_open(path, NC_NOWRITE, &id) }
+        let status = withLibraryLock { () -> Int32 in
+            let before = openHDF5Files()
+            let status = nc_open(path, NC_NOWRITE, &id)
+            if status != NC_NOERR && signature == .hdf5 {
+                for file in openHDF5Files().subtracting(before) { gc_H5F_close_with_objects(file) }
+            }
+            return status
+        }
         guard status == NC_NOERR else {
             if signature == .unknown { throw GridIOError.notNetCDF(path: path) }
             throw GridIOError.truncatedOrCorrupt(path: path, detail: ncMessage(status))
@@ -49,7 +64,7 @@ public final class NetCDFFile {
             if fmt.isClassicFamily {
                 // libnetcdf reads missing data of a truncated classic file as zeros; the header says how long the
                 // file must be, so compare.
-                if let needed = ClassicLayout.requiredSize(path: path), let size = FileSignature.fileSize(path), size < needed {
+                if let needed = requiredSize, let size = FileSignature.fileSize(path), size < needed {
                     throw GridIOError.truncatedOrCorrupt(path: path, detail: "\(size) bytes, header describes \(needed)")
                 }
             }
@@ -260,6 +275,13 @@ func attributeValue(_ type: NCType, _ raw: UnsafeRawBufferPointer, _ count: Int)
     case .float: return .doubles(load(Float.self).map(Double.init))
     default: return .doubles(load(Double.self))
     }
+}
+
+/// Ids of the HDF5 files open in this process (call with the lock held).
+private func openHDF5Files() -> Set<hid_t> {
+    var ids = [hid_t](repeating: 0, count: 4096)
+    let n = gc_H5F_open_file_ids(&ids, ids.count)
+    return Set(ids.prefix(max(n, 0)))
 }
 
 /// What the first bytes of a file say it is.
