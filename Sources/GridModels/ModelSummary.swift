@@ -24,6 +24,8 @@ public struct ModelSummary: Codable, Equatable, Sendable {
     public var trainableParams: Int
     public var inputShape: [Int]
     public var layers: [Row]
+    /// Containers listed too (the table indents by depth then); not part of the JSON.
+    public var nested = false
 
     enum CodingKeys: String, CodingKey {
         case totalParams = "total_params", trainableParams = "trainable_params", inputShape = "input_shape", layers
@@ -54,6 +56,7 @@ public struct ModelSummary: Codable, Equatable, Sendable {
         trainableParams = model.trainableParameterCount
         self.inputShape = inputShape
         layers = rows
+        nested = !leavesOnly
     }
 
     public func json(pretty: Bool = true) -> String {
@@ -72,7 +75,7 @@ public struct ModelSummary: Codable, Equatable, Sendable {
         }
         func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
         let minDepth = layers.map(\.depth).min() ?? 1
-        let labels = layers.map { String(repeating: "  ", count: $0.depth - minDepth) + "\($0.name) (\($0.type))" }
+        let labels = layers.map { String(repeating: "  ", count: nested ? $0.depth - minDepth : 0) + "\($0.name) (\($0.type))" }
         let shapes = layers.map { shapeDescription($0.outputShape) }
         let w1 = max(24, (labels.map(\.count).max() ?? 0) + 2), w2 = max(16, (shapes.map(\.count).max() ?? 0) + 2), w3 = 14
         let rule = String(repeating: "=", count: w1 + w2 + w3)

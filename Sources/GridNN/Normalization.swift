@@ -66,6 +66,9 @@ public final class Dropout: Module {
         self.p = p; self.spatial = spatial; rng = SeededGenerator(seed: seed)
     }
 
+    /// SpatialDropout: drops whole channels of [N, C, ...].
+    public static func spatial(_ p: Float = 0.5, seed: UInt64 = 0) -> Dropout { Dropout(p, spatial: true, seed: seed) }
+
     public override var typeName: String { spatial ? "SpatialDropout" : "Dropout" }
 
     public override func forward(_ x: Variable) -> Variable { x.dropout(p, training: isTraining, spatial: spatial, rng: &rng) }
