@@ -4,5 +4,7 @@ import ArgumentParser
 let gridcnnVersion = "0.1.0"
 
 extension GridCNN {
-    static let registered: [ParsableCommand.Type] = []
+    static let registered: [ParsableCommand.Type] = [
+        InfoCommand.self, SummaryCommand.self, TrainCommand.self, DownscaleCommand.self, EvaluateCommand.self,
+    ]
 }

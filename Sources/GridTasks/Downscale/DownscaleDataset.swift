@@ -1,0 +1,123 @@
+// The downscaling problem as tensors. Input channels on the fine grid: the coarse field interpolated (bicubic) and
+// each static field (elevation, land fraction), all standardised; target: the residual of the truth over the
+// interpolation, in units of the truth's standard deviation. The CNN learns only what interpolation misses.
+import Foundation
+import GridTensor
+import GridTrain
+
+/// Standardisation constants, stored in the checkpoint so applying the model repeats them exactly.
+public struct Standardization: Codable, Equatable, Sendable {
+    public var mean: Float
+    public var std: Float
+    public init(mean: Float, std: Float) { self.mean = mean; self.std = std }
+
+    /// Mean and standard deviation over the valid (non-NaN) values; std never below a tiny floor.
+    public static func fit(_ t: Tensor) -> Standardization {
+        var s = 0.0, s2 = 0.0, n = 0.0
+        for v in t.scalars where !v.isNaN { s += Double(v); s2 += Double(v) * Double(v); n += 1 }
+        let m = s / max(n, 1)
+        return Standardization(mean: Float(m), std: Float(max((s2 / max(n, 1) - m * m).squareRoot(), 1e-6)))
+    }
+    public func apply(_ t: Tensor) -> Tensor { t.map { ($0 - mean) / std } }
+}
+
+/// What the checkpoint records about a downscaling model besides its weights.
+public struct DownscaleSpec: Codable, Equatable, Sendable {
+    public var variable: String
+    public var units: String?
+    public var longName: String?
+    public var standardName: String?
+    public var factor: Int
+    public var interpolation: Interpolation
+    public var fieldNorm: Standardization
+    /// One per static channel, in order.
+    public var staticNames: [String]
+    public var staticNorms: [Standardization]
+    public var fineHeight: Int
+    public var fineWidth: Int
+    /// Time indices of the truth file held out for validation.
+    public var validationSteps: [Int]
+    public var trainingSteps: [Int]
+    public var truthPath: String?
+    public var patchSize: Int
+}
+
+/// Builds model inputs for any time steps of a coarse field, given the statics and the spec.
+public struct DownscaleInputs {
+    public let spec: DownscaleSpec
+    /// [S, H, W] standardised static fields (NaN replaced by 0).
+    public let statics: Tensor?
+
+    public init(spec: DownscaleSpec, statics rawStatics: [Tensor]) throws {
+        self.spec = spec
+        guard rawStatics.count == spec.staticNorms.count else {
+            throw TaskError("the model was trained with \(spec.staticNorms.count) static field(s) (\(spec.staticNames.joined(separator: ", "))), \(rawStatics.count) given")
+        }
+        if rawStatics.isEmpty { statics = nil; return }
+        for (i, s) in rawStatics.enumerated() where s.shape != [spec.fineHeight, spec.fineWidth] {
+            throw TaskError("static field \(spec.staticNames[i]) is \(s.shape[0])x\(s.shape[1]) but the fine grid is \(spec.fineHeight)x\(spec.fineWidth)")
+        }
+        statics = Tensor.stack(zip(rawStatics, spec.staticNorms).map { $1.apply($0).replacingNaN(with: 0) }, axis: 0)
+    }
+
+    public var channels: Int { 1 + (statics?.shape[0] ?? 0) }
+
+    /// Interpolation of coarse [T, h, w] to the fine grid, in physical units.
+    public func interpolate(_ coarse: Tensor) -> Tensor {
+        Regrid.interpolate(coarse, height: spec.fineHeight, width: spec.fineWidth, method: spec.interpolation)
+    }
+
+    /// Model input [T, C, H, W] from the interpolated field [T, H, W].
+    public func modelInput(interpolated: Tensor) -> Tensor {
+        let t = interpolated.shape[0]
+        let first = spec.fieldNorm.apply(interpolated).replacingNaN(with: 0).unsqueezed(1)
+        guard let statics else { return first }
+        return Tensor.concatenate([first, statics.unsqueezed(0).broadcast(to: [t] + statics.shape).contiguous()], axis: 1)
+    }
+
+    /// Physical field from the interpolation and the model's standardised residual.
+    public func reconstruct(interpolated: Tensor, residual: Tensor) -> Tensor {
+        interpolated + residual.reshaped(interpolated.shape) * spec.fieldNorm.std
+    }
+}
+
+/// Random fine-grid patches of the training steps: the BatchSource the trainer draws from.
+public struct DownscalePatches: BatchSource {
+    let input: Tensor    // [T, C, H, W]
+    let residual: Tensor // [T, 1, H, W], NaN where the truth is missing
+    let steps: [Int]
+    let patch: Int
+
+    public init(input: Tensor, residual: Tensor, steps: [Int], patch: Int) {
+        self.input = input; self.residual = residual; self.steps = steps
+        self.patch = min(patch, input.shape[2], input.shape[3])
+    }
+
+    /// Enough samples per epoch to cover each step's area about once.
+    public var sampleCount: Int {
+        steps.count * max(1, (input.shape[2] / patch) * (input.shape[3] / patch))
+    }
+
+    public func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
+        let h = input.shape[2], w = input.shape[3]
+        var inputs = [Tensor](), targets = [Tensor]()
+        for i in indices {
+            let t = steps[i % steps.count]
+            let y = Int(rng.next() % UInt64(h - patch + 1)), x = Int(rng.next() % UInt64(w - patch + 1))
+            func crop(_ a: Tensor) -> Tensor {
+                a.sliced(axis: 0, t..<(t + 1)).sliced(axis: 2, y..<(y + patch)).sliced(axis: 3, x..<(x + patch))
+            }
+            var inp = crop(input), tgt = crop(residual)
+            // Flip augmentation along x only: north-south asymmetry (e.g. the lapse-rate sign) stays intact.
+            if rng.next() & 1 == 1 {
+                let flip = AxisTaps(inputSize: patch, outputSize: patch, tapsPerOutput: 1,
+                                    index: (0..<patch).map { Int32(patch - 1 - $0) }, weight: [Float](repeating: 1, count: patch))
+                inp = inp.applyingTaps(flip, axis: 3); tgt = tgt.applyingTaps(flip, axis: 3)
+            }
+            inputs.append(inp.contiguous()); targets.append(tgt.contiguous())
+        }
+        let target = Tensor.concatenate(targets, axis: 0)
+        let mask = target.map { $0.isNaN ? 0 : 1 }
+        return Batch(input: Tensor.concatenate(inputs, axis: 0), target: target.replacingNaN(with: 0), mask: mask)
+    }
+}

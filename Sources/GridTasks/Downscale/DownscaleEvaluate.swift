@@ -1,0 +1,142 @@
+// `gridcnn evaluate downscale`: coarsen the truth as in training, then score bilinear, bicubic, BCSD and the CNN
+// side by side on held-out time steps (BCSD fitted on the other steps), as a table, JSON and a PNG of maps.
+import Foundation
+import GridTensor
+import GridTrain
+
+public struct DownscaleEvaluateRequest {
+    public var model: String
+    public var truth: String
+    public var variable: String?
+    public var coarse: String?
+    public var statics: [String] = []
+    /// Steps to score; nil = the checkpoint's validation steps.
+    public var steps: [Int]?
+    public var figure: String?
+    public init(model: String, truth: String) { self.model = model; self.truth = truth }
+}
+
+public struct DownscaleEvaluation: Codable {
+    public var variable: String
+    public var units: String?
+    public var factor: Int
+    public var steps: [Int]
+    public var methods: [String: FieldScores]
+    /// RMSE improvement of the CNN over each baseline, in percent.
+    public var cnnRMSEGainPercent: [String: Double]
+}
+
+public enum DownscaleEvaluating {
+    public static func run(_ r: DownscaleEvaluateRequest) throws -> DownscaleEvaluation {
+        let ck = try Checkpoint.load(r.model)
+        guard ck.task == "downscale" else { throw TaskError("\(r.model): a '\(ck.task)' checkpoint, not a downscaling model") }
+        let spec = try ck.spec(DownscaleSpec.self)
+        let (truthPath, truthVar) = FieldLoader.splitSpec(r.truth)
+        let truth = try FieldLoader.load(truthPath, variable: r.variable ?? truthVar ?? spec.variable)
+        guard truth.variable.name == spec.variable || r.variable != nil else {
+            throw TaskError("\(r.model) was trained for '\(spec.variable)', not '\(truth.variable.name)'")
+        }
+        guard truth.height == spec.fineHeight, truth.width == spec.fineWidth else {
+            throw TaskError("\(truthPath): grid \(truth.height)x\(truth.width) does not match the model's fine grid \(spec.fineHeight)x\(spec.fineWidth)")
+        }
+        let steps = r.steps ?? spec.validationSteps
+        guard !steps.isEmpty, steps.allSatisfy({ $0 >= 0 && $0 < truth.steps }) else {
+            throw TaskError("evaluation steps \(steps) are not within the \(truth.steps) steps of \(truthPath); choose them with --steps")
+        }
+        let fitSteps = (0..<truth.steps).filter { !steps.contains($0) }
+        guard !fitSteps.isEmpty else { throw TaskError("BCSD needs at least one step outside the evaluated ones") }
+
+        let coarse: Tensor
+        if let c = r.coarse {
+            let (p, v) = FieldLoader.splitSpec(c)
+            let cf = try FieldLoader.load(p, variable: v ?? spec.variable)
+            guard cf.height * spec.factor == truth.height, cf.width * spec.factor == truth.width, cf.steps == truth.steps else {
+                throw TaskError("\(p): coarse grid \(cf.height)x\(cf.width) x\(cf.steps) steps does not match factor \(spec.factor) of \(truthPath)")
+            }
+            coarse = cf.data
+        } else {
+            coarse = try Regrid.coarsen(truth.data, factor: spec.factor)
+        }
+        let statics = try loadStatics(r.statics, spec: spec)
+        let inputs = try DownscaleInputs(spec: spec, statics: statics)
+        let (model, multiple) = try DownscaleModel.build(kind: ck.modelKind, config: ck.modelConfig)
+        try ck.restore(into: model)
+        model.eval()
+
+        let sel = { (x: Tensor) in DownscaleTraining.select(x, steps) }
+        let truthEval = sel(truth.data)
+        let fineMask = truthEval.map { $0.isNaN ? Float.nan : 0 }
+        let coarseEval = sel(coarse)
+        var predictions = [String: Tensor]()
+        predictions["bilinear"] = Regrid.interpolate(coarseEval, height: truth.height, width: truth.width, method: .bilinear) + fineMask
+        let interp = inputs.interpolate(coarseEval)
+        predictions["bicubic"] = Regrid.interpolate(coarseEval, height: truth.height, width: truth.width, method: .bicubic) + fineMask
+        let bcsd = BCSD(coarseModel: DownscaleTraining.select(coarse, fitSteps),
+                        coarseObs: try Regrid.coarsen(DownscaleTraining.select(truth.data, fitSteps), factor: spec.factor),
+                        fineObs: DownscaleTraining.select(truth.data, fitSteps))
+        predictions["bcsd"] = bcsd.predict(coarseEval) + fineMask
+        let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp), multiple: multiple)
+        predictions["cnn"] = inputs.reconstruct(interpolated: interp, residual: residual) + fineMask
+
+        var methods = [String: FieldScores]()
+        for (k, p) in predictions { methods[k] = Metrics.scores(prediction: p, truth: truthEval) }
+        var gains = [String: Double]()
+        for k in ["bilinear", "bicubic", "bcsd"] { gains[k] = 100 * (1 - methods["cnn"]!.rmse / methods[k]!.rmse) }
+        if let fig = r.figure {
+            try writeFigure(fig, truth: truthEval, predictions: predictions, step: steps[0], units: spec.units)
+        }
+        return DownscaleEvaluation(variable: spec.variable, units: spec.units, factor: spec.factor, steps: steps,
+                                   methods: methods, cnnRMSEGainPercent: gains)
+    }
+
+    static func loadStatics(_ specs: [String], spec: DownscaleSpec) throws -> [Tensor] {
+        try specs.map { s in
+            let (p, v) = FieldLoader.splitSpec(s)
+            return try FieldLoader.load(p, variable: v).data.squeezed(0)
+        }
+    }
+
+    /// Truth, bicubic, BCSD and CNN maps of the first evaluated step, and the error maps of the three.
+    static func writeFigure(_ path: String, truth: Tensor, predictions: [String: Tensor], step: Int, units: String?) throws {
+        let first = { (x: Tensor) in x.sliced(axis: 0, 0..<1).squeezed(0).contiguous() }
+        let t = first(truth)
+        let valid = t.scalars.filter { !$0.isNaN }
+        let range = (valid.min() ?? 0, valid.max() ?? 1)
+        var panels = [FieldPanel(title: "truth step \(step)", field: t, range: range)]
+        for k in ["bicubic", "bcsd", "cnn"] { panels.append(FieldPanel(title: k, field: first(predictions[k]!), range: range)) }
+        let errs = ["bicubic", "bcsd", "cnn"].map { first(predictions[$0]!) - t }
+        let m = errs.flatMap { $0.scalars.filter { !$0.isNaN }.map { abs($0) } }.max() ?? 1
+        for (k, e) in zip(["bicubic", "bcsd", "cnn"], errs) {
+            panels.append(FieldPanel(title: "\(k) error", field: e, range: (-m, m), diverging: true))
+        }
+        let img = FieldFigure.render(panels, columns: 4, zoom: t.shape[0] < 128 ? 2 : 1)
+        try writeAtomically(img.pngData(), to: path)
+    }
+
+    /// The text table printed by the CLI.
+    public static func table(_ e: DownscaleEvaluation) -> String {
+        var lines = ["downscaling of \(e.variable) (\(e.units ?? "-")), factor \(e.factor), steps \(e.steps)",
+                     "method       RMSE      bias      corr      PSNR      SSIM      p98|err|   MAE"]
+        for k in ["bilinear", "bicubic", "bcsd", "cnn"] {
+            guard let s = e.methods[k] else { continue }
+            lines.append(k.padding(toLength: 9, withPad: " ", startingAt: 0) + [s.rmse, s.bias, s.corr, s.psnr, s.ssim, s.p98, s.mae]
+                .map { String(format: "%10.4f", $0) }.joined())
+        }
+        lines.append(String(format: "CNN RMSE vs bicubic: %+.1f%%, vs BCSD: %+.1f%% (positive = CNN better)",
+                            e.cnnRMSEGainPercent["bicubic"] ?? .nan, e.cnnRMSEGainPercent["bcsd"] ?? .nan))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Writes to a temporary file beside the target, then renames: no half-written file under the final name.
+public func writeAtomically(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    do {
+        try data.write(to: tmp)
+        if rename(tmp.path, url.path) != 0 { throw TaskError("\(path): cannot write (\(String(cString: strerror(errno))))") }
+    } catch {
+        try? FileManager.default.removeItem(at: tmp)
+        throw error is TaskError ? error : TaskError("\(path): cannot write (\(error.localizedDescription))")
+    }
+}

@@ -1,0 +1,84 @@
+// Reading 2-D (+ time) fields for the grid jobs: squeeze singleton axes (height = 2 m, one level), find the
+// spatial axes, check that something valid is there, and remember the coordinates for the output file.
+import Foundation
+import GridTensor
+import GridIO
+
+/// A field [T, H, W] read from a NetCDF variable, with what is needed to write results on its grid.
+public struct GridField {
+    public var path: String
+    public var variable: NCVariable
+    /// [T, H, W]; a field without time has T = 1. Empty when loaded with readData false.
+    public var data: Tensor
+    /// (T, H, W) of the field on disk.
+    public var gridShape: [Int]
+    public var timeDimension: String?
+    public var yDimension: String
+    public var xDimension: String
+    public var times: [Double]?
+
+    public var height: Int { gridShape[1] }
+    public var width: Int { gridShape[2] }
+    public var steps: Int { gridShape[0] }
+    public var units: String? { variable.text("units") }
+}
+
+public enum FieldLoader {
+    /// Parses "file.nc" or "file.nc:variable".
+    public static func splitSpec(_ spec: String) -> (path: String, variable: String?) {
+        if let r = spec.range(of: ".nc:", options: .backwards) ?? spec.range(of: ".nc4:", options: .backwards) {
+            return (String(spec[..<r.upperBound].dropLast()), String(spec[r.upperBound...]))
+        }
+        return (spec, nil)
+    }
+
+    /// The data variables of a file: not coordinates, bounds or grid mappings, and with at least 2 dimensions.
+    public static func dataVariables(_ file: NetCDFFile) -> [NCVariable] {
+        let coordinateNames = Set(file.variables.filter { v in v.rank == 1 && v.dimensionNames == [v.name] }.map(\.name))
+        var referenced = Set<String>()
+        for v in file.variables {
+            for key in ["bounds", "grid_mapping", "coordinates"] { v.text(key)?.split(separator: " ").forEach { referenced.insert(String($0)) } }
+        }
+        return file.variables.filter { $0.rank >= 2 && !coordinateNames.contains($0.name) && !referenced.contains($0.name) && $0.type.isNumeric }
+    }
+
+    /// Loads a field; `variable` nil picks the file's only data variable. Axes of length 1 other than the last two
+    /// are dropped; what remains must be (time, y, x) or (y, x).
+    /// With `readData` false only the description is read (for streaming jobs).
+    public static func load(_ path: String, variable: String?, readData: Bool = true) throws -> GridField {
+        let file = try NetCDFFile(path: path)
+        let v: NCVariable
+        if let variable { v = try file.variable(variable) } else {
+            let candidates = dataVariables(file)
+            guard candidates.count == 1 else {
+                throw TaskError("\(path): name the variable (\(path):NAME); data variables: \(candidates.map(\.name).joined(separator: ", "))")
+            }
+            v = candidates[0]
+        }
+        var kept = [NCDimension]()
+        for (i, d) in v.dimensions.enumerated() where d.length != 1 || i >= v.rank - 2 { kept.append(d) }
+        guard kept.count == 2 || kept.count == 3 else {
+            throw TaskError("\(path): variable '\(v.name)' has dimensions (\(v.dimensionNames.joined(separator: ", "))); expected (time, y, x) or (y, x)")
+        }
+        let gridShape = kept.count == 3 ? kept.map(\.length) : [1] + kept.map(\.length)
+        var data = Tensor(zeros: [0])
+        if readData {
+            data = try file.read(v.name).reshaped(gridShape)
+            let valid = data.scalars.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
+            guard valid > 0 else { throw TaskError("\(path): variable '\(v.name)' has no valid values (all missing)") }
+        }
+        let timeDim = kept.count == 3 ? kept[0].name : nil
+        var times: [Double]? = nil
+        if let t = timeDim ?? v.dimensions.first(where: { $0.isUnlimited || $0.name == "time" })?.name, file.hasVariable(t) {
+            times = try? file.readDoubles(t)
+        }
+        return GridField(path: path, variable: v, data: data, gridShape: gridShape, timeDimension: timeDim ?? v.dimensions.first(where: { $0.name == "time" })?.name,
+                         yDimension: kept[kept.count - 2].name, xDimension: kept[kept.count - 1].name, times: times)
+    }
+
+    /// 1-D coordinate values of a dimension, when the file has a coordinate variable for it.
+    public static func coordinate(_ path: String, dimension: String) -> [Double]? {
+        guard let file = try? NetCDFFile(path: path), file.hasVariable(dimension) else { return nil }
+        return try? file.readDoubles(dimension)
+    }
+}

@@ -1,0 +1,73 @@
+// The fine grid of a downscaled output: copied from a static field's file when one is given (its coordinates are
+// the truth), otherwise derived from the coarse grid by splitting each cell into factor x factor cells.
+import Foundation
+import GridTensor
+import GridIO
+
+public enum FineGrid {
+    /// Centres of `factor` sub-cells per coarse cell, assuming evenly spaced coarse centres.
+    public static func refine(_ coarse: [Double], factor: Int) -> [Double] {
+        guard coarse.count > 1 else { return coarse.flatMap { c in (0..<factor).map { _ in c } } }
+        var out = [Double]()
+        for (i, c) in coarse.enumerated() {
+            let d = i + 1 < coarse.count ? coarse[i + 1] - c : c - coarse[i - 1]
+            for k in 0..<factor { out.append(c - d / 2 + (Double(k) + 0.5) * d / Double(factor)) }
+        }
+        return out
+    }
+
+    /// Defines time (unlimited, copied), y and x with their coordinates, and any grid mapping, in `writer`;
+    /// returns the (time, y, x) dimension names for the data variable and attributes it should carry.
+    public static func define(in writer: NetCDFWriter, coarse: GridField, factor: Int, statics: [GridField]) throws
+        -> (dims: [String], attributes: [NCAttribute]) {
+        let source = try NetCDFFile(path: coarse.path)
+        var attributes = [NCAttribute]()
+        let timeName = coarse.timeDimension ?? "time"
+        if let t = coarse.timeDimension, source.hasVariable(t) {
+            try writer.copyVariable(t, from: source, values: false)
+        } else {
+            try writer.defineDimension(timeName, length: nil)
+        }
+        if let s = statics.first {
+            // The static field's own coordinates describe the fine grid exactly.
+            let sf = try NetCDFFile(path: s.path)
+            try writer.copyCoordinates(from: sf, for: s.variable.name)
+            if let m = s.variable.text("grid_mapping") { attributes.append(NCAttribute("grid_mapping", .text(m))) }
+            if let c = s.variable.text("coordinates") { attributes.append(NCAttribute("coordinates", .text(c))) }
+            return ([timeName, s.yDimension, s.xDimension], attributes)
+        }
+        for dim in [coarse.yDimension, coarse.xDimension] {
+            let n = (dim == coarse.yDimension ? coarse.height : coarse.width) * factor
+            try writer.defineDimension(dim, length: n)
+            guard source.hasVariable(dim) else { continue }
+            let cv = try source.variable(dim)
+            var def = NCVariableDefinition(name: dim, dimensions: [dim], type: .double)
+            def.fillValue = nil
+            def.attributes = cv.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
+            try writer.defineVariable(def)
+            try writer.write(dim, doubles: refine(try source.readDoubles(dim), factor: factor))
+        }
+        if let m = coarse.variable.text("grid_mapping"), source.hasVariable(m) {
+            try writer.copyVariable(m, from: source)
+            attributes.append(NCAttribute("grid_mapping", .text(m)))
+        }
+        // 2-D auxiliary latitude/longitude (rotated grids): interpolate them to the fine grid.
+        if let coords = coarse.variable.text("coordinates") {
+            var written = [String]()
+            for name in coords.split(separator: " ").map(String.init) where source.hasVariable(name) {
+                let v = try source.variable(name)
+                guard v.dimensionNames == [coarse.yDimension, coarse.xDimension] else { continue }
+                let values = try source.read(name)
+                let fine = Regrid.interpolate(values.unsqueezed(0), height: coarse.height * factor, width: coarse.width * factor, method: .bilinear)
+                var def = NCVariableDefinition(name: name, dimensions: v.dimensionNames, type: .double)
+                def.fillValue = nil
+                def.attributes = v.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
+                try writer.defineVariable(def)
+                try writer.write(name, doubles: fine.scalars.map(Double.init), shape: [coarse.height * factor, coarse.width * factor])
+                written.append(name)
+            }
+            if !written.isEmpty { attributes.append(NCAttribute("coordinates", .text(written.joined(separator: " ")))) }
+        }
+        return ([timeName, coarse.yDimension, coarse.xDimension], attributes)
+    }
+}

@@ -1,1 +1,0 @@
-// GridTasks: see the files beside this one.

@@ -1,0 +1,150 @@
+// Checkpoints: one HDF5 file (readable with h5py) holding what is needed to apply a model or to resume training
+// exactly: model kind and config, weights, buffers (batch-norm statistics), optimiser state, training state and
+// options (epoch, step, seed), the task's own record (normalisation, variable, factor, ...), and a SHA-256 over all
+// tensors so a damaged file is refused instead of silently giving wrong answers. Written atomically.
+import Foundation
+import GridTensor
+import GridIO
+import GridNN
+
+public struct Checkpoint {
+    public static let format = "gridcnn-checkpoint"
+    public static let formatVersion: Int64 = 1
+
+    public var task: String
+    public var modelKind: String
+    /// The model's Codable config as JSON, so the exact architecture can be rebuilt.
+    public var modelConfig: String
+    /// The task's record (e.g. DownscaleSpec) as JSON.
+    public var taskSpec: String
+    public var trainingState: TrainingState
+    public var trainingOptions: TrainingOptions
+    public var weights: [String: Tensor]
+    public var buffers: [String: Tensor]
+    public var optimizer: [String: Tensor]
+    public var gridcnnVersion: String
+
+    public init(task: String, modelKind: String, modelConfig: String, taskSpec: String, trainingState: TrainingState,
+                trainingOptions: TrainingOptions, weights: [String: Tensor], buffers: [String: Tensor],
+                optimizer: [String: Tensor], gridcnnVersion: String) {
+        self.task = task; self.modelKind = modelKind; self.modelConfig = modelConfig; self.taskSpec = taskSpec
+        self.trainingState = trainingState; self.trainingOptions = trainingOptions
+        self.weights = weights; self.buffers = buffers; self.optimizer = optimizer; self.gridcnnVersion = gridcnnVersion
+    }
+
+    /// Captures a model (and optionally its optimiser) with the task's record. `modelConfig` is the config's JSON.
+    public init<Spec: Encodable>(task: String, modelKind: String, modelConfig: String, spec: Spec, model: any Layer,
+                                 optimizer: Optimizer?, state: TrainingState, options: TrainingOptions, version: String) throws {
+        self.init(task: task, modelKind: modelKind, modelConfig: modelConfig, taskSpec: try jsonString(spec),
+                  trainingState: state, trainingOptions: options,
+                  weights: Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.param.value) }),
+                  buffers: Dictionary(uniqueKeysWithValues: model.buffers.map { ($0.name, $0.buffer.value) }),
+                  optimizer: optimizer?.state() ?? [:], gridcnnVersion: version)
+    }
+
+    /// SHA-256 over every tensor's name, shape and bytes, in name order.
+    public var contentChecksum: String {
+        var data = Data()
+        for (group, dict) in [("weights", weights), ("buffers", buffers), ("optimizer", optimizer)] {
+            for name in dict.keys.sorted() {
+                let t = dict[name]!
+                data.append(contentsOf: Array("\(group)/\(name)\(t.shape)".utf8))
+                t.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
+            }
+        }
+        return SHA256.hex(data)
+    }
+
+    public func save(to path: String, overwrite: Bool = true) throws {
+        let w = try HDF5Writer(path: path, overwrite: overwrite)
+        let attrs: [(String, HDF5Value)] = [
+            ("format", .string(Checkpoint.format)), ("format_version", .int(Checkpoint.formatVersion)),
+            ("gridcnn_version", .string(gridcnnVersion)), ("task", .string(task)), ("model_kind", .string(modelKind)),
+            ("model_config", .string(modelConfig)), ("task_spec", .string(taskSpec)),
+            ("training_state", .string(try jsonString(trainingState))), ("training_options", .string(try jsonString(trainingOptions))),
+            ("content_sha256", .string(contentChecksum)),
+            ("created", .string(ISO8601DateFormatter().string(from: Date()))),
+        ]
+        for (k, v) in attrs { try w.setAttribute(k, v) }
+        for (group, dict) in [("weights", weights), ("buffers", buffers), ("optimizer", optimizer)] {
+            try w.createGroup("/" + group)
+            for (name, t) in dict { try w.writeDataset("/\(group)/\(name)", t) }
+        }
+        try w.finish()
+    }
+
+    /// Loads and verifies a checkpoint; a file that is not one, is damaged, or is from a newer format is refused.
+    public static func load(_ path: String) throws -> Checkpoint {
+        let f: HDF5File
+        do { f = try HDF5File(path: path) } catch let e as GridIOError {
+            throw TrainError("\(path): not a readable gridcnn checkpoint (\(e.description))")
+        }
+        func text(_ name: String) throws -> String {
+            guard let v = try? f.attribute(name), case .string(let s) = v else {
+                throw TrainError("\(path): not a gridcnn checkpoint (attribute '\(name)' missing)")
+            }
+            return s
+        }
+        guard try text("format") == format else { throw TrainError("\(path): not a gridcnn checkpoint") }
+        if case .int(let v)? = try? f.attribute("format_version"), v > formatVersion {
+            throw TrainError("\(path): checkpoint format \(v) is newer than this gridcnn understands (\(formatVersion))")
+        }
+        func group(_ g: String) throws -> [String: Tensor] {
+            guard f.contains("/" + g) else { return [:] }
+            var out = [String: Tensor]()
+            for name in try f.children(of: "/" + g) { out[name] = try f.readTensor("/\(g)/\(name)") }
+            return out
+        }
+        let decoder = JSONDecoder()
+        var ck: Checkpoint
+        do {
+            ck = Checkpoint(task: try text("task"), modelKind: try text("model_kind"), modelConfig: try text("model_config"),
+                            taskSpec: try text("task_spec"),
+                            trainingState: try decoder.decode(TrainingState.self, from: Data(try text("training_state").utf8)),
+                            trainingOptions: try decoder.decode(TrainingOptions.self, from: Data(try text("training_options").utf8)),
+                            weights: try group("weights"), buffers: try group("buffers"), optimizer: try group("optimizer"),
+                            gridcnnVersion: try text("gridcnn_version"))
+        } catch let e as TrainError { throw e } catch let e as GridIOError {
+            throw TrainError("\(path): damaged checkpoint (\(e.description))")
+        } catch {
+            throw TrainError("\(path): damaged checkpoint (\(error))")
+        }
+        guard try text("content_sha256") == ck.contentChecksum else {
+            throw TrainError("\(path): checkpoint checksum mismatch: the file is damaged")
+        }
+        return ck
+    }
+
+    /// Decodes the task's record.
+    public func spec<Spec: Decodable>(_ type: Spec.Type) throws -> Spec {
+        do { return try JSONDecoder().decode(type, from: Data(taskSpec.utf8)) } catch {
+            throw TrainError("checkpoint for task '\(task)' has an unreadable task record: \(error)")
+        }
+    }
+
+    /// Copies weights and buffers into a model built from the same config; names and shapes must match.
+    public func restore(into model: any Layer) throws {
+        for (name, p) in model.parameters {
+            guard let t = weights[name] else { throw TrainError("checkpoint has no weight '\(name)' (model kind \(modelKind))") }
+            guard t.shape == p.value.shape else {
+                throw TrainError("checkpoint weight '\(name)' is \(shapeDescription(t.shape)), the model needs \(shapeDescription(p.value.shape))")
+            }
+            p.value = t
+        }
+        for (name, b) in model.buffers {
+            guard let t = buffers[name], t.shape == b.value.shape else { throw TrainError("checkpoint buffer '\(name)' missing or misshapen") }
+            b.value = t
+        }
+    }
+}
+
+public struct TrainError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+func jsonString<T: Encodable>(_ value: T) throws -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    return String(decoding: try e.encode(value), as: UTF8.self)
+}

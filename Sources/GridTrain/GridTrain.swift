@@ -1,1 +1,0 @@
-// GridTrain: see the files beside this one.

@@ -1,0 +1,146 @@
+// The training loop shared by every task: seeded batches, optimiser steps, validation each epoch, early stopping,
+// progress, and checkpoints (also on Ctrl-C). Shuffling and per-step randomness are derived from (seed, epoch,
+// step), so a run resumed from a checkpoint continues exactly as if it had never stopped.
+import Foundation
+import GridTensor
+import GridAutograd
+import GridNN
+
+/// One mini-batch. `mask` marks valid target points (missing data excluded from the loss); `labels` for classes.
+public struct Batch {
+    public var input: Tensor
+    public var target: Tensor
+    public var mask: Tensor?
+    public var labels: [Int]?
+    public init(input: Tensor, target: Tensor, mask: Tensor? = nil, labels: [Int]? = nil) {
+        self.input = input; self.target = target; self.mask = mask; self.labels = labels
+    }
+}
+
+/// A source of training samples. `rng` is seeded per step, for random crops or augmentation.
+public protocol BatchSource {
+    var sampleCount: Int { get }
+    func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch
+}
+
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    public var epochs: Int = 10
+    public var batchSize: Int = 16
+    /// Steps per epoch; nil = one pass over the samples.
+    public var stepsPerEpoch: Int?
+    public var learningRate: Float = 1e-3
+    public var weightDecay: Float = 0
+    public var clipNorm: Float? = nil
+    public var seed: UInt64 = 0
+    /// Stop after this many epochs without a better validation score (nil: never).
+    public var patience: Int? = nil
+    public var cosineSchedule: Bool = true
+    public init() {}
+}
+
+/// Where a run stands: everything besides weights and optimiser state that a resume needs.
+public struct TrainingState: Codable, Equatable, Sendable {
+    public var epoch = 0
+    public var step = 0
+    public var bestScore: Double? = nil
+    public var epochsWithoutImprovement = 0
+    public var history: [EpochRecord] = []
+    public init() {}
+}
+
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var validationScore: Double?
+    public var seconds: Double
+}
+
+/// Set by SIGINT; the loop finishes its step, saves, and returns.
+nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
+
+public enum TrainingOutcome: Equatable { case finished, stoppedEarly, interrupted }
+
+public final class Trainer {
+    public let model: any Layer
+    public let optimizer: Optimizer
+    public let options: TrainingOptions
+    public var state: TrainingState
+    public var quiet = false
+    /// loss(model output, batch) -> scalar Variable.
+    let loss: (Variable, Batch) -> Variable
+
+    public init(model: any Layer, options: TrainingOptions, state: TrainingState = TrainingState(),
+                optimizer: Optimizer? = nil, loss: @escaping (Variable, Batch) -> Variable) {
+        self.model = model; self.options = options; self.state = state; self.loss = loss
+        let opt = optimizer ?? AdamW(model.parameters.filter { $0.param.requiresGrad }, learningRate: options.learningRate,
+                                     weightDecay: options.weightDecay)
+        self.optimizer = opt
+    }
+
+    public func stepsPerEpoch(_ data: BatchSource) -> Int {
+        options.stepsPerEpoch ?? max(1, (data.sampleCount + options.batchSize - 1) / options.batchSize)
+    }
+
+    /// Runs until `options.epochs` are done (or early stopping / Ctrl-C). `validate` returns a score, lower is better;
+    /// `save` is called after each epoch that improved (or every epoch without validation) and on interrupt.
+    @discardableResult
+    public func fit(_ data: BatchSource, validate: (() -> Double)? = nil, save: ((Trainer, _ improved: Bool) throws -> Void)? = nil) throws -> TrainingOutcome {
+        let perEpoch = stepsPerEpoch(data)
+        let totalSteps = perEpoch * options.epochs
+        if options.cosineSchedule { optimizer.schedule = .cosine(totalSteps: totalSteps, minimum: options.learningRate * 0.05) }
+        interruptRequested = 0
+        let previous = signal(SIGINT) { _ in interruptRequested = 1 }
+        defer { signal(SIGINT, previous) }
+        let progress = ProgressReporter("train", total: totalSteps, quiet: quiet)
+        while state.epoch < options.epochs {
+            let started = Date()
+            let order = epochOrder(data.sampleCount, epoch: state.epoch)
+            var lossSum = 0.0, lossCount = 0
+            model.train()
+            while state.step < (state.epoch + 1) * perEpoch {
+                let within = state.step - state.epoch * perEpoch
+                let indices = (0..<options.batchSize).map { order[(within * options.batchSize + $0) % order.count] }
+                var rng = SeededGenerator(seed: options.seed &* 0x9E37_79B9 &+ UInt64(state.step) &+ 1)
+                let batch = data.batch(indices, rng: &rng)
+                let l = loss(model(Variable(batch.input)), batch)
+                optimizer.zeroGrad()
+                l.backward()
+                if let c = options.clipNorm { optimizer.clipGradients(maxNorm: c) }
+                optimizer.step()
+                lossSum += Double(l.value.item); lossCount += 1
+                state.step += 1
+                progress.update(state.step, status: String(format: "epoch %d loss %.4g", state.epoch + 1, lossSum / Double(lossCount)))
+                if interruptRequested != 0 {
+                    progress.log("interrupted: saving a checkpoint at step \(state.step)")
+                    try save?(self, false)
+                    return .interrupted
+                }
+            }
+            model.eval()
+            let score = validate.map { f in GradMode.withNoGrad { f() } }
+            state.history.append(EpochRecord(epoch: state.epoch + 1, trainLoss: lossSum / Double(max(lossCount, 1)),
+                                             validationScore: score, seconds: Date().timeIntervalSince(started)))
+            state.epoch += 1
+            var improved = true
+            if let score {
+                improved = state.bestScore.map { score < $0 } ?? true
+                if improved { state.bestScore = score; state.epochsWithoutImprovement = 0 } else { state.epochsWithoutImprovement += 1 }
+                progress.log(String(format: "epoch %d: train loss %.5g, validation %.5g%@", state.epoch, lossSum / Double(max(lossCount, 1)), score, improved ? " (best)" : ""))
+            }
+            try save?(self, improved)
+            if let p = options.patience, state.epochsWithoutImprovement >= p {
+                progress.log("early stop: no improvement for \(p) epochs")
+                return .stoppedEarly
+            }
+        }
+        return .finished
+    }
+
+    /// The sample order of an epoch: a seeded shuffle that depends only on (seed, epoch).
+    func epochOrder(_ n: Int, epoch: Int) -> [Int] {
+        var rng = SeededGenerator(seed: options.seed &+ 0x5851_F42D &* UInt64(epoch + 1))
+        var order = Array(0..<n)
+        if n > 1 { for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) } }
+        return order
+    }
+}

@@ -1,0 +1,122 @@
+// gridcnn train downscale / downscale / evaluate downscale.
+import ArgumentParser
+import Foundation
+import GridTasks
+import GridTrain
+
+struct TrainDownscaleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "downscale",
+        abstract: "Train a CNN that turns a coarse field (+ fine static fields) into the fine field.",
+        discussion: """
+        Perfect-model set-up: the truth is coarsened by block averaging and the CNN learns to recover it; with --coarse,
+        paired coarse/fine files are used instead. Every --validate-every-th time step is held out.
+        Example:
+          gridcnn train downscale --truth tas.nc --var tas --static orog.nc --static sftlf.nc --factor 4 \\
+            --model srcnn --epochs 30 --out model.h5
+        """)
+
+    @Option(help: "Fine-resolution truth (FILE or FILE:VAR).") var truth: String
+    @Option(name: .customLong("var"), help: "Variable name (default: the file's only data variable).") var variable: String?
+    @Option(help: "Paired coarse field (FILE or FILE:VAR); default: block-average the truth.") var coarse: String?
+    @Option(name: .customLong("static"), help: "Fine static field (FILE or FILE:VAR), e.g. orography; repeatable.") var statics: [String] = []
+    @Option(help: "Resolution factor.") var factor = 4
+    @Option(help: "srcnn or unet.") var model: String = "srcnn"
+    @Option(help: "Width: SRCNN first layer (default 64) or UNet base (default 16).") var width: Int?
+    @Option(help: "UNet depth (default 2).") var depth: Int?
+    @Option(help: "Interpolation of the coarse input: bicubic, bilinear, nearest.") var interpolation = "bicubic"
+    @Option(help: "Training patch size on the fine grid.") var patch = 48
+    @Option(help: "Hold out every k-th time step for validation.") var validateEvery = 4
+    @Option(help: "Epochs.") var epochs = 30
+    @Option(help: "Steps per epoch (default: about one pass over the area).") var stepsPerEpoch: Int?
+    @Option(help: "Batch size.") var batchSize = 16
+    @Option(help: "Learning rate (AdamW, cosine schedule).") var lr: Float = 2e-3
+    @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Checkpoint to write (HDF5).") var out: String
+    @Flag(help: "Replace an existing checkpoint.") var overwrite = false
+    @Flag(help: "Print the training report as JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+
+    func run() throws {
+        try runJob {
+            runOptions.apply()
+            guard let kind = DownscaleModelKind(rawValue: model) else { throw TaskError("--model must be srcnn or unet, not '\(model)'") }
+            guard let interp = Interpolation(rawValue: interpolation) else { throw TaskError("--interpolation must be bicubic, bilinear or nearest") }
+            var r = DownscaleTrainRequest(truth: truth, output: out)
+            r.variable = variable; r.coarse = coarse; r.statics = statics; r.factor = factor; r.model = kind
+            r.width = width; r.depth = depth; r.interpolation = interp; r.patch = patch; r.validateEvery = validateEvery
+            r.training.epochs = epochs; r.training.batchSize = batchSize; r.training.learningRate = lr
+            r.training.seed = seed; r.training.patience = patience; r.training.stepsPerEpoch = stepsPerEpoch
+            r.overwrite = overwrite; r.quiet = runOptions.quiet; r.version = gridcnnVersion
+            let report = try DownscaleTraining.run(r)
+            if json { try printJSON(report) } else {
+                print(String(format: "trained %d epochs (%d steps) in %.1f s; best validation RMSE %.4f (bicubic %.4f); checkpoint %@",
+                             report.epochs, report.steps, report.seconds, report.bestValidationRMSE ?? .nan, report.bicubicValidationRMSE, report.checkpoint))
+            }
+        }
+    }
+}
+
+struct DownscaleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "downscale", abstract: "Downscale coarse fields with a trained model; writes CF NetCDF on the fine grid.",
+        discussion: "Example:\n  gridcnn downscale --model model.h5 --input coarse.nc --static orog.nc --output fine.nc")
+
+    @Option(help: "Checkpoint from `gridcnn train downscale`.") var model: String
+    @Option(help: "Coarse input (FILE or FILE:VAR).") var input: String
+    @Option(name: .customLong("var"), help: "Variable (default: the one the model was trained for).") var variable: String?
+    @Option(name: .customLong("static"), help: "Fine static fields, as in training; repeatable.") var statics: [String] = []
+    @Option(help: "Output NetCDF file.") var output: String
+    @Option(help: "Tile size on the fine grid for large grids.") var tile = 256
+    @Flag(help: "Replace an existing output file.") var overwrite = false
+    @Flag(help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+
+    func run() throws {
+        try runJob {
+            runOptions.apply()
+            var r = DownscaleApplyRequest(model: model, input: input, output: output)
+            r.variable = variable; r.statics = statics; r.overwrite = overwrite; r.tile = tile; r.quiet = runOptions.quiet
+            r.history = commandLine; r.version = gridcnnVersion
+            let report = try DownscaleApplying.run(r)
+            if json { try printJSON(report) } else {
+                print("wrote \(report.steps) step(s) of \(report.fineHeight)x\(report.fineWidth) to \(report.output) in \(String(format: "%.1f", report.seconds)) s")
+            }
+        }
+    }
+}
+
+struct EvaluateDownscaleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "downscale", abstract: "Score the CNN against bilinear, bicubic and BCSD on held-out time steps.",
+        discussion: "Example:\n  gridcnn evaluate downscale --model model.h5 --truth tas.nc --var tas --static orog.nc --figure maps.png --json")
+
+    @Option(help: "Checkpoint.") var model: String
+    @Option(help: "Fine-resolution truth (FILE or FILE:VAR).") var truth: String
+    @Option(name: .customLong("var"), help: "Variable.") var variable: String?
+    @Option(help: "Paired coarse field instead of coarsening the truth.") var coarse: String?
+    @Option(name: .customLong("static"), help: "Fine static fields, as in training; repeatable.") var statics: [String] = []
+    @Option(help: "Factor (checked against the model's).") var factor: Int?
+    @Option(help: "Time steps to score, comma-separated (default: the model's validation steps).") var steps: String?
+    @Option(help: "PNG of truth, baselines, CNN and error maps.") var figure: String?
+    @Flag(help: "JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+
+    func run() throws {
+        try runJob {
+            runOptions.apply()
+            var r = DownscaleEvaluateRequest(model: model, truth: truth)
+            r.variable = variable; r.coarse = coarse; r.statics = statics; r.figure = figure
+            if let steps {
+                r.steps = try steps.split(separator: ",").map { s in
+                    guard let v = Int(s.trimmingCharacters(in: .whitespaces)) else { throw TaskError("--steps: '\(s)' is not a step index") }
+                    return v
+                }
+            }
+            let e = try DownscaleEvaluating.run(r)
+            if let factor, factor != e.factor { throw TaskError("--factor \(factor) differs from the model's factor \(e.factor)") }
+            if json { try printJSON(e) } else { print(DownscaleEvaluating.table(e)) }
+        }
+    }
+}
