@@ -1,0 +1,212 @@
+// Fast convolutions: per image (and group) an im2col tile of at most ~GK_TILE_BYTES + one OpenBLAS GEMM.
+// Work is cut into units whose shapes depend only on the geometry (never on the thread count) and units are
+// dealt to threads in contiguous ranges, so every GEMM call and every accumulation happens in the same order for
+// any thread count: all three kernels are bitwise reproducible across gk_set_num_threads values.
+#include "gk_internal.h"
+#include <string.h>
+
+#define GK_TILE_BYTES ((int64_t)1 << 20)   // one col tile (per thread); about L2-sized so GEMM packing reads it hot
+#define GK_MIN_UNITS 8                      // aim for at least this many independent units when splitting channels
+
+static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                 int64_t ldb, float beta, float *c, int64_t ldc) {
+    gk_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+
+// 1x1, stride 1, no padding: the input planes already are the col matrix.
+static int pointwise(const gk_dims *d) {
+    return d->kvol == 1 && d->sd == 1 && d->sh == 1 && d->sw == 1 && d->pd == 0 && d->ph == 0 && d->pw == 0 &&
+           d->od == d->id && d->oh == d->ih && d->ow == d->iw;
+}
+
+// Output positions per tile for a col matrix of `rows` rows (at least 32, multiple of 16 unless it is all of them).
+static int64_t tile_positions(int64_t rows, int64_t osz) {
+    int64_t pc = GK_TILE_BYTES / (4 * (rows > 0 ? rows : 1));
+    if (pc >= osz) return osz;
+    pc &= ~(int64_t)15;
+    return pc < 32 ? (osz < 32 ? osz : 32) : pc;
+}
+
+// Channel blocks per group for the backward kernels: about GK_MIN_UNITS blocks, each at least 64 col rows.
+static int64_t channel_blocks(const gk_dims *d) {
+    int64_t nb = d->cin_g * d->kvol / 64;
+    if (nb > GK_MIN_UNITS) nb = GK_MIN_UNITS;
+    if (nb > d->cin_g) nb = d->cin_g;
+    return nb < 1 ? 1 : nb;
+}
+
+typedef struct {
+    const gk_conv_geom *g;
+    gk_dims d;
+    const float *x, *w, *bias, *dy;
+    float *y, *dx, *dw;
+    int64_t pc, nchunk, nb, nob, units;
+    int pw;
+} conv_ctx;
+
+// ---- forward: units are (image, tile of output positions); each writes its own slice of y ----------------------
+static void forward_part(void *vc, int part, int nparts) {
+    conv_ctx *c = vc;
+    const gk_dims *d = &c->d;
+    const int64_t K = d->cin_g * d->kvol, G = c->g->groups;
+    int64_t lo, hi;
+    gk_range(c->units, part, nparts, &lo, &hi);
+    float *col = c->pw ? NULL : gk_alloc(sizeof(float) * (size_t)(K * c->pc));
+    for (int64_t u = lo; u < hi; u++) {
+        const int64_t n = u / c->nchunk, p0 = (u % c->nchunk) * c->pc;
+        const int64_t p1 = p0 + c->pc < d->osz ? p0 + c->pc : d->osz, np = p1 - p0;
+        for (int64_t grp = 0; grp < G; grp++) {
+            const float *xg = c->x + (n * c->g->cin + grp * d->cin_g) * d->isz;
+            float *yg = c->y + (n * c->g->cout + grp * d->cout_g) * d->osz + p0;
+            const float *wg = c->w + grp * d->cout_g * K;
+            if (c->pw) {
+                gemm(0, 0, d->cout_g, np, K, wg, K, xg + p0, d->osz, 0.0f, yg, d->osz);
+            } else {
+                gk_im2col(d, xg, d->cin_g, p0, p1, col);
+                gemm(0, 0, d->cout_g, np, K, wg, K, col, np, 0.0f, yg, d->osz);
+            }
+        }
+        if (c->bias) gk_add_bias_rows(c->g->cout, np, d->osz, c->bias, c->y + n * c->g->cout * d->osz + p0);
+    }
+    gk_free(col);
+}
+
+void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
+    gk_enable_flush_to_zero();
+    conv_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .w = w, .bias = bias, .y = y};
+    if (g->batch <= 0 || g->cout <= 0 || c.d.osz <= 0) return;
+    if (g->cin <= 0 || c.d.kvol <= 0) {   // empty sum: y = bias
+        for (int64_t n = 0; n < g->batch; n++)
+            for (int64_t o = 0; o < g->cout; o++)
+                for (int64_t p = 0; p < c.d.osz; p++) y[(n * g->cout + o) * c.d.osz + p] = bias ? bias[o] : 0.0f;
+        return;
+    }
+    c.pw = pointwise(&c.d);
+    c.pc = tile_positions(c.d.cin_g * c.d.kvol, c.d.osz);
+    c.nchunk = (c.d.osz + c.pc - 1) / c.pc;
+    c.units = g->batch * c.nchunk;
+    double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)(c.d.cin_g * c.d.kvol);
+    gk_parallel(gk_parts_for(c.units, flops), forward_part, &c, 1);
+}
+
+// ---- backward data: units are (image, group, channel block); each owns its dx planes -----------------------------
+static void backward_data_part(void *vc, int part, int nparts) {
+    conv_ctx *c = vc;
+    const gk_dims *d = &c->d;
+    const int64_t K = d->cin_g * d->kvol, G = c->g->groups;
+    const int64_t rows_max = ((d->cin_g + c->nb - 1) / c->nb) * d->kvol;
+    int64_t lo, hi;
+    gk_range(c->units, part, nparts, &lo, &hi);
+    float *dcol = c->pw ? NULL : gk_alloc(sizeof(float) * (size_t)(rows_max * c->pc));
+    for (int64_t u = lo; u < hi; u++) {
+        const int64_t n = u / (G * c->nb), grp = (u / c->nb) % G, blk = u % c->nb;
+        int64_t a, b;
+        gk_range(d->cin_g, (int)blk, (int)c->nb, &a, &b);
+        float *dxc = c->dx + (n * c->g->cin + grp * d->cin_g + a) * d->isz;
+        const float *wsub = c->w + grp * d->cout_g * K + a * d->kvol;   // columns [a*kvol, b*kvol) of W_g
+        const float *dyg = c->dy + (n * c->g->cout + grp * d->cout_g) * d->osz;
+        if (c->pw) {
+            gemm(1, 0, b - a, d->osz, d->cout_g, wsub, K, dyg, d->osz, 0.0f, dxc, d->osz);
+            continue;
+        }
+        gk_zero((b - a) * d->isz, dxc);
+        for (int64_t p0 = 0; p0 < d->osz; p0 += c->pc) {
+            const int64_t p1 = p0 + c->pc < d->osz ? p0 + c->pc : d->osz, np = p1 - p0;
+            gemm(1, 0, (b - a) * d->kvol, np, d->cout_g, wsub, K, dyg + p0, d->osz, 0.0f, dcol, np);
+            gk_col2im(d, dcol, b - a, p0, p1, dxc);
+        }
+    }
+    gk_free(dcol);
+}
+
+void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx) {
+    gk_enable_flush_to_zero();
+    conv_ctx c = {.g = g, .d = gk_unpack(g), .dy = dy, .w = w, .dx = dx};
+    if (g->batch <= 0 || g->cin <= 0 || c.d.isz <= 0) return;
+    if (g->cout <= 0 || c.d.osz <= 0 || c.d.kvol <= 0) {
+        gk_zero(g->batch * g->cin * c.d.isz, dx);
+        return;
+    }
+    c.pw = pointwise(&c.d);
+    c.pc = tile_positions(c.d.cin_g * c.d.kvol, c.d.osz);
+    c.nb = channel_blocks(&c.d);
+    c.units = g->batch * g->groups * c.nb;
+    double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)(c.d.cin_g * c.d.kvol);
+    gk_parallel(gk_parts_for(c.units, flops), backward_data_part, &c, 1);
+}
+
+// ---- backward filter: units are (group, channel block, output-channel block); each owns a block of dw and sums
+// over the batch and the tiles in a fixed order ---------------------------------------------------------------------
+static void backward_filter_part(void *vc, int part, int nparts) {
+    conv_ctx *c = vc;
+    const gk_dims *d = &c->d;
+    const int64_t K = d->cin_g * d->kvol;
+    const int64_t rows_max = ((d->cin_g + c->nb - 1) / c->nb) * d->kvol;
+    int64_t lo, hi;
+    gk_range(c->units, part, nparts, &lo, &hi);
+    float *col = c->pw ? NULL : gk_alloc(sizeof(float) * (size_t)(rows_max * c->pc));
+    for (int64_t u = lo; u < hi; u++) {
+        const int64_t grp = u / (c->nb * c->nob), blk = (u / c->nob) % c->nb, oblk = u % c->nob;
+        int64_t a, b, o0, o1;
+        gk_range(d->cin_g, (int)blk, (int)c->nb, &a, &b);
+        gk_range(d->cout_g, (int)oblk, (int)c->nob, &o0, &o1);
+        const int64_t rows = (b - a) * d->kvol, m = o1 - o0;
+        float *dwb = c->dw + (grp * d->cout_g + o0) * K + a * d->kvol;
+        for (int64_t o = 0; o < m; o++) gk_zero(rows, dwb + o * K);
+        for (int64_t n = 0; n < c->g->batch; n++) {
+            const float *xc = c->x + (n * c->g->cin + grp * d->cin_g + a) * d->isz;
+            const float *dyo = c->dy + (n * c->g->cout + grp * d->cout_g + o0) * d->osz;
+            if (c->pw) {
+                gemm(0, 1, m, rows, d->osz, dyo, d->osz, xc, d->isz, 1.0f, dwb, K);
+                continue;
+            }
+            for (int64_t p0 = 0; p0 < d->osz; p0 += c->pc) {
+                const int64_t p1 = p0 + c->pc < d->osz ? p0 + c->pc : d->osz, np = p1 - p0;
+                gk_im2col(d, xc, b - a, p0, p1, col);
+                gemm(0, 1, m, rows, np, dyo + p0, d->osz, col, np, 1.0f, dwb, K);
+            }
+        }
+    }
+    gk_free(col);
+}
+
+static void dbias_part(void *vc, int part, int nparts) {
+    conv_ctx *c = vc;
+    int64_t lo, hi;
+    gk_range(c->g->cout, part, nparts, &lo, &hi);
+    for (int64_t o = lo; o < hi; o++) {
+        double s = 0.0;   // per image partial sums in a fixed order
+        for (int64_t n = 0; n < c->g->batch; n++) s += gk_sum(c->d.osz, c->dy + (n * c->g->cout + o) * c->d.osz);
+        c->dw[o] = (float)s;
+    }
+}
+
+void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {
+    gk_enable_flush_to_zero();
+    conv_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .dy = dy, .dw = dw};
+    const int64_t K = c.d.cin_g * c.d.kvol;
+    if (g->cout <= 0) return;
+    if (g->batch <= 0 || c.d.osz <= 0 || K <= 0) {
+        gk_zero(g->cout * K, dw);
+        if (dbias) gk_zero(g->cout, dbias);
+        return;
+    }
+    c.pw = pointwise(&c.d);
+    c.pc = tile_positions(K, c.d.osz);
+    c.nb = channel_blocks(&c.d);
+    // Few (group, channel block) units: also split output channels (blocks of >= 16 rows) so threads have work.
+    c.nob = 1;
+    if (g->groups * c.nb < GK_MIN_UNITS) {
+        c.nob = (GK_MIN_UNITS + g->groups * c.nb - 1) / (g->groups * c.nb);
+        if (c.nob > c.d.cout_g / 16) c.nob = c.d.cout_g / 16;
+        if (c.nob < 1) c.nob = 1;
+    }
+    c.units = g->groups * c.nb * c.nob;
+    double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)K;
+    gk_parallel(gk_parts_for(c.units, flops), backward_filter_part, &c, 1);
+    if (dbias) {
+        conv_ctx cb = c;
+        cb.dw = dbias;
+        gk_parallel(gk_parts_for(g->cout, (double)g->batch * g->cout * c.d.osz), dbias_part, &cb, 0);
+    }
+}

@@ -1,0 +1,73 @@
+// Private helpers shared by the kernel files (not part of the public header).
+#ifndef GK_INTERNAL_H
+#define GK_INTERNAL_H
+#include "gridkernels.h"
+
+// Hot loops are compiled three times and the dynamic loader picks one (ifunc), so the same object code is
+// fast on AVX-512 machines and still safe on plain x86-64. Only the function itself is cloned: helpers it
+// calls must be always_inline to get the wide instructions.
+#if defined(__x86_64__) && !defined(GK_NO_CLONES)
+#define GK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define GK_CLONES
+#endif
+#define GK_INLINE static inline __attribute__((always_inline))
+#define GK_HIDDEN __attribute__((visibility("hidden")))
+
+// OpenBLAS (LP64 build: blasint is int). Declared here because cblas.h is not on the include path.
+enum { GK_ROW_MAJOR = 101, GK_NO_TRANS = 111, GK_TRANS = 112 };
+void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+void openblas_set_num_threads(int n);
+
+/// Runs fn(ctx, part, nparts) for part in [0, nparts): part 0 on the caller, the rest on pool threads.
+/// If the pool is busy (another caller thread, or a nested call) all parts run here in order, so results never
+/// depend on whether the pool was free. blas_single != 0 pins OpenBLAS to 1 thread while the parts run
+/// (each part issues its own GEMMs).
+typedef void (*gk_part_fn)(void *ctx, int part, int nparts);
+GK_HIDDEN void gk_parallel(int nparts, gk_part_fn fn, void *ctx, int blas_single);
+
+/// [lo, hi) of the items that part gets when n items are dealt out in contiguous, nearly equal ranges.
+GK_INLINE void gk_range(int64_t n, int part, int nparts, int64_t *lo, int64_t *hi) {
+    *lo = n * part / nparts;
+    *hi = n * (part + 1) / nparts;
+}
+
+/// Parts to use for n items of roughly `work` flops-or-bytes each: 1 when the job is too small to amortise a wake-up.
+GK_HIDDEN int gk_parts_for(int64_t items, double total_work);
+
+/// Whole-buffer elementwise parallel-for helper: splits [0, n) into aligned blocks.
+GK_HIDDEN void *gk_alloc(size_t bytes);   // 64-byte aligned, aborts on failure
+GK_HIDDEN void gk_free(void *p);
+
+/// Geometry unpacked into plain locals (D, H, W order).
+typedef struct {
+    int64_t id, ih, iw, od, oh, ow, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw;
+    int64_t isz, osz, kvol, cin_g, cout_g;
+} gk_dims;
+
+GK_INLINE gk_dims gk_unpack(const gk_conv_geom *g) {
+    gk_dims d;
+    d.id = g->in[0]; d.ih = g->in[1]; d.iw = g->in[2];
+    d.od = g->out[0]; d.oh = g->out[1]; d.ow = g->out[2];
+    d.kd = g->kernel[0]; d.kh = g->kernel[1]; d.kw = g->kernel[2];
+    d.sd = g->stride[0]; d.sh = g->stride[1]; d.sw = g->stride[2];
+    d.dd = g->dilation[0]; d.dh = g->dilation[1]; d.dw = g->dilation[2];
+    d.pd = g->pad_lo[0]; d.ph = g->pad_lo[1]; d.pw = g->pad_lo[2];
+    d.isz = d.id * d.ih * d.iw;
+    d.osz = d.od * d.oh * d.ow;
+    d.kvol = d.kd * d.kh * d.kw;
+    d.cin_g = g->groups > 0 ? g->cin / g->groups : g->cin;
+    d.cout_g = g->groups > 0 ? g->cout / g->groups : g->cout;
+    return d;
+}
+
+/// im2col rows [0, nch*kvol) for output positions [p0, p1) of one image (x at the first channel); col2im adds back.
+GK_HIDDEN void gk_im2col(const gk_dims *d, const float *x, int64_t nch, int64_t p0, int64_t p1, float *col);
+GK_HIDDEN void gk_col2im(const gk_dims *d, const float *col, int64_t nch, int64_t p0, int64_t p1, float *dx);
+GK_HIDDEN void gk_add_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y);
+GK_HIDDEN void gk_zero(int64_t n, float *x);
+/// Fixed-order blocked sum (float lanes per 4096 block, blocks in double).
+GK_HIDDEN double gk_sum(int64_t n, const float *x);
+
+#endif

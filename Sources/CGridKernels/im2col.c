@@ -1,0 +1,98 @@
+// im2col / col2im for a tile of output positions. Rows are (channel, kd, kh, kw), columns the output positions
+// [p0, p1) of one image in D,H,W order; the tile is row-major with leading dimension p1 - p0.
+// Each row is walked as runs along W, with the valid W range of every kernel column computed once, so the inner
+// loops are plain copies / adds (vectorised when the stride is 1).
+#include "gk_internal.h"
+#include <string.h>
+
+// Output columns [lo, hi) of a W-run whose tap kw lands inside the input row.
+GK_INLINE void valid_w(const gk_dims *d, int64_t off, int64_t *lo, int64_t *hi) {
+    // input x = ow*sw + off must satisfy 0 <= x < iw
+    int64_t l = off >= 0 ? 0 : (-off + d->sw - 1) / d->sw;
+    int64_t h = (d->iw - 1 - off) < 0 ? 0 : (d->iw - 1 - off) / d->sw + 1;
+    if (h > d->ow) h = d->ow;
+    if (l > h) l = h;
+    *lo = l;
+    *hi = h;
+}
+
+GK_CLONES static void im2col_k(const gk_dims *d, const float *x, int64_t nch, int64_t p0, int64_t p1, float *col) {
+    const int64_t ld = p1 - p0, ohw = d->oh * d->ow, sw = d->sw;
+    for (int64_t c = 0; c < nch; c++) {
+        const float *xc = x + c * d->isz;
+        for (int64_t kd = 0; kd < d->kd; kd++)
+            for (int64_t kh = 0; kh < d->kh; kh++)
+                for (int64_t kw = 0; kw < d->kw; kw++) {
+                    float *restrict dst = col + (((c * d->kd + kd) * d->kh + kh) * d->kw + kw) * ld;
+                    const int64_t off = kw * d->dw - d->pw;
+                    int64_t wlo, whi;
+                    valid_w(d, off, &wlo, &whi);
+                    int64_t od = p0 / ohw, oh = (p0 % ohw) / d->ow, ow0 = p0 % d->ow;
+                    for (int64_t p = p0; p < p1;) {
+                        int64_t len = d->ow - ow0;
+                        if (len > p1 - p) len = p1 - p;
+                        const int64_t z = od * d->sd - d->pd + kd * d->dd, y = oh * d->sh - d->ph + kh * d->dh;
+                        if (z < 0 || z >= d->id || y < 0 || y >= d->ih) {
+                            memset(dst, 0, sizeof(float) * (size_t)len);
+                        } else {
+                            const float *restrict src = xc + (z * d->ih + y) * d->iw;
+                            int64_t lo = wlo > ow0 ? wlo : ow0, hi = whi < ow0 + len ? whi : ow0 + len;
+                            if (hi < lo) hi = lo;
+                            for (int64_t j = ow0; j < lo; j++) dst[j - ow0] = 0.0f;
+                            if (sw == 1)
+                                for (int64_t j = lo; j < hi; j++) dst[j - ow0] = src[j + off];
+                            else
+                                for (int64_t j = lo; j < hi; j++) dst[j - ow0] = src[j * sw + off];
+                            for (int64_t j = hi; j < ow0 + len; j++) dst[j - ow0] = 0.0f;
+                        }
+                        dst += len;
+                        p += len;
+                        ow0 = 0;
+                        if (++oh == d->oh) { oh = 0; od++; }
+                    }
+                }
+    }
+}
+
+// dx[channels] += scatter of the tile; contributions to one input point arrive in (kd, kh, kw, position) order,
+// which depends only on the geometry and the tile size, never on the thread count.
+GK_CLONES static void col2im_k(const gk_dims *d, const float *col, int64_t nch, int64_t p0, int64_t p1, float *dx) {
+    const int64_t ld = p1 - p0, ohw = d->oh * d->ow, sw = d->sw;
+    for (int64_t c = 0; c < nch; c++) {
+        float *xc = dx + c * d->isz;
+        for (int64_t kd = 0; kd < d->kd; kd++)
+            for (int64_t kh = 0; kh < d->kh; kh++)
+                for (int64_t kw = 0; kw < d->kw; kw++) {
+                    const float *restrict src = col + (((c * d->kd + kd) * d->kh + kh) * d->kw + kw) * ld;
+                    const int64_t off = kw * d->dw - d->pw;
+                    int64_t wlo, whi;
+                    valid_w(d, off, &wlo, &whi);
+                    int64_t od = p0 / ohw, oh = (p0 % ohw) / d->ow, ow0 = p0 % d->ow;
+                    for (int64_t p = p0; p < p1;) {
+                        int64_t len = d->ow - ow0;
+                        if (len > p1 - p) len = p1 - p;
+                        const int64_t z = od * d->sd - d->pd + kd * d->dd, y = oh * d->sh - d->ph + kh * d->dh;
+                        if (z >= 0 && z < d->id && y >= 0 && y < d->ih) {
+                            float *restrict dst = xc + (z * d->ih + y) * d->iw;
+                            int64_t lo = wlo > ow0 ? wlo : ow0, hi = whi < ow0 + len ? whi : ow0 + len;
+                            if (sw == 1)
+                                for (int64_t j = lo; j < hi; j++) dst[j + off] += src[j - ow0];
+                            else
+                                for (int64_t j = lo; j < hi; j++) dst[j * sw + off] += src[j - ow0];
+                        }
+                        src += len;
+                        p += len;
+                        ow0 = 0;
+                        if (++oh == d->oh) { oh = 0; od++; }
+                    }
+                }
+    }
+}
+
+// Clones cannot carry hidden visibility, so the internal entry points are thin wrappers.
+GK_HIDDEN void gk_im2col(const gk_dims *d, const float *x, int64_t nch, int64_t p0, int64_t p1, float *col) {
+    im2col_k(d, x, nch, p0, p1, col);
+}
+GK_HIDDEN void gk_col2im(const gk_dims *d, const float *col, int64_t nch, int64_t p0, int64_t p1, float *dx) {
+    col2im_k(d, col, nch, p0, p1, dx);
+}

@@ -1,0 +1,151 @@
+// Thread count, a small persistent pthread pool, FTZ, CPU level and the public GEMM wrapper.
+#include "gk_internal.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <xmmintrin.h>
+
+#define GK_MAX_THREADS 256
+
+static _Atomic int g_threads = 1;
+
+void gk_set_num_threads(int n) {
+    if (n < 1) n = 1;
+    if (n > GK_MAX_THREADS) n = GK_MAX_THREADS;
+    atomic_store(&g_threads, n);
+    openblas_set_num_threads(n);
+}
+
+int gk_get_num_threads(void) { return atomic_load(&g_threads); }
+
+// FTZ (bit 15) | DAZ (bit 6): denormals would otherwise cost ~100 cycles each.
+void gk_enable_flush_to_zero(void) {
+    unsigned csr = _mm_getcsr();
+    if ((csr & 0x8040u) != 0x8040u) _mm_setcsr(csr | 0x8040u);
+}
+
+// Same feature bits the target_clones resolver tests (libgcc/compiler-rt __cpu_features2), so this reports
+// exactly which clone the loader bound.
+int gk_cpu_level(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) return 3;
+    if (__builtin_cpu_supports("x86-64-v3")) return 2;
+    return 1;
+}
+
+void *gk_alloc(size_t bytes) {
+    void *p = NULL;
+    if (bytes == 0) bytes = 64;
+    if (posix_memalign(&p, 64, (bytes + 63) & ~(size_t)63) != 0 || !p) {
+        fprintf(stderr, "gridkernels: out of memory allocating %zu bytes\n", bytes);
+        abort();
+    }
+    return p;
+}
+
+void gk_free(void *p) { free(p); }
+
+// ---- pool --------------------------------------------------------------------------------------------------------
+// One job at a time (use_mu, taken with trylock so a busy pool or a nested call degrades to running inline).
+// Workers sleep on job_cv; the caller runs part 0 and waits on done_cv for the others.
+static pthread_mutex_t use_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t job_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static int n_workers;
+static unsigned long job_gen;
+static gk_part_fn job_fn;
+static void *job_ctx;
+static int job_parts, job_pending;
+
+static void *worker_main(void *arg) {
+    int part = (int)(intptr_t)arg;   // worker i always runs part i
+    unsigned long seen = 0;
+    pthread_mutex_lock(&mu);
+    for (;;) {
+        while (job_gen == seen) pthread_cond_wait(&job_cv, &mu);
+        seen = job_gen;
+        if (part >= job_parts) continue;
+        gk_part_fn fn = job_fn;
+        void *ctx = job_ctx;
+        int parts = job_parts;
+        pthread_mutex_unlock(&mu);
+        gk_enable_flush_to_zero();
+        fn(ctx, part, parts);
+        pthread_mutex_lock(&mu);
+        if (--job_pending == 0) pthread_cond_signal(&done_cv);
+    }
+    return NULL;
+}
+
+// Called with use_mu held; grows the pool to `want` workers (parts 1..want).
+static int ensure_workers(int want) {
+    while (n_workers < want) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int rc = pthread_create(&t, &attr, worker_main, (void *)(intptr_t)(n_workers + 1));
+        pthread_attr_destroy(&attr);
+        if (rc != 0) break;
+        n_workers++;
+    }
+    return n_workers;
+}
+
+void gk_parallel(int nparts, gk_part_fn fn, void *ctx, int blas_single) {
+    if (nparts <= 1) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    int threads = gk_get_num_threads();
+    if (blas_single) openblas_set_num_threads(1);
+    int got = pthread_mutex_trylock(&use_mu) == 0;
+    if (!got || ensure_workers(nparts - 1) < nparts - 1) {
+        // Pool busy (or could not grow): same parts, same order, on this thread.
+        if (got) pthread_mutex_unlock(&use_mu);
+        for (int p = 0; p < nparts; p++) fn(ctx, p, nparts);
+        if (blas_single) openblas_set_num_threads(threads);
+        return;
+    }
+    pthread_mutex_lock(&mu);
+    job_fn = fn;
+    job_ctx = ctx;
+    job_parts = nparts;
+    job_pending = nparts - 1;
+    job_gen++;
+    pthread_cond_broadcast(&job_cv);
+    pthread_mutex_unlock(&mu);
+    fn(ctx, 0, nparts);
+    pthread_mutex_lock(&mu);
+    while (job_pending > 0) pthread_cond_wait(&done_cv, &mu);
+    pthread_mutex_unlock(&mu);
+    pthread_mutex_unlock(&use_mu);
+    if (blas_single) openblas_set_num_threads(threads);
+}
+
+int gk_parts_for(int64_t items, double total_work) {
+    int t = gk_get_num_threads();
+    if (t <= 1 || items <= 1 || total_work < 65536.0) return 1;
+    return items < t ? (int)items : t;
+}
+
+// ---- GEMM --------------------------------------------------------------------------------------------------------
+void gk_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+              const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+    gk_enable_flush_to_zero();
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {   // C = beta*C without touching A or B
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+        return;
+    }
+    if (m > INT_MAX || n > INT_MAX || k > INT_MAX || lda > INT_MAX || ldb > INT_MAX || ldc > INT_MAX) {
+        fprintf(stderr, "gridkernels: gk_sgemm dimension over INT_MAX (LP64 OpenBLAS)\n");
+        abort();
+    }
+    cblas_sgemm(GK_ROW_MAJOR, trans_a ? GK_TRANS : GK_NO_TRANS, trans_b ? GK_TRANS : GK_NO_TRANS, (int)m, (int)n,
+                (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}

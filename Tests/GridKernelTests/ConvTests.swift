@@ -1,0 +1,120 @@
+import CGridKernels
+import Testing
+
+let convCases: [ConvCase] = [
+    ConvCase(name: "1d k3 pad1", cin: 3, cout: 4, input: [17], kernel: [3], padLo: [1]),
+    ConvCase(name: "1d causal dil2", cin: 2, cout: 3, input: [16], kernel: [3], dilation: [2], padLo: [4], padHi: [0]),
+    ConvCase(name: "1d stride3 asym", cin: 2, cout: 2, input: [20], kernel: [4], stride: [3], padLo: [2], padHi: [1]),
+    ConvCase(name: "1d 1x1", cin: 5, cout: 3, input: [13], kernel: [1]),
+    ConvCase(name: "2d 3x3 pad1", cin: 4, cout: 6, input: [9, 11], kernel: [3, 3], padLo: [1, 1]),
+    ConvCase(name: "2d stride2 uneven", cin: 3, cout: 4, input: [10, 9], kernel: [3, 2], stride: [2, 2],
+             padLo: [1, 0], padHi: [0, 1]),
+    ConvCase(name: "2d stride3 leftover", cin: 2, cout: 3, input: [11, 8], kernel: [2, 2], stride: [3, 3]),
+    ConvCase(name: "2d dil2", cin: 3, cout: 2, input: [12, 10], kernel: [3, 3], dilation: [2, 2], padLo: [2, 2]),
+    ConvCase(name: "2d groups2 stride2", cin: 4, cout: 6, groups: 2, input: [9, 8], kernel: [3, 3], stride: [2, 2],
+             padLo: [1, 1]),
+    ConvCase(name: "2d depthwise", cin: 5, cout: 5, groups: 5, input: [8, 7], kernel: [3, 3], padLo: [1, 1]),
+    ConvCase(name: "2d depthwise x2 5x3", cin: 3, cout: 6, groups: 3, input: [9, 7], kernel: [5, 3],
+             padLo: [2, 1]),
+    ConvCase(name: "2d even kernel same", cin: 2, cout: 3, input: [8, 9], kernel: [4, 4], padLo: [1, 2],
+             padHi: [2, 1]),
+    ConvCase(name: "2d 1x1", cin: 8, cout: 5, input: [7, 9], kernel: [1, 1]),
+    ConvCase(name: "2d 1x1 groups2", cin: 6, cout: 4, groups: 2, input: [5, 6], kernel: [1, 1]),
+    ConvCase(name: "2d 1x1 stride2", cin: 3, cout: 4, input: [9, 9], kernel: [1, 1], stride: [2, 2]),
+    ConvCase(name: "2d 1x1 pad1", cin: 3, cout: 2, input: [5, 4], kernel: [1, 1], padLo: [1, 1]),
+    ConvCase(name: "2d multi-tile", cin: 32, cout: 4, input: [31, 33], kernel: [3, 3], padLo: [1, 1]),
+    ConvCase(name: "3d k3 pad1", cin: 2, cout: 3, input: [5, 6, 7], kernel: [3, 3, 3], padLo: [1, 1, 1]),
+    ConvCase(name: "3d mixed", cin: 4, cout: 2, groups: 2, input: [7, 8, 9], kernel: [2, 3, 3], stride: [1, 2, 2],
+             dilation: [2, 1, 1], padLo: [1, 0, 2], padHi: [0, 1, 1]),
+    ConvCase(name: "3d 1x1x1", cin: 3, cout: 4, input: [3, 4, 5], kernel: [1, 1, 1]),
+    ConvCase(name: "3d large K tiles", cin: 64, cout: 2, input: [6, 8, 8], kernel: [3, 3, 3], padLo: [1, 1, 1]),
+]
+
+struct ConvOutputs { var y: [Float], dx: [Float], dw: [Float], db: [Float] }
+
+func runFast(_ g: gk_conv_geom, x: [Float], w: [Float], b: [Float], dy: [Float]) -> ConvOutputs {
+    var g = g
+    var y = [Float](repeating: .nan, count: g.yCount), dx = [Float](repeating: .nan, count: g.xCount)
+    var dw = [Float](repeating: .nan, count: g.wCount), db = [Float](repeating: .nan, count: Int(g.cout))
+    gk_conv_forward(&g, x, w, b, &y)
+    gk_conv_backward_data(&g, dy, w, &dx)
+    gk_conv_backward_filter(&g, x, dy, &dw, &db)
+    return ConvOutputs(y: y, dx: dx, dw: dw, db: db)
+}
+
+func runRef(_ g: gk_conv_geom, x: [Float], w: [Float], b: [Float], dy: [Float]) -> ConvOutputs {
+    var g = g
+    var y = [Float](repeating: .nan, count: g.yCount), dx = [Float](repeating: .nan, count: g.xCount)
+    var dw = [Float](repeating: .nan, count: g.wCount), db = [Float](repeating: .nan, count: Int(g.cout))
+    gk_conv_forward_ref(&g, x, w, b, &y)
+    gk_conv_backward_data_ref(&g, dy, w, &dx)
+    gk_conv_backward_filter_ref(&g, x, dy, &dw, &db)
+    return ConvOutputs(y: y, dx: dx, dw: dw, db: db)
+}
+
+extension GridKernelTests {
+    @Test("conv fast == ref, and bitwise equal on 1 and 2 threads", arguments: convCases, [1, 3])
+    func convMatchesReference(_ c: ConvCase, batch: Int) {
+        let g = c.geom(batch: batch)
+        var r = Rand(UInt64(c.name.utf8.count * 7919 + batch))
+        let x = r.array(g.xCount), w = r.array(g.wCount), b = r.array(Int(g.cout)), dy = r.array(g.yCount)
+        let ref = runRef(g, x: x, w: w, b: b, dy: dy)
+        let one = withThreads(1) { runFast(g, x: x, w: w, b: b, dy: dy) }
+        let two = withThreads(2) { runFast(g, x: x, w: w, b: b, dy: dy) }
+        expectClose(one.y, ref.y, "forward")
+        expectClose(one.dx, ref.dx, "backward data")
+        expectClose(one.dw, ref.dw, "backward filter")
+        expectClose(one.db, ref.db, "dbias")
+        expectSame(one.y, two.y, "forward, 1 vs 2 threads")
+        expectSame(one.dx, two.dx, "backward data, 1 vs 2 threads")
+        expectSame(one.dw, two.dw, "backward filter, 1 vs 2 threads")
+        expectSame(one.db, two.db, "dbias, 1 vs 2 threads")
+    }
+
+    @Test("backward data of an unused input row is exactly zero (stride does not divide)")
+    func unusedInputGetsZero() {
+        // in 7, k 2, stride 2: outputs cover inputs 0...5, input 6 is never read.
+        var g = ConvCase(name: "", cin: 1, cout: 1, input: [7], kernel: [2], stride: [2]).geom(batch: 1)
+        #expect(g.out.2 == 3)
+        var dx = [Float](repeating: .nan, count: 7)
+        gk_conv_backward_data(&g, [1, 2, 3], [10, 1], &dx)
+        #expect(dx == [10, 1, 20, 2, 30, 3, 0])
+    }
+
+    @Test("forward without bias, and bias is added per output channel")
+    func forwardBias() {
+        var g = ConvCase(name: "", cin: 1, cout: 2, input: [3], kernel: [1]).geom(batch: 1)
+        var y = [Float](repeating: .nan, count: 6)
+        gk_conv_forward(&g, [1, 2, 3], [2, -1], nil, &y)
+        #expect(y == [2, 4, 6, -1, -2, -3])
+        gk_conv_forward(&g, [1, 2, 3], [2, -1], [10, 20], &y)
+        #expect(y == [12, 14, 16, 19, 18, 17])
+    }
+
+    @Test("gk_sgemm row-major with transposes")
+    func sgemm() {
+        // A 2x3, B 3x2
+        let a: [Float] = [1, 2, 3, 4, 5, 6], b: [Float] = [7, 8, 9, 10, 11, 12]
+        var c = [Float](repeating: 1, count: 4)
+        gk_sgemm(0, 0, 2, 2, 3, 1, a, 3, b, 2, 0, &c, 2)
+        #expect(c == [58, 64, 139, 154])
+        // A^T (A stored 3x2 as a^T) times B^T (B stored 2x3)
+        let at: [Float] = [1, 4, 2, 5, 3, 6], bt: [Float] = [7, 9, 11, 8, 10, 12]
+        var c2: [Float] = [1, 1, 1, 1]
+        gk_sgemm(1, 1, 2, 2, 3, 2, at, 2, bt, 3, 1, &c2, 2)
+        #expect(c2 == [117, 129, 279, 309])
+    }
+
+    @Test("thread count is stored and clamped")
+    func threadCount() {
+        #expect(gk_get_num_threads() == 1)
+        withThreads(2) { #expect(gk_get_num_threads() == 2) }
+        gk_set_num_threads(0)
+        #expect(gk_get_num_threads() == 1)
+    }
+
+    @Test("cpu level is one of 1, 2, 3")
+    func cpuLevel() {
+        #expect((1...3).contains(gk_cpu_level()))
+    }
+}
