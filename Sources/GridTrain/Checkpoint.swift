@@ -22,6 +22,8 @@ public struct Checkpoint {
     public var weights: [String: Tensor]
     public var buffers: [String: Tensor]
     public var optimizer: [String: Tensor]
+    /// Tensors the task needs to apply the model (e.g. a training climatology), group /task.
+    public var extras: [String: Tensor] = [:]
     public var gridcnnVersion: String
 
     public init(task: String, modelKind: String, modelConfig: String, taskSpec: String, trainingState: TrainingState,
@@ -45,7 +47,7 @@ public struct Checkpoint {
     /// SHA-256 over every tensor's name, shape and bytes, in name order.
     public var contentChecksum: String {
         var data = Data()
-        for (group, dict) in [("weights", weights), ("buffers", buffers), ("optimizer", optimizer)] {
+        for (group, dict) in [("weights", weights), ("buffers", buffers), ("optimizer", optimizer), ("task", extras)] {
             for name in dict.keys.sorted() {
                 let t = dict[name]!
                 data.append(contentsOf: Array("\(group)/\(name)\(t.shape)".utf8))
@@ -66,7 +68,7 @@ public struct Checkpoint {
             ("created", .string(ISO8601DateFormatter().string(from: Date()))),
         ]
         for (k, v) in attrs { try w.setAttribute(k, v) }
-        for (group, dict) in [("weights", weights), ("buffers", buffers), ("optimizer", optimizer)] {
+        for (group, dict) in [("weights", weights), ("buffers", buffers), ("optimizer", optimizer), ("task", extras)] {
             try w.createGroup("/" + group)
             for (name, t) in dict { try w.writeDataset("/\(group)/\(name)", t) }
         }
@@ -104,6 +106,7 @@ public struct Checkpoint {
                             trainingOptions: try decoder.decode(TrainingOptions.self, from: Data(try text("training_options").utf8)),
                             weights: try group("weights"), buffers: try group("buffers"), optimizer: try group("optimizer"),
                             gridcnnVersion: try text("gridcnn_version"))
+            ck.extras = try group("task")
         } catch let e as TrainError { throw e } catch let e as GridIOError {
             throw TrainError("\(path): damaged checkpoint (\(e.description))")
         } catch {

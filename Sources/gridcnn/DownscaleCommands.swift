@@ -27,6 +27,7 @@ struct TrainDownscaleCommand: ParsableCommand {
     @Option(help: "Interpolation of the coarse input: bicubic, bilinear, nearest.") var interpolation = "bicubic"
     @Option(help: "Training patch size on the fine grid.") var patch = 48
     @Option(help: "Hold out every k-th time step for validation.") var validateEvery = 4
+    @Flag(inversion: .prefixedNo, help: "Correct a climatology-aware first guess (ties the model to the training grid).") var climatology = true
     @Option(help: "Epochs.") var epochs = 30
     @Option(help: "Steps per epoch (default: about one pass over the area).") var stepsPerEpoch: Int?
     @Option(help: "Batch size.") var batchSize = 16
@@ -45,7 +46,7 @@ struct TrainDownscaleCommand: ParsableCommand {
             guard let interp = Interpolation(rawValue: interpolation) else { throw TaskError("--interpolation must be bicubic, bilinear or nearest") }
             var r = DownscaleTrainRequest(truth: truth, output: out)
             r.variable = variable; r.coarse = coarse; r.statics = statics; r.factor = factor; r.model = kind
-            r.width = width; r.depth = depth; r.interpolation = interp; r.patch = patch; r.validateEvery = validateEvery
+            r.width = width; r.depth = depth; r.interpolation = interp; r.patch = patch; r.validateEvery = validateEvery; r.climatology = climatology
             r.training.epochs = epochs; r.training.batchSize = batchSize; r.training.learningRate = lr
             r.training.seed = seed; r.training.patience = patience; r.training.stepsPerEpoch = stepsPerEpoch
             r.overwrite = overwrite; r.quiet = runOptions.quiet; r.version = gridcnnVersion

@@ -54,7 +54,7 @@ public enum DownscaleApplying {
         }
         var localSpec = spec
         localSpec.fineHeight = h; localSpec.fineWidth = w
-        let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { $0.data.squeezed(0) })
+        let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { $0.data.squeezed(0) }, climatology: DownscaleClimatology(ck.extras))
         let (model, multiple) = try DownscaleModel.build(kind: ck.modelKind, config: ck.modelConfig)
         try ck.restore(into: model)
         model.eval()

@@ -40,6 +40,22 @@ public struct DownscaleSpec: Codable, Equatable, Sendable {
     public var trainingSteps: [Int]
     public var truthPath: String?
     public var patchSize: Int
+    /// When true the network corrects a climatology-aware first guess (see DownscaleInputs.firstGuess) and needs
+    /// the training climatologies, so it applies only on the training grid.
+    public var useClimatology: Bool
+}
+
+/// Training-period means: of the fine truth, and of the coarse input interpolated to the fine grid.
+public struct DownscaleClimatology {
+    public var fine: Tensor        // [H, W]
+    public var coarseOnFine: Tensor // [H, W]
+    public init(fine: Tensor, coarseOnFine: Tensor) { self.fine = fine; self.coarseOnFine = coarseOnFine }
+
+    public var tensors: [String: Tensor] { ["fine_climatology": fine, "coarse_climatology_interpolated": coarseOnFine] }
+    public init?(_ t: [String: Tensor]) {
+        guard let f = t["fine_climatology"], let c = t["coarse_climatology_interpolated"] else { return nil }
+        fine = f; coarseOnFine = c
+    }
 }
 
 /// Builds model inputs for any time steps of a coarse field, given the statics and the spec.
@@ -47,9 +63,17 @@ public struct DownscaleInputs {
     public let spec: DownscaleSpec
     /// [S, H, W] standardised static fields (NaN replaced by 0).
     public let statics: Tensor?
+    public let climatology: DownscaleClimatology?
 
-    public init(spec: DownscaleSpec, statics rawStatics: [Tensor]) throws {
+    public init(spec: DownscaleSpec, statics rawStatics: [Tensor], climatology: DownscaleClimatology? = nil) throws {
         self.spec = spec
+        if spec.useClimatology {
+            guard let c = climatology else { throw TaskError("the model needs its training climatology, which the checkpoint lacks") }
+            guard c.fine.shape == [spec.fineHeight, spec.fineWidth] else {
+                throw TaskError("the model was trained with the climatology of a \(c.fine.shape[0])x\(c.fine.shape[1]) grid; this grid is \(spec.fineHeight)x\(spec.fineWidth)")
+            }
+        }
+        self.climatology = spec.useClimatology ? climatology : nil
         guard rawStatics.count == spec.staticNorms.count else {
             throw TaskError("the model was trained with \(spec.staticNorms.count) static field(s) (\(spec.staticNames.joined(separator: ", "))), \(rawStatics.count) given")
         }
@@ -60,24 +84,35 @@ public struct DownscaleInputs {
         statics = Tensor.stack(zip(rawStatics, spec.staticNorms).map { $1.apply($0).replacingNaN(with: 0) }, axis: 0)
     }
 
-    public var channels: Int { 1 + (statics?.shape[0] ?? 0) }
+    public var channels: Int { 1 + (statics?.shape[0] ?? 0) + (climatology == nil ? 0 : 2) }
+
+    /// The first guess the network corrects: the interpolated field, or with a climatology its anomaly from the
+    /// coarse climatology added to the fine climatology (BCSD's spatial disaggregation without quantile mapping).
+    public func firstGuess(interpolated: Tensor) -> Tensor {
+        guard let c = climatology else { return interpolated }
+        return interpolated + (c.fine - c.coarseOnFine).unsqueezed(0)
+    }
 
     /// Interpolation of coarse [T, h, w] to the fine grid, in physical units.
     public func interpolate(_ coarse: Tensor) -> Tensor {
         Regrid.interpolate(coarse, height: spec.fineHeight, width: spec.fineWidth, method: spec.interpolation)
     }
 
-    /// Model input [T, C, H, W] from the interpolated field [T, H, W].
+    /// Model input [T, C, H, W] from the interpolated field [T, H, W]: first guess, interpolation, statics,
+    /// fine climatology (the last three as available), all standardised.
     public func modelInput(interpolated: Tensor) -> Tensor {
         let t = interpolated.shape[0]
-        let first = spec.fieldNorm.apply(interpolated).replacingNaN(with: 0).unsqueezed(1)
-        guard let statics else { return first }
-        return Tensor.concatenate([first, statics.unsqueezed(0).broadcast(to: [t] + statics.shape).contiguous()], axis: 1)
+        let norm = { (x: Tensor) in self.spec.fieldNorm.apply(x).replacingNaN(with: 0).unsqueezed(1) }
+        var parts = [norm(firstGuess(interpolated: interpolated))]
+        if climatology != nil { parts.append(norm(interpolated)) }
+        if let statics { parts.append(statics.unsqueezed(0).broadcast(to: [t] + statics.shape).contiguous()) }
+        if let c = climatology { parts.append(norm(c.fine.unsqueezed(0)).broadcast(to: [t, 1] + c.fine.shape).contiguous()) }
+        return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, axis: 1)
     }
 
-    /// Physical field from the interpolation and the model's standardised residual.
+    /// Physical field from the interpolation and the model's standardised residual over the first guess.
     public func reconstruct(interpolated: Tensor, residual: Tensor) -> Tensor {
-        interpolated + residual.reshaped(interpolated.shape) * spec.fieldNorm.std
+        firstGuess(interpolated: interpolated) + residual.reshaped(interpolated.shape) * spec.fieldNorm.std
     }
 }
 

@@ -58,7 +58,7 @@ public enum DownscaleEvaluating {
             coarse = try Regrid.coarsen(truth.data, factor: spec.factor)
         }
         let statics = try loadStatics(r.statics, spec: spec)
-        let inputs = try DownscaleInputs(spec: spec, statics: statics)
+        let inputs = try DownscaleInputs(spec: spec, statics: statics, climatology: DownscaleClimatology(ck.extras))
         let (model, multiple) = try DownscaleModel.build(kind: ck.modelKind, config: ck.modelConfig)
         try ck.restore(into: model)
         model.eval()

@@ -20,6 +20,8 @@ public struct DownscaleTrainRequest {
     public var patch: Int = 48
     /// Every k-th time step (the last of each k) is held out for validation.
     public var validateEvery: Int = 4
+    /// Correct a climatology-aware first guess (needs 2+ training steps; ties the model to this grid).
+    public var climatology = true
     public var training = TrainingOptions()
     public var output: String
     public var overwrite = false
@@ -84,11 +86,15 @@ public enum DownscaleTraining {
                                  standardName: truth.variable.text("standard_name"), factor: r.factor, interpolation: r.interpolation,
                                  fieldNorm: .fit(trainTruth), staticNames: statics.map { "\($0.path):\($0.variable.name)" },
                                  staticNorms: statics.map { .fit($0.data) }, fineHeight: h, fineWidth: w,
-                                 validationSteps: validation, trainingSteps: training, truthPath: truthPath, patchSize: r.patch)
-        let inputs = try DownscaleInputs(spec: spec, statics: statics.map { $0.data.squeezed(0) })
-        let interpolated = inputs.interpolate(coarse)
+                                 validationSteps: validation, trainingSteps: training, truthPath: truthPath, patchSize: r.patch,
+                                 useClimatology: r.climatology && training.count >= 2)
+        let interpolated = Regrid.interpolate(coarse, height: h, width: w, method: r.interpolation)
+        // Climatologies from the training steps only, so validation stays unseen.
+        let climatology = DownscaleClimatology(fine: BCSD.nanMean(trainTruth).replacingNaN(with: 0),
+                                               coarseOnFine: BCSD.nanMean(select(interpolated, training)).replacingNaN(with: 0))
+        let inputs = try DownscaleInputs(spec: spec, statics: statics.map { $0.data.squeezed(0) }, climatology: climatology)
         let modelInput = inputs.modelInput(interpolated: interpolated)
-        let residual = ((truth.data - interpolated) * (1 / spec.fieldNorm.std)).unsqueezed(1).contiguous()
+        let residual = ((truth.data - inputs.firstGuess(interpolated: interpolated)) * (1 / spec.fieldNorm.std)).unsqueezed(1).contiguous()
 
         let kind = r.model.rawValue
         let config = DownscaleModel.config(kind: r.model, channels: inputs.channels, width: r.width, depth: r.depth)
@@ -116,8 +122,9 @@ public enum DownscaleTraining {
         }
         try trainer.fit(data, validate: validate) { tr, improved in
             guard improved else { return }
-            let ck = try Checkpoint(task: "downscale", modelKind: kind, modelConfig: config, spec: spec, model: tr.model,
+            var ck = try Checkpoint(task: "downscale", modelKind: kind, modelConfig: config, spec: spec, model: tr.model,
                                     optimizer: tr.optimizer, state: tr.state, options: r.training, version: r.version)
+            if spec.useClimatology { ck.extras = climatology.tensors }
             try ck.save(to: r.output, overwrite: true)
         }
         return DownscaleTrainReport(epochs: trainer.state.epoch, steps: trainer.state.step, bestValidationRMSE: trainer.state.bestScore,
