@@ -89,8 +89,9 @@ public struct TimeSpan: Codable, Sendable {
 }
 
 extension FileSummary {
-    /// Summarises `path`, or only variable `variable` (with its coordinates) when given.
-    public static func make(path: String, variable: String? = nil) throws -> FileSummary {
+    /// Summarises `path`, or only variable `variable` (with its coordinates) when given. Statistics read at most
+    /// about `valuesPerRead` values at a time (whole rows of the first dimension).
+    public static func make(path: String, variable: String? = nil, valuesPerRead: Int = 1 << 22) throws -> FileSummary {
         let file = try NetCDFFile(path: path)
         let all = file.allVariables
         let chosen = try variable.map { [try file.variable($0)] } ?? all
@@ -101,13 +102,13 @@ extension FileSummary {
             variables: [:], coordinates: [:], time: nil, globalAttributes: file.attributes.map(AttributeSummary.init))
         summary.dimensionOrder = file.root.allDimensions.map(\.name)
         for v in chosen {
-            summary.variables[v.path] = try summarize(v, in: file)
+            summary.variables[v.path] = try summarize(v, in: file, valuesPerRead: valuesPerRead)
             summary.variableOrder.append(v.path)
         }
         // Coordinates of the chosen variables, with their decoded ranges.
         for v in chosen where v.rank > 0 {
             for c in try file.coordinateSystem(for: v.path).all where summary.coordinates[c.name] == nil {
-                let stats = try summary.variables[c.name] ?? summarize(try file.variable(c.name), in: file)
+                let stats = try summary.variables[c.name] ?? summarize(try file.variable(c.name), in: file, valuesPerRead: valuesPerRead)
                 var entry = CoordinateSummary(axis: c.axis?.rawValue, kind: c.kind.rawValue, units: c.units, min: stats.min, max: stats.max)
                 if c.kind == .time, let units = c.units, let decoder = try? CFTimeUnits(units, calendar: try file.variable(c.name).text("calendar")) {
                     entry.start = stats.min.flatMap(decoder.date)?.iso8601
@@ -123,31 +124,44 @@ extension FileSummary {
         return summary
     }
 
-    static func summarize(_ v: NCVariable, in file: NetCDFFile) throws -> VariableSummary {
+    static func summarize(_ v: NCVariable, in file: NetCDFFile, valuesPerRead: Int) throws -> VariableSummary {
         var s = VariableSummary(dims: v.dimensionNames, shape: v.shape, type: v.type.rawValue, units: v.text("units"),
                                 longName: v.text("long_name"), standardName: v.text("standard_name"),
                                 min: nil, max: nil, mean: nil, missing: 0, valid: 0, attributes: v.attributes.map(AttributeSummary.init))
         guard v.type.isNumeric, v.count > 0 else { return s }
         var lo = Double.infinity, hi = -Double.infinity, sum = 0.0
-        // Slabs of whole rows along the first dimension, about 4M values each.
-        let rowCount = v.shape.dropFirst().reduce(1, *)
-        let rowsPerSlab = v.rank == 0 ? 1 : Swift.max(1, Swift.min(v.shape[0], (1 << 22) / Swift.max(rowCount, 1)))
-        var buffer = [Double](repeating: 0, count: v.rank == 0 ? 1 : rowsPerSlab * rowCount)
-        var first = 0
-        repeat {
-            var start = [Int](repeating: 0, count: v.rank), count = v.shape
-            if v.rank > 0 { start[0] = first; count[0] = Swift.min(rowsPerSlab, v.shape[0] - first) }
-            let slab = try Hyperslab(variable: v, start: start, count: count)
-            try buffer.withUnsafeMutableBufferPointer { try file.readValues(v, slab, decode: true, into: $0) }
-            for x in buffer.prefix(slab.elementCount) {
-                if x.isNaN { s.missing += 1; continue }
-                s.valid += 1
-                lo = Swift.min(lo, x)
-                hi = Swift.max(hi, x)
-                sum += x
-            }
-            first += v.rank == 0 ? 1 : count[0]
-        } while v.rank > 0 && first < v.shape[0]
+        // Read slabs of at most ~valuesPerRead values: split along the first axis whose trailing block fits, and
+        // step through the axes before it one index at a time (an odometer).
+        let shape = v.shape, rank = v.rank
+        var axis = 0
+        while axis < rank - 1 && shape[(axis + 1)...].reduce(1, *) > valuesPerRead { axis += 1 }
+        let inner = rank == 0 ? 1 : shape[(axis + 1)...].reduce(1, *)
+        let perSlab = rank == 0 ? 1 : Swift.max(1, Swift.min(shape[axis], valuesPerRead / Swift.max(inner, 1)))
+        var buffer = [Double](repeating: 0, count: perSlab * inner)
+        var outer = [Int](repeating: 0, count: axis)
+        var done = false
+        while !done {
+            var first = 0
+            repeat {
+                var start = [Int](repeating: 0, count: rank), count = shape
+                for k in 0..<axis { start[k] = outer[k]; count[k] = 1 }
+                if rank > 0 { start[axis] = first; count[axis] = Swift.min(perSlab, shape[axis] - first) }
+                let slab = try Hyperslab(variable: v, start: start, count: count)
+                try buffer.withUnsafeMutableBufferPointer { try file.readValues(v, slab, decode: true, into: $0) }
+                for x in buffer.prefix(slab.elementCount) {
+                    if x.isNaN { s.missing += 1; continue }
+                    s.valid += 1
+                    lo = Swift.min(lo, x)
+                    hi = Swift.max(hi, x)
+                    sum += x
+                }
+                first += rank == 0 ? 1 : count[axis]
+            } while rank > 0 && first < shape[axis]
+            // Advance the odometer over the axes before `axis`.
+            var k = axis - 1
+            while k >= 0 { outer[k] += 1; if outer[k] < shape[k] { break }; outer[k] = 0; k -= 1 }
+            done = k < 0
+        }
         if s.valid > 0 {
             s.min = lo
             s.max = hi

@@ -76,4 +76,19 @@ import Testing
         }
         #expect(opened > 10)
     }
+
+    @Test func concurrentReadersShareTheLock() throws {
+        guard FileManager.default.fileExists(atPath: rectilinear) else { print("skipped: \(rectilinear) absent"); return }
+        let f = try NetCDFFile(path: rectilinear)
+        let reference = try (0..<12).map { try f.read("tas", start: [$0, 0, 0], count: [1, 96, 192]).scalars }
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 48)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 48) { i in
+            // Half share one file object, half open their own; both must see the same data.
+            let file = i.isMultiple(of: 2) ? f : (try? NetCDFFile(path: rectilinear))
+            let step = i % 12
+            results[i] = (try? file?.read("tas", start: [step, 0, 0], count: [1, 96, 192]).scalars) == reference[step]
+        }
+        #expect(results.allSatisfy { $0 })
+    }
 }
