@@ -28,8 +28,8 @@ struct TrainDownscaleCommand: ParsableCommand {
     @Option(help: "Training patch size on the fine grid.") var patch = 48
     @Option(help: "Hold out every k-th time step for validation.") var validateEvery = 4
     @Flag(inversion: .prefixedNo, help: "Correct a climatology-aware first guess (ties the model to the training grid).") var climatology = true
-    @Option(help: "Epochs.") var epochs = 30
-    @Option(help: "Steps per epoch (default: about one pass over the area).") var stepsPerEpoch: Int?
+    @Option(help: "Epochs.") var epochs = 20
+    @Option(help: "Optimiser steps per epoch.") var stepsPerEpoch: Int = 20
     @Option(help: "Batch size.") var batchSize = 16
     @Option(help: "Learning rate (AdamW, cosine schedule).") var lr: Float = 2e-3
     @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
@@ -118,6 +118,28 @@ struct EvaluateDownscaleCommand: ParsableCommand {
             let e = try DownscaleEvaluating.run(r)
             if let factor, factor != e.factor { throw TaskError("--factor \(factor) differs from the model's factor \(e.factor)") }
             if json { try printJSON(e) } else { print(DownscaleEvaluating.table(e)) }
+        }
+    }
+}
+
+struct CoarsenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coarsen", abstract: "Block-average a field to a coarser grid (the input of a perfect-model experiment).",
+        discussion: "Example:\n  gridcnn coarsen --input tas.nc --var tas --factor 4 --output tas_coarse.nc")
+
+    @Option(help: "Input field (FILE or FILE:VAR).") var input: String
+    @Option(name: .customLong("var"), help: "Variable.") var variable: String?
+    @Option(help: "Block size.") var factor: Int
+    @Option(help: "Output NetCDF file.") var output: String
+    @Flag(help: "Replace an existing output file.") var overwrite = false
+    @OptionGroup var runOptions: RunOptions
+
+    func run() throws {
+        try runJob {
+            var r = CoarsenRequest(input: input, factor: factor, output: output)
+            r.variable = variable; r.overwrite = overwrite; r.history = commandLine; r.version = gridcnnVersion
+            let (steps, h, w) = try Coarsening.run(r)
+            print("wrote \(steps) step(s) of \(h)x\(w) to \(output)")
         }
     }
 }

@@ -1,0 +1,63 @@
+// `gridcnn coarsen`: block-average a field to a coarser grid (as CDO's gridboxmean), the coarse input of a
+// perfect-model experiment. Streams time steps; coordinates become block means; the result is CF NetCDF.
+import Foundation
+import GridTensor
+import GridIO
+
+public struct CoarsenRequest {
+    public var input: String
+    public var variable: String?
+    public var factor: Int
+    public var output: String
+    public var overwrite = false
+    public var history = "gridcnn coarsen"
+    public var version = "dev"
+    public init(input: String, factor: Int, output: String) { self.input = input; self.factor = factor; self.output = output }
+}
+
+public enum Coarsening {
+    @discardableResult
+    public static func run(_ r: CoarsenRequest) throws -> (steps: Int, height: Int, width: Int) {
+        let (path, v) = FieldLoader.splitSpec(r.input)
+        let field = try FieldLoader.load(path, variable: r.variable ?? v, readData: false)
+        guard r.factor >= 1, field.height % r.factor == 0, field.width % r.factor == 0 else {
+            throw TaskError("factor \(r.factor) does not divide the \(field.height)x\(field.width) grid of \(path)")
+        }
+        let (h, w) = (field.height / r.factor, field.width / r.factor)
+        let file = try NetCDFFile(path: path)
+        let writer = try NetCDFWriter(path: r.output, overwrite: r.overwrite, history: r.history, attributes: [
+            NCAttribute("source", .text("block means over \(r.factor)x\(r.factor) cells of \(path)")),
+            NCAttribute("gridcnn_version", .text(r.version)),
+        ])
+        let timeName = field.timeDimension ?? "time"
+        if let t = field.timeDimension, file.hasVariable(t) { try writer.copyVariable(t, from: file, values: false) } else {
+            try writer.defineDimension(timeName, length: nil)
+        }
+        for (dim, n) in [(field.yDimension, h), (field.xDimension, w)] {
+            try writer.defineDimension(dim, length: n)
+            guard file.hasVariable(dim) else { continue }
+            let cv = try file.variable(dim)
+            var def = NCVariableDefinition(name: dim, dimensions: [dim], type: .double)
+            def.fillValue = nil
+            def.attributes = cv.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
+            try writer.defineVariable(def)
+            let fine = try file.readDoubles(dim)
+            try writer.write(dim, doubles: (0..<n).map { i in fine[(i * r.factor)..<((i + 1) * r.factor)].reduce(0, +) / Double(r.factor) })
+        }
+        var def = NCVariableDefinition(name: field.variable.name, dimensions: [timeName, field.yDimension, field.xDimension],
+                                       units: field.units, longName: field.variable.text("long_name"),
+                                       standardName: field.variable.text("standard_name"))
+        def.attributes = [NCAttribute("cell_methods", .text("area: mean (\(r.factor)x\(r.factor) block average)"))]
+        try writer.defineVariable(def)
+        let reader = try file.timeSteps(of: field.variable.name)
+        var steps = 0
+        while let step = try reader.next() {
+            let coarse = try Regrid.coarsen(step.data.reshaped([field.height, field.width]), factor: r.factor)
+            let time = field.times.flatMap { step.index < $0.count ? $0[step.index] : nil }
+            try writer.append(field.variable.name, coarse, time: field.timeDimension != nil ? time : nil)
+            steps += 1
+        }
+        try writer.finish()
+        return (steps, h, w)
+    }
+}
