@@ -5,7 +5,9 @@
 #include "gk_internal.h"
 #include <string.h>
 
+#ifndef GK_TILE_BYTES
 #define GK_TILE_BYTES ((int64_t)1 << 20)   // one col tile (per thread); about L2-sized so GEMM packing reads it hot
+#endif
 #define GK_MIN_UNITS 8                      // aim for at least this many independent units when splitting channels
 
 static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
@@ -81,6 +83,10 @@ void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, cons
                 for (int64_t p = 0; p < c.d.osz; p++) y[(n * g->cout + o) * c.d.osz + p] = bias ? bias[o] : 0.0f;
         return;
     }
+    if (gk_depthwise_applies(g)) {
+        gk_depthwise_forward(g, x, w, bias, y);
+        return;
+    }
     c.pw = pointwise(&c.d);
     c.pc = tile_positions(c.d.cin_g * c.d.kvol, c.d.osz);
     c.nchunk = (c.d.osz + c.pc - 1) / c.pc;
@@ -125,6 +131,10 @@ void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *
     if (g->batch <= 0 || g->cin <= 0 || c.d.isz <= 0) return;
     if (g->cout <= 0 || c.d.osz <= 0 || c.d.kvol <= 0) {
         gk_zero(g->batch * g->cin * c.d.isz, dx);
+        return;
+    }
+    if (gk_depthwise_applies(g)) {
+        gk_depthwise_backward_data(g, dy, w, dx);
         return;
     }
     c.pw = pointwise(&c.d);
@@ -189,6 +199,10 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
     if (g->batch <= 0 || c.d.osz <= 0 || K <= 0) {
         gk_zero(g->cout * K, dw);
         if (dbias) gk_zero(g->cout, dbias);
+        return;
+    }
+    if (gk_depthwise_applies(g)) {
+        gk_depthwise_backward_filter(g, x, dy, dw, dbias);
         return;
     }
     c.pw = pointwise(&c.d);

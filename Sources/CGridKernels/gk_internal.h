@@ -70,4 +70,11 @@ GK_HIDDEN void gk_zero(int64_t n, float *x);
 /// Fixed-order blocked sum (float lanes per 4096 block, blocks in double).
 GK_HIDDEN double gk_sum(int64_t n, const float *x);
 
+/// Direct depthwise path (groups > 1, one input channel per group, at most 4 outputs per group).
+GK_HIDDEN int gk_depthwise_applies(const gk_conv_geom *g);
+GK_HIDDEN void gk_depthwise_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y);
+GK_HIDDEN void gk_depthwise_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx);
+GK_HIDDEN void gk_depthwise_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw,
+                                            float *dbias);
+
 #endif
