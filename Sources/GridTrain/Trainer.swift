@@ -84,7 +84,9 @@ public final class Trainer {
     /// Runs until `options.epochs` are done (or early stopping / Ctrl-C). `validate` returns a score, lower is better;
     /// `save` is called after each epoch that improved (or every epoch without validation) and on interrupt.
     @discardableResult
-    public func fit(_ data: BatchSource, validate: (() -> Double)? = nil, save: ((Trainer, _ improved: Bool) throws -> Void)? = nil) throws -> TrainingOutcome {
+    /// `stopAtStep` ends the run after that step as an interrupt would (the schedule still spans all epochs).
+    public func fit(_ data: BatchSource, validate: (() -> Double)? = nil, stopAtStep: Int? = nil,
+                    save: ((Trainer, _ improved: Bool) throws -> Void)? = nil) throws -> TrainingOutcome {
         let perEpoch = stepsPerEpoch(data)
         let totalSteps = perEpoch * options.epochs
         if options.cosineSchedule { optimizer.schedule = .cosine(totalSteps: totalSteps, minimum: options.learningRate * 0.05) }
@@ -110,7 +112,7 @@ public final class Trainer {
                 lossSum += Double(l.value.item); lossCount += 1
                 state.step += 1
                 progress.update(state.step, status: String(format: "epoch %d loss %.4g", state.epoch + 1, lossSum / Double(lossCount)))
-                if interruptRequested != 0 {
+                if interruptRequested != 0 || state.step == stopAtStep {
                     progress.log("interrupted: saving a checkpoint at step \(state.step)")
                     try save?(self, false)
                     return .interrupted
