@@ -65,16 +65,23 @@ func encodeNative(count: Int, type: NCType, fill: Double?, packing: CFPacking?, 
 func attributeBytes(_ a: NCAttribute) throws -> (count: Int, bytes: [UInt8]) {
     switch a.value {
     case .ints(let v) where a.type.isInteger:
-        func pack<T: FixedWidthInteger>(_: T.Type) -> [UInt8] { v.map { T(truncatingIfNeeded: $0) }.withUnsafeBytes { [UInt8]($0) } }
+        // Exact conversions only: a value that does not fit the attribute's type is an error, not a wrap-around.
+        func pack<T: FixedWidthInteger>(_: T.Type) throws -> [UInt8] {
+            try v.map { x -> T in
+                guard let t = T(exactly: x) else { throw EncodeFailure(value: Double(x), type: a.type) }
+                return t
+            }.withUnsafeBytes { [UInt8]($0) }
+        }
         switch a.type {
-        case .byte: return (v.count, pack(Int8.self))
-        case .ubyte: return (v.count, pack(UInt8.self))
-        case .short: return (v.count, pack(Int16.self))
-        case .ushort: return (v.count, pack(UInt16.self))
-        case .int: return (v.count, pack(Int32.self))
-        case .uint: return (v.count, pack(UInt32.self))
-        case .int64: return (v.count, pack(Int64.self))
-        default: return (v.count, pack(UInt64.self))
+        case .byte: return (v.count, try pack(Int8.self))
+        case .ubyte: return (v.count, try pack(UInt8.self))
+        case .short: return (v.count, try pack(Int16.self))
+        case .ushort: return (v.count, try pack(UInt16.self))
+        case .int: return (v.count, try pack(Int32.self))
+        case .uint: return (v.count, try pack(UInt32.self))
+        case .int64: return (v.count, try pack(Int64.self))
+        // uint64 values are held bit-cast in Int64 (see AttributeValue).
+        default: return (v.count, v.map { UInt64(bitPattern: $0) }.withUnsafeBytes { [UInt8]($0) })
         }
     default:
         guard let numbers = a.value.numbers else { throw EncodeFailure(value: .nan, type: a.type) }

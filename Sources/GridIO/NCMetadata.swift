@@ -118,13 +118,14 @@ public struct NCAttribute: Equatable, Codable, Sendable {
         self.value = value
     }
 
-    /// An attribute whose on-disk type follows the value: text -> char, ints -> int, doubles -> double.
+    /// An attribute whose on-disk type follows the value: text -> char, ints -> int (int64 when a value needs it),
+    /// doubles -> double.
     public init(_ name: String, _ value: AttributeValue) {
         let type: NCType
         switch value {
         case .text: type = .char
         case .strings: type = .string
-        case .ints: type = .int
+        case .ints(let v): type = v.allSatisfy { Int32(exactly: $0) != nil } ? .int : .int64
         case .doubles: type = .double
         }
         self.init(name: name, type: type, value: value)

@@ -66,6 +66,20 @@ import Testing
         #expect(try f.readDoubles("rlat", count: [1]) == [-23.375])
     }
 
+    @Test func stormSample() throws {
+        let path = cdfDirectory + "/Tstorm.cdf"
+        guard FileManager.default.fileExists(atPath: path) else { print("skipped: \(path) absent"); return }
+        let f = try NetCDFFile(path: path)
+        let t = try f.read("t")
+        // ncdump -v t: "_, _, _, _, _, _, _, 291.4017, 291.9017, ..."; netCDF4-python counts 15300 masked values.
+        #expect(t.shape == [64, 33, 36])
+        #expect(t[0, 0, 0].isNaN && t[0, 0, 6].isNaN)
+        #expect(approxEqual(t[0, 0, 7], 291.4017) && approxEqual(t[0, 0, 8], 291.9017) && approxEqual(t[2, 10, 20], 282.86255))
+        #expect(t.scalars.filter(\.isNaN).count == 15300)
+        #expect(try f.read("timestep", count: [3]).scalars == [0, 6, 12])
+        #expect(try f.readText("reftime") == ["1996 01 05 00:00"])
+    }
+
     @Test func everyClassicSampleOpens() throws {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: cdfDirectory) else { print("skipped: \(cdfDirectory) absent"); return }
         var opened = 0

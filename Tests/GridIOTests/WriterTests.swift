@@ -170,4 +170,26 @@ func temporaries(in dir: URL) -> [String] {
         #expect(throws: GridIOError.self) { try f.tiles(of: "v", tileHeight: 0, tileWidth: 4) }
         #expect(throws: GridIOError.self) { try f.tiles(of: "v", tileHeight: 2, tileWidth: 4, leading: [2]) }
     }
+
+    @Test func attributeTypesRoundTrip() throws {
+        let dir = makeScratchDirectory()
+        defer { removeScratch(dir) }
+        let path = dir.appendingPathComponent("attrs.nc").path
+        let attrs = [NCAttribute("seed", 12_345_678_901), NCAttribute("small", 7), NCAttribute("ratio", 0.25),
+                     NCAttribute("tags", .strings(["a", "b"])), NCAttribute(name: "u8", type: .ubyte, value: .ints([200, 3])),
+                     NCAttribute(name: "u64", type: .uint64, value: .ints([Int64(bitPattern: UInt64.max - 1)])),
+                     NCAttribute(name: "f32", type: .float, value: .doubles([0.5, -1]))]
+        let w = try NetCDFWriter(path: path, attributes: attrs)
+        try w.setAttribute(NCAttribute("title", "replaced later"))
+        try w.setAttribute(NCAttribute("title", "final"))
+        try w.finish()
+        let f = try NetCDFFile(path: path)
+        for a in attrs { #expect(f.attributes.contains(a), "\(a.name)") }
+        #expect(f.attributes.first { $0.name == "seed" }?.type == .int64 && f.attributes.first { $0.name == "small" }?.type == .int)
+        #expect(f.attribute("title")?.string == "final")
+        let bad = try NetCDFWriter(path: dir.appendingPathComponent("bad.nc").path)
+        #expect(throws: GridIOError.self) { try bad.setAttribute(NCAttribute(name: "b", type: .byte, value: .ints([300]))) }
+        #expect(temporaries(in: dir).isEmpty)
+    }
 }
+
