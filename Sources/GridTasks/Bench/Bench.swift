@@ -1,0 +1,106 @@
+// `gridcnn bench`: the four workloads of shared/bench/torch_ref.py with identical shapes, a training step
+// (forward, backward, Adam) and an inference pass each, timed as the minimum over repeats (another tenant may load
+// a core). FLOP counts are those of PyTorch's FLOP counter on the same workloads, so GFLOP/s compare directly.
+import Foundation
+import GridTensor
+import GridAutograd
+import GridNN
+import GridModels
+
+public enum BenchWorkload: String, CaseIterable, Codable, Sendable { case srcnn, unet, wavenet, tdnn }
+
+public struct BenchRecord: Codable, Sendable {
+    public var workload: String
+    public var phase: String
+    public var threads: Int
+    public var ms: Double
+    public var gflops: Double
+    public var percentOfPeak: Double
+    public var repeats: Int
+}
+
+public enum Bench {
+    /// Per-core FP32 peak assumed for "% of peak" (AVX-512 FMA on this Zen 4 machine, measured with a GEMM).
+    public static let peakGFLOPsPerCore = 100.0
+
+    /// GFLOP per step as counted by torch.utils.flop_counter on torch_ref.py's workloads (train, inference).
+    static let flops: [BenchWorkload: (train: Double, infer: Double)] = [
+        .srcnn: (3.84, 1.73), .unet: (72.2, 24.1), .wavenet: (9.3, 3.2), .tdnn: (0.002, 0.0007),
+    ]
+
+    struct Setup {
+        let model: any Layer
+        let input: Tensor
+        let loss: (Variable) -> Variable
+    }
+
+    static func setup(_ w: BenchWorkload) -> Setup {
+        var rng = SeededGenerator(seed: 0)
+        switch w {
+        case .srcnn:
+            let y = Tensor.normal([16, 1, 64, 64], rng: &rng)
+            return Setup(model: SRCNN(SRCNNConfig(inChannels: 2)), input: Tensor.normal([16, 2, 64, 64], rng: &rng)) { Loss.mse($0, Variable(y)) }
+        case .unet:
+            let y = Tensor.normal([4, 1, 128, 128], rng: &rng)
+            return Setup(model: UNet(UNetConfig()), input: Tensor.normal([4, 2, 128, 128], rng: &rng)) { Loss.mse($0, Variable(y)) }
+        case .wavenet:
+            let n = 16000
+            let classes = (0..<n).map { _ in Int(rng.next() % 256) }
+            var x = Tensor(zeros: [1, 256, n])
+            x.withUnsafeMutableBufferPointer { p in for t in 0..<n { p[classes[t] * n + t] = 1 } }
+            let targets = (0..<n).map { _ in Int(rng.next() % 256) }
+            return Setup(model: WaveNet(WaveNetConfig()), input: x) { Loss.crossEntropy($0, targets: targets) }
+        case .tdnn:
+            let y = Tensor.normal([64, 3, 9], rng: &rng)
+            return Setup(model: TDNN(TDNNConfig(sumOverTime: false)), input: Tensor.normal([64, 16, 15], rng: &rng)) { Loss.mse($0, Variable(y)) }
+        }
+    }
+
+    /// Times `steps` training steps and `steps` inference passes after 3 warm-up steps; minimum of `repeats` runs.
+    public static func run(_ w: BenchWorkload, threads: Int, repeats: Int = 3, steps: Int? = nil) -> [BenchRecord] {
+        GridRuntime.threads = threads
+        let s = setup(w)
+        let n = steps ?? (w == .tdnn ? 50 : (w == .unet ? 3 : 10))
+        let opt = Adam(s.model.parameters.map(\.param), learningRate: 1e-3)
+        let x = Variable(s.input)
+        func trainStep() {
+            opt.zeroGrad()
+            let l = s.loss(s.model(x))
+            l.backward()
+            opt.step()
+        }
+        s.model.train()
+        for _ in 0..<3 { trainStep() }
+        let train = minimumTime(repeats: repeats) { for _ in 0..<n { trainStep() } } / Double(n)
+        s.model.eval()
+        let infer: Double = GradMode.withNoGrad {
+            for _ in 0..<3 { _ = s.model(x) }
+            return minimumTime(repeats: repeats) { for _ in 0..<n { _ = s.model(x) } } / Double(n)
+        }
+        let f = flops[w]!
+        return [("train", train, f.train), ("infer", infer, f.infer)].map { phase, seconds, gf in
+            let rate = gf / seconds
+            return BenchRecord(workload: w.rawValue, phase: phase, threads: threads, ms: seconds * 1000, gflops: rate,
+                               percentOfPeak: 100 * rate / (peakGFLOPsPerCore * Double(threads)), repeats: repeats)
+        }
+    }
+
+    static func minimumTime(repeats: Int, _ body: () -> Void) -> Double {
+        var best = Double.infinity
+        for _ in 0..<max(repeats, 1) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        return best
+    }
+
+    public static func table(_ records: [BenchRecord]) -> String {
+        var lines = ["workload  phase  threads        ms    GFLOP/s   % peak"]
+        for r in records {
+            lines.append(r.workload.padding(toLength: 9, withPad: " ", startingAt: 0) + " " + r.phase.padding(toLength: 6, withPad: " ", startingAt: 0)
+                         + String(format: "%8d %9.2f %10.1f %8.1f", r.threads, r.ms, r.gflops, r.percentOfPeak))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,48 @@
+// gridcnn bench: the peer workloads (shared/bench/torch_ref.py), 1 and 2 threads.
+import ArgumentParser
+import Foundation
+import GridTasks
+import GridTensor
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Time training steps and inference on the PyTorch peer's workloads.",
+        discussion: """
+        Workloads as in torch_ref.py: srcnn (batch 16, 2x64x64), unet (batch 4, 2x128x128, base 32, depth 4),
+        wavenet (one-hot 256x16000, 10 layers), tdnn (batch 64, 16x15). Minimum over --repeats runs.
+        Example:
+          gridcnn bench --workload srcnn --threads 1 --json
+          scripts/bench-vs-torch.sh     # side by side with PyTorch on this machine
+        """)
+
+    @Option(help: "srcnn, unet, wavenet, tdnn or all.") var workload = "all"
+    @Option(help: "Thread counts, comma-separated.") var threads = "1,2"
+    @Option(help: "Timed runs per measurement (the minimum is reported).") var repeats = 3
+    @Option(help: "Steps per timed run (default per workload).") var steps: Int?
+    @Flag(help: "JSON list of records on stdout.") var json = false
+
+    func run() throws {
+        try runJob {
+            let ws: [BenchWorkload] = workload == "all" ? BenchWorkload.allCases : try workload.split(separator: ",").map {
+                guard let w = BenchWorkload(rawValue: String($0)) else { throw ValidationError("unknown workload '\($0)' (srcnn, unet, wavenet, tdnn, all)") }
+                return w
+            }
+            let ts = try threads.split(separator: ",").map { s -> Int in
+                guard let t = Int(s), t >= 1 else { throw ValidationError("--threads: '\(s)' is not a thread count") }
+                return t
+            }
+            var records = [BenchRecord]()
+            for w in ws {
+                for t in ts {
+                    let r = Bench.run(w, threads: t, repeats: repeats, steps: steps)
+                    records += r
+                    if !json { FileHandle.standardError.write("\(w.rawValue) threads \(t): train \(String(format: "%.2f", r[0].ms)) ms, infer \(String(format: "%.2f", r[1].ms)) ms\n".data(using: .utf8)!) }
+                }
+            }
+            if json { try printJSON(records) } else {
+                print("CPU kernel level: \(GridRuntime.cpuLevel == 3 ? "AVX-512" : GridRuntime.cpuLevel == 2 ? "AVX2+FMA" : "baseline")")
+                print(Bench.table(records))
+            }
+        }
+    }
+}
