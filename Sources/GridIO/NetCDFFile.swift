@@ -33,6 +33,7 @@ public final class NetCDFFile {
                 throw GridIOError.truncatedOrCorrupt(path: path, detail: failure.reason)
             }
         }
+        if signature == .hdf5 { try isolatedProbe(path, gc_nc_probe_isolated) }
         var id: Int32 = -1
         let status = withLibraryLock { () -> Int32 in
             let before = openHDF5Files()
@@ -274,6 +275,18 @@ func attributeValue(_ type: NCType, _ raw: UnsafeRawBufferPointer, _ count: Int)
     case .uint64: return .ints(load(UInt64.self).map { Int64(bitPattern: $0) })
     case .float: return .doubles(load(Float.self).map(Double.init))
     default: return .doubles(load(Double.self))
+    }
+}
+
+/// Runs a C probe that forks a child to read a file's metadata (see CNetCDF/shim.h) and turns a crash or a hang of
+/// the child into `truncatedOrCorrupt`. GRIDIO_TRUST_FILES=1 skips it (one fork per netCDF-4/HDF5 open).
+func isolatedProbe(_ path: String, _ probe: (UnsafePointer<CChar>, UInt32) -> Int32) throws {
+    if ProcessInfo.processInfo.environment["GRIDIO_TRUST_FILES"] == "1" { return }
+    let outcome = withLibraryLock { probe(path, 120) }
+    switch outcome {
+    case 1: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library crashed reading its metadata (in a probe process)")
+    case 2: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library did not finish reading its metadata in 120 s")
+    default: return
     }
 }
 

@@ -308,9 +308,7 @@ public final class NetCDFWriter {
         dims[d.name] = Dimension(id: id, length: d.isUnlimited ? nil : d.length)
     }
 
-    func registerVariable(_ name: String, _ v: Variable) { vars[name] = v }
     func isDefined(_ name: String) -> Bool { vars[name] != nil }
-    var fileID: Int32 { ncid }
     func withGuard<T>(_ body: () throws -> T) throws -> T { try guarded(body) }
 
     func check(_ status: Int32, _ what: @autoclosure () -> String) throws {
