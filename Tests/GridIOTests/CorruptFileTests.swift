@@ -1,5 +1,6 @@
 // Bad input: missing, foreign, truncated and corrupted files give typed errors, and a seeded fuzz over header bytes
 // never crashes (every variant either opens and reads or throws).
+import CNetCDF
 import Foundation
 import Testing
 @testable import GridIO
@@ -131,4 +132,34 @@ func exercise(_ path: String) throws {
         #expect(opened + rejected == variants)
         #expect(rejected > 0)
     }
+
+    /// Byte edits of ncgen's groups.cdl output that make libhdf5 1.10.8 / libnetcdf 4.9.0 segfault or abort (found by
+    /// fuzzing; ncdump crashes on them too). GridIO's probe process turns each into a typed error.
+    static let libraryCrashers: [[(offset: Int, byte: UInt8)]] = [
+        [(2464, 2), (3515, 32), (2073, 42)],
+        [(3940, 64), (2198, 64)],
+        [(2358, 255), (1585, 0), (2257, 0), (2416, 0), (2058, 10), (3620, 255)],
+        [(3604, 0), (2073, 32)],
+    ]
+
+    @Test func netCDF4FilesThatCrashTheLibrary() throws {
+        guard ncgenPath != nil else { print("skipped: ncgen not installed"); return }
+        let dir = makeScratchDirectory()
+        defer { removeScratch(dir) }
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try generate("groups", kind: "nc4", in: dir))))
+        let knownVersion = String(cString: nc_inq_libvers()).hasPrefix("4.9.0")
+        for (i, edits) in Self.libraryCrashers.enumerated() {
+            var bytes = original
+            for e in edits where e.offset < bytes.count { bytes[e.offset] = e.byte }
+            let path = dir.appendingPathComponent("crasher-\(i).nc").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            do {
+                try exercise(path)
+                #expect(!knownVersion, "crasher \(i) opened")
+            } catch let error as GridIOError {
+                guard case .truncatedOrCorrupt = error else { Issue.record("crasher \(i): \(error)"); continue }
+            }
+        }
+    }
 }
+
