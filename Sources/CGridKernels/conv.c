@@ -1,7 +1,8 @@
 // Fast convolutions: per image (and group) an im2col tile of at most ~GK_TILE_BYTES + one OpenBLAS GEMM.
-// Work is cut into units whose shapes depend only on the geometry (never on the thread count) and units are
-// dealt to threads in contiguous ranges, so every GEMM call and every accumulation happens in the same order for
-// any thread count: all three kernels are bitwise reproducible across gk_set_num_threads values.
+// Work is cut into units whose shapes depend only on the geometry (never on the thread count), units are dealt
+// to threads in contiguous ranges, and OpenBLAS is held at 1 thread inside these kernels, so the same GEMM calls
+// and accumulations happen for any thread count: all three kernels are bitwise reproducible across
+// gk_set_num_threads values. (Letting OpenBLAS thread a GEMM changes its partition and so the last bits.)
 #include "gk_internal.h"
 #include <string.h>
 
@@ -29,11 +30,13 @@ static int64_t tile_positions(int64_t rows, int64_t osz) {
     return pc < 32 ? (osz < 32 ? osz : 32) : pc;
 }
 
-// Channel blocks per group for the backward kernels: about GK_MIN_UNITS blocks, each at least 64 col rows.
-static int64_t channel_blocks(const gk_dims *d) {
-    int64_t nb = d->cin_g * d->kvol / 64;
-    if (nb > GK_MIN_UNITS) nb = GK_MIN_UNITS;
-    if (nb > d->cin_g) nb = d->cin_g;
+// Channel blocks per group: enough that `units` independent units reach GK_MIN_UNITS, each block at least
+// 32 col rows (and one channel). Depends only on the geometry, never on the thread count.
+static int64_t channel_blocks(const gk_dims *d, int64_t units) {
+    int64_t nb = (GK_MIN_UNITS + units - 1) / units;
+    int64_t cap = d->cin_g * d->kvol / 32;
+    if (cap > d->cin_g) cap = d->cin_g;
+    if (nb > cap) nb = cap;
     return nb < 1 ? 1 : nb;
 }
 
@@ -89,6 +92,10 @@ void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, cons
     }
     c.pw = pointwise(&c.d);
     c.pc = tile_positions(c.d.cin_g * c.d.kvol, c.d.osz);
+    // Small batches: cut images into more tiles (>= 256 positions each) so there are GK_MIN_UNITS units to share.
+    int64_t want = (GK_MIN_UNITS + g->batch - 1) / g->batch, split = (c.d.osz + want - 1) / want;
+    split = split < 256 ? 256 : (split + 15) & ~(int64_t)15;
+    if (split < c.pc) c.pc = split;
     c.nchunk = (c.d.osz + c.pc - 1) / c.pc;
     c.units = g->batch * c.nchunk;
     double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)(c.d.cin_g * c.d.kvol);
@@ -139,7 +146,7 @@ void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *
     }
     c.pw = pointwise(&c.d);
     c.pc = tile_positions(c.d.cin_g * c.d.kvol, c.d.osz);
-    c.nb = channel_blocks(&c.d);
+    c.nb = channel_blocks(&c.d, g->batch * g->groups);
     c.units = g->batch * g->groups * c.nb;
     double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)(c.d.cin_g * c.d.kvol);
     gk_parallel(gk_parts_for(c.units, flops), backward_data_part, &c, 1);
@@ -207,7 +214,7 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
     }
     c.pw = pointwise(&c.d);
     c.pc = tile_positions(K, c.d.osz);
-    c.nb = channel_blocks(&c.d);
+    c.nb = channel_blocks(&c.d, g->groups);
     // Few (group, channel block) units: also split output channels (blocks of >= 16 rows) so threads have work.
     c.nob = 1;
     if (g->groups * c.nb < GK_MIN_UNITS) {

@@ -15,10 +15,6 @@ GK_INLINE void valid_cols(const gk_dims *d, int64_t off, int64_t *lo, int64_t *h
     *hi = h;
 }
 
-// Rows are short (a grid's W), so no interleaving: a 4x-unrolled AVX-512 loop would leave most rows to the
-// scalar remainder.
-#define GK_SHORT_LOOP _Pragma("clang loop interleave_count(1)")
-
 // Calls BODY for every output row (od, oh) and tap (kd, kh, kw) whose input row (z, yy) exists, with
 // k (tap index), orow (output row offset), irow (input row offset), off, lo, hi set.
 #define FOR_ROW_TAPS(d, BODY)                                                                                     \
@@ -95,7 +91,7 @@ typedef struct {
     const gk_conv_geom *g;
     gk_dims d;
     const float *x, *w, *bias, *dy;
-    float *y, *dx, *dw;
+    float *y, *dx, *dw, *db;
 } dw_ctx;
 
 static void fwd_part(void *vc, int part, int nparts) {
@@ -136,10 +132,10 @@ static void bfilter_part(void *vc, int part, int nparts) {
             dw_backward_filter_plane(&c->d, c->x + (n * c->g->cin + ci) * c->d.isz,
                                      c->dy + (n * c->g->cout + o) * c->d.osz, acc);
         for (int64_t k = 0; k < c->d.kvol; k++) c->dw[o * c->d.kvol + k] = (float)acc[k];
-        if (c->bias) {   // bias slot carries dbias here
+        if (c->db) {
             double s = 0.0;
             for (int64_t n = 0; n < c->g->batch; n++) s += gk_sum(c->d.osz, c->dy + (n * c->g->cout + o) * c->d.osz);
-            ((float *)c->bias)[o] = (float)s;
+            c->db[o] = (float)s;
         }
     }
     gk_free(acc);
@@ -165,6 +161,6 @@ void gk_depthwise_backward_data(const gk_conv_geom *g, const float *dy, const fl
 }
 
 void gk_depthwise_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {
-    dw_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .dy = dy, .dw = dw, .bias = dbias};
+    dw_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .dy = dy, .dw = dw, .db = dbias};
     gk_parallel(gk_parts_for(g->cout, work(g, &c.d)), bfilter_part, &c, 0);
 }

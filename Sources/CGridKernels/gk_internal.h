@@ -11,6 +11,9 @@
 #else
 #define GK_CLONES
 #endif
+// Rows of a grid are short (its W), so no interleaving: a 4x-unrolled AVX-512 loop (64 floats a step) would
+// leave most of a 64-wide row to the scalar remainder.
+#define GK_SHORT_LOOP _Pragma("clang loop interleave_count(1)")
 #define GK_INLINE static inline __attribute__((always_inline))
 #define GK_HIDDEN __attribute__((visibility("hidden")))
 

@@ -40,7 +40,7 @@ GK_CLONES static void im2col_k(const gk_dims *d, const float *x, int64_t nch, in
                             if (hi < lo) hi = lo;
                             for (int64_t j = ow0; j < lo; j++) dst[j - ow0] = 0.0f;
                             if (sw == 1)
-                                for (int64_t j = lo; j < hi; j++) dst[j - ow0] = src[j + off];
+                                memcpy(dst + (lo - ow0), src + lo + off, sizeof(float) * (size_t)(hi - lo));
                             else
                                 for (int64_t j = lo; j < hi; j++) dst[j - ow0] = src[j * sw + off];
                             for (int64_t j = hi; j < ow0 + len; j++) dst[j - ow0] = 0.0f;
@@ -76,7 +76,7 @@ GK_CLONES static void col2im_k(const gk_dims *d, const float *col, int64_t nch, 
                             float *restrict dst = xc + (z * d->ih + y) * d->iw;
                             int64_t lo = wlo > ow0 ? wlo : ow0, hi = whi < ow0 + len ? whi : ow0 + len;
                             if (sw == 1)
-                                for (int64_t j = lo; j < hi; j++) dst[j + off] += src[j - ow0];
+                                GK_SHORT_LOOP for (int64_t j = lo; j < hi; j++) dst[j + off] += src[j - ow0];
                             else
                                 for (int64_t j = lo; j < hi; j++) dst[j * sw + off] += src[j - ow0];
                         }

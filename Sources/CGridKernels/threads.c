@@ -11,11 +11,18 @@
 
 static _Atomic int g_threads = 1;
 
+// OpenBLAS is held at 1 thread while any pinned region runs (counted, so concurrent callers do not undo each
+// other's pin), then given back gk_get_num_threads() threads.
+static pthread_mutex_t pin_mu = PTHREAD_MUTEX_INITIALIZER;
+static int pin_count;
+
 void gk_set_num_threads(int n) {
     if (n < 1) n = 1;
     if (n > GK_MAX_THREADS) n = GK_MAX_THREADS;
     atomic_store(&g_threads, n);
-    openblas_set_num_threads(n);
+    pthread_mutex_lock(&pin_mu);
+    if (pin_count == 0) openblas_set_num_threads(n);   // else the last pinned region hands n to OpenBLAS
+    pthread_mutex_unlock(&pin_mu);
 }
 
 int gk_get_num_threads(void) { return atomic_load(&g_threads); }
@@ -95,19 +102,21 @@ static int ensure_workers(int want) {
     return n_workers;
 }
 
+static void blas_pin(int on) {
+    pthread_mutex_lock(&pin_mu);
+    if (on ? pin_count++ == 0 : --pin_count == 0) openblas_set_num_threads(on ? 1 : gk_get_num_threads());
+    pthread_mutex_unlock(&pin_mu);
+}
+
 void gk_parallel(int nparts, gk_part_fn fn, void *ctx, int blas_single) {
-    if (nparts <= 1) {
-        fn(ctx, 0, 1);
-        return;
-    }
-    int threads = gk_get_num_threads();
-    if (blas_single) openblas_set_num_threads(1);
-    int got = pthread_mutex_trylock(&use_mu) == 0;
+    const int pin = blas_single;
+    if (pin) blas_pin(1);
+    int got = nparts > 1 && pthread_mutex_trylock(&use_mu) == 0;
     if (!got || ensure_workers(nparts - 1) < nparts - 1) {
-        // Pool busy (or could not grow): same parts, same order, on this thread.
+        // One part, pool busy (another caller, or nested) or could not grow: same parts, same order, here.
         if (got) pthread_mutex_unlock(&use_mu);
         for (int p = 0; p < nparts; p++) fn(ctx, p, nparts);
-        if (blas_single) openblas_set_num_threads(threads);
+        if (pin) blas_pin(0);
         return;
     }
     pthread_mutex_lock(&mu);
@@ -123,7 +132,7 @@ void gk_parallel(int nparts, gk_part_fn fn, void *ctx, int blas_single) {
     while (job_pending > 0) pthread_cond_wait(&done_cv, &mu);
     pthread_mutex_unlock(&mu);
     pthread_mutex_unlock(&use_mu);
-    if (blas_single) openblas_set_num_threads(threads);
+    if (pin) blas_pin(0);
 }
 
 int gk_parts_for(int64_t items, double total_work) {
