@@ -30,9 +30,7 @@ public enum Coarsening {
             NCAttribute("gridcnn_version", .text(r.version)),
         ])
         let timeName = field.timeDimension ?? "time"
-        if let t = field.timeDimension, file.hasVariable(t) { try writer.copyVariable(t, from: file, values: false) } else {
-            try writer.defineDimension(timeName, length: nil)
-        }
+        try FineGrid.defineTime(in: writer, name: timeName, from: file)
         for (dim, n) in [(field.yDimension, h), (field.xDimension, w)] {
             try writer.defineDimension(dim, length: n)
             guard file.hasVariable(dim) else { continue }
@@ -48,6 +46,21 @@ public enum Coarsening {
                                        units: field.units, longName: field.variable.text("long_name"),
                                        standardName: field.variable.text("standard_name"))
         def.attributes = [NCAttribute("cell_methods", .text("area: mean (\(r.factor)x\(r.factor) block average)"))]
+        if let gm = try FineGrid.copyGridMapping(in: writer, field: field, from: file) { def.attributes.append(gm) }
+        // 2-D auxiliary latitude/longitude (rotated grids) become block means too.
+        var aux = [String]()
+        for name in (field.variable.text("coordinates") ?? "").split(separator: " ").map(String.init) where file.hasVariable(name) {
+            let cv = try file.variable(name)
+            guard cv.dimensionNames == [field.yDimension, field.xDimension] else { continue }
+            var cdef = NCVariableDefinition(name: name, dimensions: cv.dimensionNames, type: .double)
+            cdef.fillValue = nil
+            cdef.attributes = cv.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
+            try writer.defineVariable(cdef)
+            let means = try Regrid.coarsen(try file.read(name), factor: r.factor)
+            try writer.write(name, doubles: means.scalars.map(Double.init), shape: [h, w])
+            aux.append(name)
+        }
+        if !aux.isEmpty { def.attributes.append(NCAttribute("coordinates", .text(aux.joined(separator: " ")))) }
         try writer.defineVariable(def)
         let reader = try file.timeSteps(of: field.variable.name)
         var steps = 0

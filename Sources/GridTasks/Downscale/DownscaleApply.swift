@@ -72,7 +72,6 @@ public enum DownscaleApplying {
                                        longName: spec.longName ?? header.variable.text("long_name"),
                                        standardName: spec.standardName ?? header.variable.text("standard_name"))
         def.attributes = attrs + [NCAttribute("comment", .text("downscaled by factor \(spec.factor) with a \(ck.modelKind) CNN from \(inPath)"))]
-        if let cm = header.variable.text("cell_methods") { def.attributes.append(NCAttribute("cell_methods", .text(cm))) }
         try writer.defineVariable(def)
 
         let progress = ProgressReporter("downscale", total: reader.range.count, quiet: r.quiet)

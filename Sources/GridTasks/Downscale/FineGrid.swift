@@ -16,6 +16,25 @@ public enum FineGrid {
         return out
     }
 
+    /// An unlimited time axis with the source's time attributes (units, calendar), minus `bounds`: bounds are not
+    /// carried over, so no attribute may point at them.
+    public static func defineTime(in writer: NetCDFWriter, name: String, from source: NetCDFFile) throws {
+        try writer.defineDimension(name, length: nil)
+        guard source.hasVariable(name) else { return }
+        let tv = try source.variable(name)
+        var def = NCVariableDefinition(name: name, dimensions: [name], type: .double)
+        def.fillValue = nil
+        def.attributes = tv.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
+        try writer.defineVariable(def)
+    }
+
+    /// Copies the grid mapping variable of `field` (e.g. rotated_pole) and returns the attribute that refers to it.
+    public static func copyGridMapping(in writer: NetCDFWriter, field: GridField, from source: NetCDFFile) throws -> NCAttribute? {
+        guard let m = field.variable.text("grid_mapping"), source.hasVariable(m) else { return nil }
+        try writer.copyVariable(m, from: source)
+        return NCAttribute("grid_mapping", .text(m))
+    }
+
     /// Defines time (unlimited, copied), y and x with their coordinates, and any grid mapping, in `writer`;
     /// returns the (time, y, x) dimension names for the data variable and attributes it should carry.
     public static func define(in writer: NetCDFWriter, coarse: GridField, factor: Int, statics: [GridField]) throws
@@ -23,11 +42,7 @@ public enum FineGrid {
         let source = try NetCDFFile(path: coarse.path)
         var attributes = [NCAttribute]()
         let timeName = coarse.timeDimension ?? "time"
-        if let t = coarse.timeDimension, source.hasVariable(t) {
-            try writer.copyVariable(t, from: source, values: false)
-        } else {
-            try writer.defineDimension(timeName, length: nil)
-        }
+        try defineTime(in: writer, name: timeName, from: source)
         if let s = statics.first {
             // The static field's own coordinates describe the fine grid exactly.
             let sf = try NetCDFFile(path: s.path)
@@ -47,10 +62,7 @@ public enum FineGrid {
             try writer.defineVariable(def)
             try writer.write(dim, doubles: refine(try source.readDoubles(dim), factor: factor))
         }
-        if let m = coarse.variable.text("grid_mapping"), source.hasVariable(m) {
-            try writer.copyVariable(m, from: source)
-            attributes.append(NCAttribute("grid_mapping", .text(m)))
-        }
+        if let gm = try copyGridMapping(in: writer, field: coarse, from: source) { attributes.append(gm) }
         // 2-D auxiliary latitude/longitude (rotated grids): interpolate them to the fine grid.
         if let coords = coarse.variable.text("coordinates") {
             var written = [String]()
