@@ -25,28 +25,54 @@ GK_INLINE void taps(int64_t o, int64_t s, int64_t p, int64_t dil, int64_t k, int
     *hi = h;
 }
 
-// Walks every output of one plane with its valid tap box; BODY sees o (output offset) and the box bounds.
-#define FOR_WINDOWS(d, BODY)                                                                                 \
-    for (int64_t od = 0, o = 0; od < (d)->od; od++) {                                                       \
-        int64_t zl, zh;                                                                                     \
-        taps(od, (d)->sd, (d)->pd, (d)->dd, (d)->kd, (d)->id, &zl, &zh);                                    \
-        for (int64_t oh = 0; oh < (d)->oh; oh++) {                                                          \
-            int64_t yl, yh;                                                                                 \
-            taps(oh, (d)->sh, (d)->ph, (d)->dh, (d)->kh, (d)->ih, &yl, &yh);                                \
-            for (int64_t ow = 0; ow < (d)->ow; ow++, o++) {                                                 \
-                int64_t xl, xh;                                                                             \
-                taps(ow, (d)->sw, (d)->pw, (d)->dw, (d)->kw, (d)->iw, &xl, &xh);                            \
-                const int64_t z0 = od * (d)->sd - (d)->pd, y0 = oh * (d)->sh - (d)->ph,                     \
-                              x0 = ow * (d)->sw - (d)->pw;                                                  \
-                BODY                                                                                        \
-            }                                                                                               \
-        }                                                                                                   \
+// Output columns [a, b) whose whole window lies inside the input row along W (no clipping needed there).
+GK_INLINE void interior_w(const gk_dims *d, int64_t *a, int64_t *b) {
+    const int64_t last = d->iw - 1 - (d->kw - 1) * d->dw + d->pw;   // need ow*sw <= last and ow*sw >= pw
+    int64_t lo = (d->pw + d->sw - 1) / d->sw, hi = last < 0 ? 0 : last / d->sw + 1;
+    if (hi > d->ow) hi = d->ow;
+    if (lo > hi) lo = hi;
+    *a = lo;
+    *b = hi;
+}
+
+// Walks the output rows of one plane. Per row: outputs whose window is clipped go through GENERIC (one output
+// at a time, with its valid tap box zl..zh, yl..yh, xl..xh); the unclipped middle [a, b) of a row whose D and H
+// taps are all valid goes through INTERIOR, which runs tap by tap across the row so the compiler can vectorise
+// it. Both visit a window's taps in the same (kd, kh, kw) order.
+#define FOR_ROWS(d, GENERIC, INTERIOR)                                                                         \
+    int64_t a_, b_;                                                                                            \
+    interior_w(d, &a_, &b_);                                                                                   \
+    for (int64_t od = 0; od < (d)->od; od++) {                                                                 \
+        int64_t zl, zh;                                                                                        \
+        taps(od, (d)->sd, (d)->pd, (d)->dd, (d)->kd, (d)->id, &zl, &zh);                                       \
+        for (int64_t oh = 0; oh < (d)->oh; oh++) {                                                             \
+            int64_t yl, yh;                                                                                    \
+            taps(oh, (d)->sh, (d)->ph, (d)->dh, (d)->kh, (d)->ih, &yl, &yh);                                   \
+            const int64_t row = (od * (d)->oh + oh) * (d)->ow, z0 = od * (d)->sd - (d)->pd,                    \
+                          y0 = oh * (d)->sh - (d)->ph;                                                         \
+            const int full = zh - zl == (d)->kd && yh - yl == (d)->kh;                                         \
+            const int64_t a = full ? a_ : (d)->ow, b = full ? b_ : (d)->ow;                                    \
+            for (int64_t ow = 0; ow < (d)->ow; ow++) {                                                         \
+                if (ow == a) ow = b;                                                                           \
+                if (ow >= (d)->ow) break;                                                                      \
+                int64_t xl, xh;                                                                                \
+                taps(ow, (d)->sw, (d)->pw, (d)->dw, (d)->kw, (d)->iw, &xl, &xh);                               \
+                const int64_t o = row + ow, x0 = ow * (d)->sw - (d)->pw;                                       \
+                GENERIC                                                                                        \
+            }                                                                                                  \
+            if (a < b) {                                                                                       \
+                const int64_t base = (z0 * (d)->ih + y0) * (d)->iw - (d)->pw; /* + ow*sw + tap offset */        \
+                INTERIOR                                                                                       \
+            }                                                                                                  \
+        }                                                                                                      \
     }
 
 #define TAP_INDEX(d, kz, ky, kx) (((z0 + (kz) * (d)->dd) * (d)->ih + y0 + (ky) * (d)->dh) * (d)->iw + x0 + (kx) * (d)->dw)
+#define TAP_OFFSET(d, kz, ky, kx) (((kz) * (d)->dd * (d)->ih + (ky) * (d)->dh) * (d)->iw + (kx) * (d)->dw)
 
-GK_CLONES static void max_plane(const gk_dims *d, const float *x, float *y, int64_t *idx) {
-    FOR_WINDOWS(d, {
+GK_CLONES static void max_plane(const gk_dims *d, const float *restrict x, float *restrict y, int64_t *restrict idx) {
+    const int64_t sw = d->sw;
+    FOR_ROWS(d, {
         float best = -INFINITY;
         int64_t bi = -1;   // stays -1 only for a window entirely in the padding
         for (int64_t kz = zl; kz < zh; kz++)
@@ -61,23 +87,54 @@ GK_CLONES static void max_plane(const gk_dims *d, const float *x, float *y, int6
                 }
         y[o] = best;
         idx[o] = bi;
+    }, {
+        float *restrict yr = y + row;
+        int64_t *restrict ir = idx + row;
+        for (int64_t ow = a; ow < b; ow++) {   // first tap seeds the row
+            yr[ow] = x[base + ow * sw];
+            ir[ow] = base + ow * sw;
+        }
+        for (int64_t kz = 0; kz < d->kd; kz++)
+            for (int64_t ky = 0; ky < d->kh; ky++)
+                for (int64_t kx = (kz | ky) ? 0 : 1; kx < d->kw; kx++) {
+                    const int64_t t0 = base + TAP_OFFSET(d, kz, ky, kx);
+                    GK_SHORT_LOOP for (int64_t ow = a; ow < b; ow++) {
+                        const float v = x[t0 + ow * sw];
+                        const int take = v > yr[ow] || v != v;
+                        yr[ow] = take ? v : yr[ow];
+                        ir[ow] = take ? t0 + ow * sw : ir[ow];
+                    }
+                }
     })
 }
 
-GK_CLONES static void avg_plane(const gk_dims *d, const float *x, float *y, int include_pad) {
-    FOR_WINDOWS(d, {
+GK_CLONES static void avg_plane(const gk_dims *d, const float *restrict x, float *restrict y, int include_pad) {
+    const int64_t sw = d->sw;
+    FOR_ROWS(d, {
         float s = 0.0f;
         for (int64_t kz = zl; kz < zh; kz++)
             for (int64_t ky = yl; ky < yh; ky++)
                 for (int64_t kx = xl; kx < xh; kx++) s += x[TAP_INDEX(d, kz, ky, kx)];
         const int64_t cnt = include_pad ? d->kvol : (zh - zl) * (yh - yl) * (xh - xl);
         y[o] = cnt > 0 ? s / (float)cnt : 0.0f;
+    }, {
+        float *restrict yr = y + row;
+        for (int64_t ow = a; ow < b; ow++) yr[ow] = 0.0f;
+        for (int64_t kz = 0; kz < d->kd; kz++)
+            for (int64_t ky = 0; ky < d->kh; ky++)
+                for (int64_t kx = 0; kx < d->kw; kx++) {
+                    const int64_t t0 = base + TAP_OFFSET(d, kz, ky, kx);
+                    GK_SHORT_LOOP for (int64_t ow = a; ow < b; ow++) yr[ow] += x[t0 + ow * sw];
+                }
+        const float cnt = (float)d->kvol;   // unclipped window: both modes divide by the full size
+        for (int64_t ow = a; ow < b; ow++) yr[ow] = yr[ow] / cnt;
     })
 }
 
-GK_CLONES static void avg_back_plane(const gk_dims *d, const float *dy, float *dx, int include_pad) {
+GK_CLONES static void avg_back_plane(const gk_dims *d, const float *restrict dy, float *restrict dx, int include_pad) {
+    const int64_t sw = d->sw;
     memset(dx, 0, sizeof(float) * (size_t)d->isz);
-    FOR_WINDOWS(d, {
+    FOR_ROWS(d, {
         const int64_t cnt = include_pad ? d->kvol : (zh - zl) * (yh - yl) * (xh - xl);
         if (cnt > 0) {
             const float gv = dy[o] / (float)cnt;
@@ -85,6 +142,16 @@ GK_CLONES static void avg_back_plane(const gk_dims *d, const float *dy, float *d
                 for (int64_t ky = yl; ky < yh; ky++)
                     for (int64_t kx = xl; kx < xh; kx++) dx[TAP_INDEX(d, kz, ky, kx)] += gv;
         }
+    }, {
+        const float *restrict gr = dy + row;
+        const float cnt = (float)d->kvol;
+        for (int64_t kz = 0; kz < d->kd; kz++)
+            for (int64_t ky = 0; ky < d->kh; ky++)
+                for (int64_t kx = 0; kx < d->kw; kx++) {
+                    float *restrict xr = dx + base + TAP_OFFSET(d, kz, ky, kx);
+                    // one tap: outputs ow hit distinct inputs ow*sw, so the loop has no conflicts
+                    GK_SHORT_LOOP for (int64_t ow = a; ow < b; ow++) xr[ow * sw] += gr[ow] / cnt;
+                }
     })
 }
 

@@ -29,6 +29,8 @@ let poolCases: [(String, gk_conv_geom)] = [
     ("1d k3 s2 pad1", poolGeom(batch: 2, channels: 3, input: [11], kernel: [3], stride: [2], pad: [1])),
     ("2d 2x2", poolGeom(batch: 3, channels: 2, input: [8, 6], kernel: [2, 2])),
     ("2d 3x3 s2 pad1 odd", poolGeom(batch: 1, channels: 4, input: [9, 7], kernel: [3, 3], stride: [2, 2], pad: [1, 1])),
+    ("2d 3x3 s1 pad1 overlapping", poolGeom(batch: 1, channels: 2, input: [7, 9], kernel: [3, 3], stride: [1, 1],
+                                            pad: [1, 1])),
     ("2d dilated", poolGeom(batch: 2, channels: 2, input: [10, 9], kernel: [2, 3], stride: [1, 2], dilation: [2, 2])),
     ("3d 2x3x3 pad", poolGeom(batch: 2, channels: 2, input: [5, 7, 6], kernel: [2, 3, 3], stride: [2, 2, 2],
                               pad: [1, 1, 1])),
