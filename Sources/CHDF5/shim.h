@@ -127,8 +127,10 @@ static inline int gc_h5_probe_object(hid_t object, int depth) {
     return 0;
 }
 
-/* Returns 0 when the child finished, 1 when it crashed, 2 when it ran past `timeout_s`, -1 when it could not run. */
-static inline int gc_h5_probe_isolated(const char *path, unsigned timeout_s) {
+/* Returns 0 when the child opened and walked the file, 3 when HDF5 could not open it (*status = -1), 1 when the child
+   crashed, 2 when it ran past `timeout_s`, -1 when no child could be run. */
+static inline int gc_h5_probe_isolated(const char *path, unsigned timeout_s, int *status) {
+    *status = 0;
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
@@ -141,13 +143,14 @@ static inline int gc_h5_probe_isolated(const char *path, unsigned timeout_s) {
         if (file < 0) _exit(3);
         hid_t root = H5Oopen(file, "/", H5P_DEFAULT);
         if (root >= 0) { gc_h5_probe_object(root, 0); H5Oclose(root); }
-        H5Fclose(file);
-        _exit(0);
+        _exit(H5Fclose(file) < 0 ? 3 : 0);
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0) {
         if (errno != EINTR) return -1;
     }
-    if (WIFSIGNALED(status)) return WTERMSIG(status) == SIGALRM ? 2 : 1;
-    return 0;
+    if (WIFSIGNALED(wstatus)) return WTERMSIG(wstatus) == SIGALRM ? 2 : 1;
+    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return 0;
+    *status = -1;
+    return 3;
 }

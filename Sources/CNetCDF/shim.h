@@ -85,10 +85,13 @@ static inline int gc_nc_probe_group(int grp, int depth) {
     return failed;
 }
 
-/* Forks a child that opens `path` and walks it. Returns 0 when the child finished (whether or not the library
-   reported errors, which the caller will then see itself), 1 when it died from a signal (crash), 2 when it ran past
-   `timeout_s`, and -1 when no child could be run (the caller then skips the probe). */
-static inline int gc_nc_probe_isolated(const char *path, unsigned timeout_s) {
+/* Forks a child that opens `path` and walks it. Returns 0 when the child opened, walked and closed the file
+   cleanly; 3 when the library reported an error (its status in *status: the nc_open status, or NC_EHDFERR for a
+   failure while walking); 1 when the child died from a signal (crash); 2 when it ran past `timeout_s`; -1 when no
+   child could be run (the caller then opens the file unprobed). A file that fails in the child is never opened in
+   the caller's process: libhdf5's error paths are where corrupt metadata corrupts the heap without crashing. */
+static inline int gc_nc_probe_isolated(const char *path, unsigned timeout_s, int *status) {
+    *status = NC_NOERR;
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
@@ -97,15 +100,20 @@ static inline int gc_nc_probe_isolated(const char *path, unsigned timeout_s) {
         signal(SIGALRM, SIG_DFL);
         alarm(timeout_s);
         int ncid;
-        if (nc_open(path, NC_NOWRITE, &ncid) != NC_NOERR) _exit(3);
+        int opened = nc_open(path, NC_NOWRITE, &ncid);
+        /* Exit codes 10...200 carry -status of a failed nc_open; 5 a failed walk. */
+        if (opened != NC_NOERR) _exit(opened < 0 && opened > -190 ? 10 - opened : 5);
         int failed = gc_nc_probe_group(ncid, 0);
-        nc_close(ncid);
-        _exit(failed ? 3 : 0);
+        if (nc_close(ncid) != NC_NOERR) failed = 1;
+        _exit(failed ? 5 : 0);
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0) {
         if (errno != EINTR) return -1;
     }
-    if (WIFSIGNALED(status)) return WTERMSIG(status) == SIGALRM ? 2 : 1;
-    return 0;
+    if (WIFSIGNALED(wstatus)) return WTERMSIG(wstatus) == SIGALRM ? 2 : 1;
+    int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 5;
+    if (code == 0) return 0;
+    *status = code >= 10 ? 10 - code : NC_EHDFERR;
+    return 3;
 }

@@ -134,8 +134,8 @@ extension FileSummary {
         // step through the axes before it one index at a time (an odometer).
         let shape = v.shape, rank = v.rank
         var axis = 0
-        while axis < rank - 1 && shape[(axis + 1)...].reduce(1, *) > valuesPerRead { axis += 1 }
-        let inner = rank == 0 ? 1 : shape[(axis + 1)...].reduce(1, *)
+        while axis < rank - 1 && saturatingProduct(shape[(axis + 1)...]) > valuesPerRead { axis += 1 }
+        let inner = rank == 0 ? 1 : saturatingProduct(shape[(axis + 1)...])
         let perSlab = rank == 0 ? 1 : Swift.max(1, Swift.min(shape[axis], valuesPerRead / Swift.max(inner, 1)))
         var buffer = [Double](repeating: 0, count: perSlab * inner)
         var outer = [Int](repeating: 0, count: axis)

@@ -14,7 +14,9 @@ public final class HDF5File {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else { throw GridIOError.fileNotFound(path: path) }
         let signature = FileSignature.detect(path: path)
-        if signature == .hdf5 { try isolatedProbe(path, gc_h5_probe_isolated) }
+        if signature == .hdf5 {
+            try isolatedProbe(path, gc_h5_probe_isolated) { _ in .truncatedOrCorrupt(path: path, detail: "HDF5 cannot open it") }
+        }
         let f = withLibraryLock { H5Fopen(path, gc_H5F_ACC_RDONLY_flag(), gc_H5P_DEFAULT()) }
         guard f >= 0 else {
             if signature != .hdf5 { throw GridIOError.notHDF5(path: path) }

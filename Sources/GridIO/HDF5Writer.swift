@@ -54,7 +54,7 @@ public final class HDF5Writer {
 
     /// Writes an int64 dataset of `shape` (values in row-major order).
     public func writeDataset(_ dataset: String, ints: [Int64], shape: [Int], deflate: Int? = nil) throws {
-        guard shape.reduce(1, *) == ints.count else {
+        guard shape.allSatisfy({ $0 >= 0 }), saturatingProduct(shape) == ints.count else {
             throw GridIOError.shapeMismatch(what: "dataset \(dataset)", expected: shape, got: [ints.count])
         }
         try ints.withUnsafeBytes { try write(dataset, shape: shape, type: gc_H5T_NATIVE_INT64(), deflate: deflate, data: $0.baseAddress) }
@@ -62,7 +62,7 @@ public final class HDF5Writer {
 
     /// Writes a float64 dataset of `shape`.
     public func writeDataset(_ dataset: String, doubles: [Double], shape: [Int], deflate: Int? = nil) throws {
-        guard shape.reduce(1, *) == doubles.count else {
+        guard shape.allSatisfy({ $0 >= 0 }), saturatingProduct(shape) == doubles.count else {
             throw GridIOError.shapeMismatch(what: "dataset \(dataset)", expected: shape, got: [doubles.count])
         }
         try doubles.withUnsafeBytes { try write(dataset, shape: shape, type: gc_H5T_NATIVE_DOUBLE(), deflate: deflate, data: $0.baseAddress) }
@@ -88,7 +88,7 @@ public final class HDF5Writer {
             }
             let d = HID(H5Dcreate2(file, p, type, space.id, linkProperties.id, dcpl.id, gc_H5P_DEFAULT()), H5Dclose)
             try check(d.id, "create dataset \(p)")
-            if shape.reduce(1, *) > 0 {
+            if saturatingProduct(shape) > 0 {
                 try check(hid_t(H5Dwrite(d.id, type, gc_H5S_ALL(), gc_H5S_ALL(), gc_H5P_DEFAULT(), data)), "write \(p)")
             }
         }

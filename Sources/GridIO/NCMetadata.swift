@@ -158,7 +158,8 @@ public struct NCVariable: Equatable, Sendable {
     public var shape: [Int] { dimensions.map(\.length) }
     public var dimensionNames: [String] { dimensions.map(\.name) }
     public var rank: Int { dimensions.count }
-    public var count: Int { shape.reduce(1, *) }
+    /// Number of elements (saturating at Int.max for absurd corrupt shapes, instead of trapping).
+    public var count: Int { saturatingProduct(shape) }
 
     /// The attribute of that name, if present.
     public func attribute(_ name: String) -> AttributeValue? { attributes.first { $0.name == name }?.value }
@@ -187,6 +188,17 @@ public enum NCFormat: String, Codable, Sendable {
 
     /// True for the NetCDF-3 family, whose data is stored uncompressed at offsets given in the header.
     public var isClassicFamily: Bool { self == .classic || self == .offset64 || self == .cdf5 }
+}
+
+/// The product of `values`, Int.max on overflow.
+func saturatingProduct<C: Collection>(_ values: C) -> Int where C.Element == Int {
+    var product = 1
+    for v in values {
+        let (p, overflow) = product.multipliedReportingOverflow(by: v)
+        if overflow { return Int.max }
+        product = p
+    }
+    return product
 }
 
 /// Formats a number the way ncdump does: integers without a fraction, others with up to 7 significant digits.

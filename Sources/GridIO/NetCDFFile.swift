@@ -33,7 +33,9 @@ public final class NetCDFFile {
                 throw GridIOError.truncatedOrCorrupt(path: path, detail: failure.reason)
             }
         }
-        if signature == .hdf5 { try isolatedProbe(path, gc_nc_probe_isolated) }
+        if signature == .hdf5 {
+            try isolatedProbe(path, gc_nc_probe_isolated) { .truncatedOrCorrupt(path: path, detail: ncMessage($0)) }
+        }
         var id: Int32 = -1
         let status = withLibraryLock { () -> Int32 in
             let before = openHDF5Files()
@@ -278,14 +280,18 @@ func attributeValue(_ type: NCType, _ raw: UnsafeRawBufferPointer, _ count: Int)
     }
 }
 
-/// Runs a C probe that forks a child to read a file's metadata (see CNetCDF/shim.h) and turns a crash or a hang of
-/// the child into `truncatedOrCorrupt`. GRIDIO_TRUST_FILES=1 skips it (one fork per netCDF-4/HDF5 open).
-func isolatedProbe(_ path: String, _ probe: (UnsafePointer<CChar>, UInt32) -> Int32) throws {
+/// Runs a C probe that forks a child to open and walk a file's metadata (see CNetCDF/shim.h). A crash, hang or
+/// library error in the child becomes `truncatedOrCorrupt` (or `notNetCDF`/`notHDF5` via `refused`) without the file
+/// ever being opened in this process. GRIDIO_TRUST_FILES=1 skips it (it costs one fork per netCDF-4/HDF5 open).
+func isolatedProbe(_ path: String, _ probe: (UnsafePointer<CChar>, UInt32, UnsafeMutablePointer<Int32>) -> Int32,
+                   refused: (Int32) -> GridIOError) throws {
     if ProcessInfo.processInfo.environment["GRIDIO_TRUST_FILES"] == "1" { return }
-    let outcome = withLibraryLock { probe(path, 120) }
+    var status: Int32 = 0
+    let outcome = withLibraryLock { probe(path, 120, &status) }
     switch outcome {
     case 1: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library crashed reading its metadata (in a probe process)")
     case 2: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library did not finish reading its metadata in 120 s")
+    case 3: throw refused(status)
     default: return
     }
 }

@@ -10,7 +10,7 @@ public struct Hyperslab: Equatable, Sendable {
     public var count: [Int]
     public var stride: [Int]
 
-    public var elementCount: Int { count.reduce(1, *) }
+    public var elementCount: Int { saturatingProduct(count) }
     var isUnitStride: Bool { stride.allSatisfy { $0 == 1 } }
 
     /// Fills in defaults (start 0, stride 1, count "to the end") and checks the slab lies inside `variable`.
@@ -34,7 +34,8 @@ public struct Hyperslab: Equatable, Sendable {
             guard count[i] >= 0 else { throw bad("negative count \(count[i]) along '\(name)'") }
             if count[i] > 0 {
                 let (span, overflow) = (count[i] - 1).multipliedReportingOverflow(by: stride[i])
-                guard !overflow, start[i] + span < shape[i] else {
+                let (last, overflow2) = start[i].addingReportingOverflow(span)
+                guard !overflow, !overflow2, last < shape[i] else {
                     throw bad("start \(start[i]) + count \(count[i]) x stride \(stride[i]) exceeds '\(name)' of length \(shape[i])")
                 }
             }

@@ -161,7 +161,7 @@ public final class NetCDFWriter {
     public func write(_ name: String, doubles values: [Double], shape: [Int]? = nil, start: [Int]? = nil) throws {
         try guarded {
             let s = shape ?? [values.count]
-            guard s.reduce(1, *) == values.count else { throw GridIOError.shapeMismatch(what: "'\(name)' values", expected: s, got: [values.count]) }
+            guard s.allSatisfy({ $0 >= 0 }), saturatingProduct(s) == values.count else { throw GridIOError.shapeMismatch(what: "'\(name)' values", expected: s, got: [values.count]) }
             try put(name, shape: s, start: start) { values[$0] }
         }
     }
@@ -259,7 +259,8 @@ public final class NetCDFWriter {
                 throw GridIOError.shapeMismatch(what: "data for '\(name)' at \(origin)", expected: v.dimensions.map { dims[$0]?.length ?? 0 }, got: count)
             }
         }
-        let n = count.reduce(1, *)
+        guard count.allSatisfy({ $0 >= 0 }) else { throw GridIOError.invalidHyperslab(variable: name, detail: "negative count in \(count)") }
+        let n = saturatingProduct(count)
         guard n > 0 else { return }
         let bytes = try encodeNative(count: n, type: v.type, fill: v.fill, packing: v.packing, value: value)
         let s = rank == 0 ? [0] : origin, c = rank == 0 ? [1] : count

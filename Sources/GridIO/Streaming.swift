@@ -92,8 +92,11 @@ public final class TileReader {
     public let file: NetCDFFile
     public let variable: NCVariable
     public let tileHeight: Int, tileWidth: Int, halo: Int
-    /// Leading index combinations visited, in row-major order.
-    public let leadingIndices: [[Int]]
+    /// Shape of the leading (non-spatial) dimensions; with `leading` fixed, a single index is visited.
+    public let leadingShape: [Int]
+    /// Number of leading index combinations visited.
+    public let leadingCount: Int
+    private let fixedLeading: [Int]?
     public let cacheBytes: Int
     private let decode: Bool
     private var leadingPosition = 0, tileRow = 0, tileColumn = 0
@@ -106,15 +109,16 @@ public final class TileReader {
             throw GridIOError.invalidArgument(detail: "tile size must be positive and halo non-negative")
         }
         (self.tileHeight, self.tileWidth, self.halo, self.decode) = (tileHeight, tileWidth, halo, decode)
-        let leadingShape = Array(variable.shape.dropLast(2))
+        leadingShape = Array(variable.shape.dropLast(2))
         if let fixed = leading {
             guard fixed.count == leadingShape.count, zip(fixed, leadingShape).allSatisfy({ $0 >= 0 && $0 < $1 }) else {
                 throw GridIOError.invalidArgument(detail: "leading index \(fixed) does not fit \(leadingShape) of '\(name)'")
             }
-            leadingIndices = [fixed]
+            leadingCount = 1
         } else {
-            leadingIndices = Self.allIndices(leadingShape)
+            leadingCount = saturatingProduct(leadingShape)
         }
+        fixedLeading = leading
         var count = variable.shape
         for i in 0..<leadingShape.count { count[i] = 1 }
         count[count.count - 2] = min(count[count.count - 2], tileHeight + 2 * halo)
@@ -122,11 +126,16 @@ public final class TileReader {
         cacheBytes = try configureChunkCache(file, variable, stepCount: count)
     }
 
-    static func allIndices(_ shape: [Int]) -> [[Int]] {
-        guard !shape.contains(0) else { return [] }
-        var result: [[Int]] = [[]]
-        for n in shape { result = result.flatMap { prefix in (0..<n).map { prefix + [$0] } } }
-        return result
+    /// The `position`-th leading index in row-major order (computed, so no list of combinations is ever built).
+    private func leadingIndex(_ position: Int) -> [Int] {
+        if let fixed = fixedLeading { return fixed }
+        var rest = position
+        var index = [Int](repeating: 0, count: leadingShape.count)
+        for k in stride(from: leadingShape.count - 1, through: 0, by: -1) {
+            index[k] = rest % leadingShape[k]
+            rest /= leadingShape[k]
+        }
+        return index
     }
 
     /// Tiles per leading index: rows x columns.
@@ -138,8 +147,8 @@ public final class TileReader {
     /// The next tile, or nil after the last.
     public func next() throws -> Tile? {
         let (h, w) = (variable.shape[variable.rank - 2], variable.shape[variable.rank - 1])
-        guard h > 0, w > 0, leadingPosition < leadingIndices.count else { return nil }
-        let lead = leadingIndices[leadingPosition]
+        guard h > 0, w > 0, leadingPosition < leadingCount else { return nil }
+        let lead = leadingIndex(leadingPosition)
         let core = TileRegion(y: tileRow * tileHeight, x: tileColumn * tileWidth,
                               height: min(tileHeight, h - tileRow * tileHeight), width: min(tileWidth, w - tileColumn * tileWidth))
         let y0 = max(core.y - halo, 0), x0 = max(core.x - halo, 0)
