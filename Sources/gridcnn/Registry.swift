@@ -6,5 +6,6 @@ let gridcnnVersion = "0.1.0"
 extension GridCNN {
     static let registered: [ParsableCommand.Type] = [
         InfoCommand.self, SummaryCommand.self, TrainCommand.self, DownscaleCommand.self, EvaluateCommand.self, CoarsenCommand.self, BenchCommand.self,
+        ClassifySyllablesCommand.self, GenerateCommand.self,
     ]
 }

@@ -1,0 +1,118 @@
+// Data for `gridcnn train sequence`: either audio (WAV files at one sample rate, mu-law coded, next-sample
+// classification over 256 levels) or a 1-D time series from a NetCDF variable (standardised, next-step
+// regression of the increment x[t+1] - x[t], so that predicting 0 is persistence). Windows are drawn at random
+// offsets inside whole files, never across a file boundary.
+import Foundation
+import GridTensor
+import GridIO
+import GridTrain
+
+public enum SequenceMode: String, Codable, Sendable { case audio, series }
+
+/// What a sequence checkpoint records besides the WaveNet's weights.
+public struct SequenceSpec: Codable, Sendable {
+    public var mode: SequenceMode
+    public var window: Int
+    public var receptiveField: Int
+    // audio
+    public var sampleRate: Int?
+    public var mu: Int?
+    public var trainFiles: [String]?
+    public var validationFiles: [String]?
+    public var histogram: CodeHistogram?
+    // series
+    public var seriesPath: String?
+    public var variable: String?
+    public var units: String?
+    public var norm: Standardization?
+    /// Standard deviation of the standardised increments: the network's output unit.
+    public var stepScale: Float?
+    /// Index ranges [start, end) of the series.
+    public var trainRange: [Int]?
+    public var validationRange: [Int]?
+    public var testRange: [Int]?
+    // both
+    public var lpc: LinearPredictor
+}
+
+public enum SequenceInputs {
+    /// True when the inputs name NetCDF files (FILE.nc or FILE.nc:VAR).
+    public static func isSeries(_ inputs: [String]) -> Bool {
+        inputs.allSatisfy { s in let p = FieldLoader.splitSpec(s).path.lowercased(); return p.hasSuffix(".nc") || p.hasSuffix(".nc4") }
+    }
+
+    /// A 1-D series: the variable (named, or the file's only one with more than one value) with singleton axes dropped.
+    public static func loadSeries(_ spec: String, variable: String?) throws -> (values: [Float], variable: String, units: String?, path: String) {
+        let (path, v0) = FieldLoader.splitSpec(spec)
+        let file = try NetCDFFile(path: path)
+        let name: String
+        if let n = variable ?? v0 { name = n } else {
+            let candidates = file.variables.filter { $0.type.isNumeric && $0.shape.filter { $0 > 1 }.count == 1 && $0.dimensionNames != [$0.name] }
+            guard candidates.count == 1 else {
+                throw TaskError("\(path): name the series variable (\(path):NAME); 1-D variables: \(candidates.map(\.name).joined(separator: ", "))")
+            }
+            name = candidates[0].name
+        }
+        let v = try file.variable(name)
+        guard v.shape.filter({ $0 > 1 }).count == 1 else {
+            throw TaskError("\(path): '\(name)' has shape \(v.shape); a time series needs exactly one axis longer than 1")
+        }
+        let x = try file.read(name).scalars
+        let missing = x.filter { $0.isNaN }.count
+        guard missing == 0 else { throw TaskError("\(path): '\(name)' has \(missing) missing values; fill or cut them first") }
+        return (x, name, v.text("units"), path)
+    }
+
+    /// Audio files (or directories of them) at `rate`, as mu-law codes, one array per file.
+    public static func loadAudio(_ inputs: [String], rate: Int, mu: Int, mixDown: Bool, note: (String) -> Void) throws -> [(path: String, codes: [Int])] {
+        try AudioLoader.wavFiles(inputs).map { p in
+            let x = try AudioLoader.load(p, rate: rate, mixDown: mixDown, note: note)
+            return (p, x.map { MuLaw.encode($0, mu: mu) })
+        }
+    }
+}
+
+/// Random windows of `window` inputs (and the next `window` targets) drawn from whole sequences.
+final class SequenceWindows: BatchSource {
+    let sequences: [[Float]]
+    let window: Int
+    /// 0 = regression on increments; otherwise one-hot of this many classes.
+    let classes: Int
+    let stepScale: Float
+    let chunks: [(seq: Int, start: Int)]
+
+    init(sequences: [[Float]], window: Int, classes: Int, stepScale: Float = 1) throws {
+        self.sequences = sequences; self.window = window; self.classes = classes; self.stepScale = stepScale
+        var c = [(seq: Int, start: Int)]()
+        for (i, s) in sequences.enumerated() where s.count > window {
+            for start in stride(from: 0, to: s.count - window, by: window) { c.append((i, start)) }
+        }
+        guard !c.isEmpty else { throw TaskError("no training sequence is longer than the window (\(window) samples); use a smaller --window") }
+        chunks = c
+    }
+
+    var sampleCount: Int { chunks.count }
+
+    func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
+        let n = indices.count, w = window
+        var input = Tensor(zeros: classes > 0 ? [n, classes, w] : [n, 1, w])
+        var target = [Float](repeating: 0, count: n * w), labels = [Int](repeating: 0, count: n * w)
+        input.withUnsafeMutableBufferPointer { x in
+            for (b, i) in indices.enumerated() {
+                let (si, base) = chunks[i]
+                let s = sequences[si]
+                let start = min(base + Int(rng.next() % UInt64(w)), s.count - w - 1)
+                for t in 0..<w {
+                    if classes > 0 {
+                        x[(b * classes + Int(s[start + t])) * w + t] = 1
+                        labels[b * w + t] = Int(s[start + t + 1])
+                    } else {
+                        x[b * w + t] = s[start + t]
+                        target[b * w + t] = (s[start + t + 1] - s[start + t]) / stepScale
+                    }
+                }
+            }
+        }
+        return Batch(input: input, target: Tensor(shape: [n, 1, w], scalars: target), labels: classes > 0 ? labels : nil)
+    }
+}

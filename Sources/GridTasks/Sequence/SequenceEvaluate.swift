@@ -1,0 +1,220 @@
+// Scoring of sequence models. Audio: mean negative log-likelihood of each next mu-law code in bits/sample, for the
+// WaveNet (full causal passes in chunks that overlap by the receptive field, so every position sees its whole
+// context) and for the histogram and LPC baselines (fixed and backward-adaptive residual scale), all on the same
+// targets (every sample after a file's first).
+// Series: RMSE of the one-step forecast in the variable's units against persistence and AR(16).
+import Foundation
+import GridTensor
+import GridAutograd
+import GridNN
+import GridModels
+import GridTrain
+import GridIO
+
+enum AudioScoring {
+    /// Total bits and count of targets of one file under the WaveNet.
+    static func wavenetBitsSum(_ model: WaveNet, _ codes: [Int], chunk: Int = 8000) -> (bits: Double, count: Int) {
+        let c = model.config.classes, rf = model.config.receptiveField
+        var total = 0.0, count = 0
+        var s = 0
+        while s < codes.count - 1 {
+            let e = min(s + chunk, codes.count - 1), ctx = min(s, rf - 1), len = e - s + ctx
+            var x = Tensor(zeros: [1, c, len])
+            x.withUnsafeMutableBufferPointer { p in for j in 0..<len { p[codes[s - ctx + j] * len + j] = 1 } }
+            let logits = GradMode.withNoGrad { model(Variable(x)).value }.contiguous().scalars
+            for j in ctx..<len {
+                var m = -Float.infinity
+                for k in 0..<c { m = max(m, logits[k * len + j]) }
+                var z = 0.0
+                for k in 0..<c { z += exp(Double(logits[k * len + j] - m)) }
+                let target = codes[s - ctx + j + 1]
+                total += (log(z) + Double(m) - Double(logits[target * len + j])) / log(2)
+                count += 1
+            }
+            s = e
+        }
+        return (total, count)
+    }
+
+    static func wavenetBits(_ model: WaveNet, _ files: [[Int]]) -> Double {
+        let parts = files.map { wavenetBitsSum(model, $0) }
+        return parts.reduce(0) { $0 + $1.bits } / Double(max(parts.reduce(0) { $0 + $1.count }, 1))
+    }
+
+    /// Histogram and LPC bits/sample over the same targets as the WaveNet (codes[1...] of each file).
+    static func baselines(_ files: [[Int]], spec: SequenceSpec) -> [String: Double] {
+        var h = 0.0, l = 0.0, la = 0.0, n = 0.0
+        for f in files where f.count > 1 {
+            let k = Double(f.count - 1)
+            h += spec.histogram!.bits(Array(f.dropFirst())) * k
+            l += spec.lpc.bits(codes: f, mu: spec.mu ?? 255) * k
+            la += spec.lpc.bits(codes: f, mu: spec.mu ?? 255, adaptive: true) * k
+            n += k
+        }
+        let order = spec.lpc.coefficients.count
+        return ["histogram": h / max(n, 1), "lpc\(order)": l / max(n, 1), "lpc\(order)_adaptive": la / max(n, 1)]
+    }
+}
+
+enum SeriesScoring {
+    /// RMSE (original units) of forecasts of z[t] for t in `range` from z[..< t]: WaveNet (if given), persistence, LPC.
+    static func scores(model: WaveNet?, z: [Float], range: Range<Int>, spec: SequenceSpec) -> [String: Double] {
+        let scale = Double(spec.norm!.std), step = spec.stepScale ?? 1
+        var sp = 0.0, sl = 0.0, sw = 0.0
+        var wavenet: [Float]?
+        if let model {
+            let from = max(0, range.lowerBound - 1 - (model.config.receptiveField - 1)), to = range.upperBound - 1
+            let x = Tensor(shape: [1, 1, to - from], scalars: Array(z[from..<to]))
+            let out = GradMode.withNoGrad { model(Variable(x)).value }.contiguous().scalars
+            wavenet = range.map { t in z[t - 1] + step * out[t - 1 - from] }
+        }
+        for (i, t) in range.enumerated() {
+            let truth = Double(z[t])
+            sp += pow(truth - Double(z[t - 1]), 2)
+            sl += pow(truth - spec.lpc.predict(z, at: t), 2)
+            if let w = wavenet { sw += pow(truth - Double(w[i]), 2) }
+        }
+        let n = Double(max(range.count, 1))
+        var out = ["persistence": (sp / n).squareRoot() * scale, "lpc": (sl / n).squareRoot() * scale]
+        if wavenet != nil { out["wavenet"] = (sw / n).squareRoot() * scale }
+        return out
+    }
+}
+
+/// A trained sequence model with its spec.
+public struct SequenceModel {
+    public let spec: SequenceSpec
+    public let model: WaveNet
+
+    public init(checkpoint path: String) throws {
+        let ck = try Checkpoint.load(path)
+        guard ck.task == "sequence" else { throw TaskError("\(path): a '\(ck.task)' checkpoint, not a sequence (WaveNet) model") }
+        spec = try ck.spec(SequenceSpec.self)
+        let config: WaveNetConfig
+        do { config = try JSONDecoder().decode(WaveNetConfig.self, from: Data(ck.modelConfig.utf8)) } catch {
+            throw TaskError("\(path): unreadable WaveNet config (\(error))")
+        }
+        model = WaveNet(config)
+        try ck.restore(into: model)
+        model.eval()
+    }
+}
+
+public struct SequenceEvaluateRequest {
+    public var model: String
+    public var inputs: [String] = []
+    public var variable: String?
+    public var mixDown = false
+    public var quiet = false
+    public init(model: String) { self.model = model }
+}
+
+public struct SequenceFileScore: Codable {
+    public var file: String
+    public var samples: Int
+    public var bitsPerSample: [String: Double]
+}
+
+public struct SequenceEvaluation: Codable {
+    public var mode: SequenceMode
+    public var model: String
+    /// "bits_per_sample" (audio) or "rmse" (series).
+    public var metric: String
+    public var scores: [String: Double]
+    public var targets: Int
+    public var receptiveField: Int
+    public var sampleRate: Int?
+    public var files: [SequenceFileScore]?
+    public var series: String?
+    public var variable: String?
+    public var units: String?
+    public var testRange: [Int]?
+}
+
+public enum SequenceEvaluating {
+    public static func run(_ r: SequenceEvaluateRequest) throws -> SequenceEvaluation {
+        let m = try SequenceModel(checkpoint: r.model)
+        let spec = m.spec
+        let note: (String) -> Void = { if !r.quiet { writeStderr("sequence: \($0)\n") } }
+        switch spec.mode {
+        case .audio:
+            guard !r.inputs.isEmpty else { throw TaskError("give the held-out audio with --input (WAV files or directories)") }
+            let files = try SequenceInputs.loadAudio(r.inputs, rate: spec.sampleRate ?? 16000, mu: spec.mu ?? 255, mixDown: r.mixDown, note: note)
+            var per = [SequenceFileScore](), totals = [String: Double](), n = 0
+            for f in files where f.codes.count > 1 {
+                let (bits, count) = AudioScoring.wavenetBitsSum(m.model, f.codes)
+                var s = AudioScoring.baselines([f.codes], spec: spec)
+                s["wavenet"] = bits / Double(count)
+                for (k, v) in s { totals[k, default: 0] += v * Double(count) }
+                n += count
+                per.append(SequenceFileScore(file: f.path, samples: f.codes.count, bitsPerSample: s))
+            }
+            guard n > 0 else { throw TaskError("the --input audio has no samples to score") }
+            return SequenceEvaluation(mode: .audio, model: r.model, metric: "bits_per_sample", scores: totals.mapValues { $0 / Double(n) },
+                                      targets: n, receptiveField: spec.receptiveField, sampleRate: spec.sampleRate, files: per)
+        case .series:
+            let input = r.inputs.first ?? "\(spec.seriesPath ?? ""):\(spec.variable ?? "")"
+            let s = try SequenceInputs.loadSeries(input, variable: r.variable ?? (r.inputs.isEmpty ? spec.variable : nil))
+            guard let tr = spec.testRange, tr[1] <= s.values.count else {
+                throw TaskError("\(s.path): '\(s.variable)' has \(s.values.count) values; the model's test segment is \(spec.testRange ?? [])")
+            }
+            let norm = spec.norm!
+            let z = s.values.map { ($0 - norm.mean) / norm.std }
+            var scores = SeriesScoring.scores(model: m.model, z: z, range: tr[0]..<tr[1], spec: spec)
+            scores["ar\(spec.lpc.coefficients.count)"] = scores.removeValue(forKey: "lpc")
+            return SequenceEvaluation(mode: .series, model: r.model, metric: "rmse", scores: scores, targets: tr[1] - tr[0],
+                                      receptiveField: spec.receptiveField, series: s.path, variable: s.variable, units: spec.units, testRange: tr)
+        }
+    }
+
+    public static func table(_ e: SequenceEvaluation) -> String {
+        let keys = e.scores.keys.sorted { ($0 == "wavenet" ? 0 : 1, $0) < ($1 == "wavenet" ? 0 : 1, $1) }
+        var lines = [e.mode == .audio ? "next-sample NLL on \(e.files?.count ?? 0) held-out file(s), \(e.targets) samples (bits/sample)"
+                                      : "one-step forecast RMSE of '\(e.variable ?? "")' on [\(e.testRange?[0] ?? 0), \(e.testRange?[1] ?? 0)) (\(e.units ?? "units"))"]
+        for k in keys { lines.append(k.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%.4f", e.scores[k]!)) }
+        return lines.joined(separator: "\n")
+    }
+}
+
+public struct GenerationReport: Codable {
+    public var output: String
+    public var samples: Int
+    public var sampleRate: Int
+    public var seed: UInt64
+    public var temperature: Float
+    public var seconds: Double
+    public var samplesPerSecond: Double
+}
+
+public enum SequenceGenerating {
+    /// Samples `seconds` of audio autoregressively with the cached generator and writes 16-bit PCM WAV atomically.
+    public static func run(model path: String, seconds: Double, output: String, seed: UInt64, temperature: Float,
+                           overwrite: Bool, quiet: Bool) throws -> GenerationReport {
+        let m = try SequenceModel(checkpoint: path)
+        guard m.spec.mode == .audio, let rate = m.spec.sampleRate else {
+            throw TaskError("\(path): a time-series model; generate needs an audio model (train sequence on WAV files)")
+        }
+        guard seconds > 0, seconds <= 3600 else { throw TaskError("--seconds must be in (0, 3600], not \(seconds)") }
+        guard temperature > 0 else { throw TaskError("--temperature must be positive") }
+        if FileManager.default.fileExists(atPath: output) && !overwrite { throw TaskError("\(output): exists; pass --overwrite to replace it") }
+        let count = Int(seconds * Double(rate))
+        let started = Date()
+        let gen = WaveNetGenerator(m.model)
+        let progress = ProgressReporter("generate", total: count, quiet: quiet)
+        var codes = [Int]()
+        codes.reserveCapacity(count)
+        let block = max(rate / 10, 1)
+        var current: Int? = nil
+        while codes.count < count {
+            let n = min(block, count - codes.count)
+            let part = gen.generate(count: n, first: current, temperature: temperature, seed: seed &+ UInt64(codes.count))
+            codes += part; current = part.last
+            progress.update(codes.count)
+        }
+        let mu = m.spec.mu ?? 255
+        try WAV.write(codes.map { MuLaw.decode($0, mu: mu) }, sampleRate: rate, to: output, overwrite: overwrite)
+        let elapsed = Date().timeIntervalSince(started)
+        return GenerationReport(output: output, samples: count, sampleRate: rate, seed: seed, temperature: temperature,
+                                seconds: elapsed, samplesPerSecond: Double(count) / max(elapsed, 1e-9))
+    }
+}

@@ -1,0 +1,138 @@
+// `gridcnn train sequence`: a WaveNet learns next-sample prediction. Audio: mu-law codes, softmax over 256 levels,
+// cross-entropy; the last --validation-files file(s) are held out and scored in bits/sample each epoch. Series
+// (NetCDF variable): a WaveNet with one input and one linear output predicts the standardised increment; the final
+// test fraction is never seen, the validation fraction before it picks the epoch. The baselines (mu-law histogram,
+// order-16 LPC) are fitted on the same training data and stored with the model.
+import Foundation
+import GridTensor
+import GridAutograd
+import GridNN
+import GridModels
+import GridTrain
+
+public struct SequenceTrainRequest {
+    public var inputs: [String]
+    public var variable: String?
+    public var sampleRate = 16000
+    public var mixDown = false
+    public var window = 4000
+    public var residualChannels = 32
+    public var skipChannels = 64
+    public var layers = 9
+    public var stacks = 1
+    public var validationFiles = 1
+    public var testFraction = 0.2
+    public var validationFraction = 0.1
+    public var lpcOrder = 16
+    public var training = TrainingOptions()
+    public var output: String
+    public var overwrite = false
+    public var quiet = false
+    public var version = "dev"
+    public init(inputs: [String], output: String) { self.inputs = inputs; self.output = output }
+}
+
+public struct SequenceTrainReport: Codable {
+    public var mode: SequenceMode
+    public var trainSamples: Int
+    public var validationSamples: Int
+    public var parameters: Int
+    public var receptiveField: Int
+    public var epochs: Int
+    public var steps: Int
+    /// bits/sample (audio) or RMSE in the variable's units (series), on the validation data.
+    public var metric: String
+    public var bestValidation: Double?
+    public var validationBaselines: [String: Double]
+    public var seconds: Double
+    public var seed: UInt64
+    public var checkpoint: String
+}
+
+public enum SequenceTraining {
+    public static func run(_ r: SequenceTrainRequest) throws -> SequenceTrainReport {
+        let started = Date()
+        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
+            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
+        }
+        guard !r.inputs.isEmpty else { throw TaskError("no --input given (WAV files or directories, or FILE.nc:VAR)") }
+        guard r.window >= 2, r.layers >= 1, r.stacks >= 1, r.residualChannels >= 1, r.skipChannels >= 1, r.lpcOrder >= 1 else {
+            throw TaskError("--window must be at least 2 and --layers, --stacks, --residual, --skip, --lpc-order at least 1")
+        }
+        let note: (String) -> Void = { if !r.quiet { writeStderr("sequence: \($0)\n") } }
+        let series = SequenceInputs.isSeries(r.inputs)
+        var config = WaveNetConfig(classes: series ? 1 : 256, residualChannels: r.residualChannels, skipChannels: r.skipChannels,
+                                   layers: r.layers, stacks: r.stacks)
+        config.kernelSize = 2
+        let model = WaveNet(config, seed: r.training.seed)
+        var spec: SequenceSpec
+        let data: SequenceWindows
+        let validate: () -> Double
+        var baselines = [String: Double]()
+        var trainCount = 0, valCount = 0
+        if series {
+            guard r.inputs.count == 1 else { throw TaskError("a time series is one NetCDF variable: give one --input FILE.nc:VAR") }
+            let s = try SequenceInputs.loadSeries(r.inputs[0], variable: r.variable)
+            let n = s.values.count
+            let testStart = n - Int(Double(n) * r.testFraction), valStart = testStart - Int(Double(n) * r.validationFraction)
+            guard r.testFraction > 0, r.validationFraction > 0, valStart > r.window + 1, testStart - valStart > 1 else {
+                throw TaskError("\(s.path): \(n) values are too few for the window \(r.window) with test fraction \(r.testFraction) and validation fraction \(r.validationFraction)")
+            }
+            let norm = Standardization.fit(Tensor(shape: [valStart], scalars: Array(s.values[0..<valStart])))
+            let z = s.values.map { ($0 - norm.mean) / norm.std }
+            let train = Array(z[0..<valStart])
+            let steps = zip(train.dropFirst(), train).map { Double($0 - $1) }
+            let stepScale = Float(max((steps.reduce(0) { $0 + $1 * $1 } / Double(max(steps.count, 1))).squareRoot(), 1e-6))
+            let lpc = LinearPredictor.fit([train], order: r.lpcOrder)
+            spec = SequenceSpec(mode: .series, window: r.window, receptiveField: config.receptiveField, seriesPath: s.path, variable: s.variable,
+                                units: s.units, norm: norm, stepScale: stepScale, trainRange: [0, valStart], validationRange: [valStart, testStart],
+                                testRange: [testStart, n], lpc: lpc)
+            data = try SequenceWindows(sequences: [train], window: r.window, classes: 0, stepScale: stepScale)
+            let specCopy = spec
+            let scores = SeriesScoring.scores(model: nil, z: z, range: valStart..<testStart, spec: specCopy)
+            baselines = ["persistence": scores["persistence"]!, "ar\(r.lpcOrder)": scores["lpc"]!]
+            validate = { SeriesScoring.scores(model: model, z: z, range: valStart..<testStart, spec: specCopy)["wavenet"]! }
+            trainCount = valStart; valCount = testStart - valStart
+            note("\(s.path) '\(s.variable)': \(n) values; training [0, \(valStart)), validation [\(valStart), \(testStart)), test [\(testStart), \(n)) held out")
+            note(String(format: "validation RMSE: persistence %.4g, AR(%d) %.4g %@", baselines["persistence"]!, r.lpcOrder, baselines["ar\(r.lpcOrder)"]!, s.units ?? ""))
+        } else {
+            let files = try SequenceInputs.loadAudio(r.inputs, rate: r.sampleRate, mu: 255, mixDown: r.mixDown, note: note)
+            let nVal = files.count > 1 ? min(max(r.validationFiles, 0), files.count - 1) : 0
+            let train = Array(files.prefix(files.count - nVal)), val = Array(files.suffix(nVal))
+            var hist = CodeHistogram(classes: 256)
+            for f in train { hist.add(f.codes) }
+            let lpc = LinearPredictor.fit(train.map { $0.codes.map { MuLaw.decode($0) } }, order: r.lpcOrder)
+            spec = SequenceSpec(mode: .audio, window: r.window, receptiveField: config.receptiveField, sampleRate: r.sampleRate, mu: 255,
+                                trainFiles: train.map(\.path), validationFiles: val.map(\.path), histogram: hist, lpc: lpc)
+            data = try SequenceWindows(sequences: train.map { $0.codes.map(Float.init) }, window: r.window, classes: 256)
+            trainCount = train.reduce(0) { $0 + $1.codes.count }; valCount = val.reduce(0) { $0 + $1.codes.count }
+            let scoreSet = val.isEmpty ? train : val
+            baselines = AudioScoring.baselines(scoreSet.map(\.codes), spec: spec)
+            let codes = scoreSet.map(\.codes)
+            validate = { AudioScoring.wavenetBits(model, codes) }
+            note(String(format: "%d training file(s), %.1f s; %d validation file(s), %.1f s%@", train.count, Double(trainCount) / Double(r.sampleRate),
+                        val.count, Double(valCount) / Double(r.sampleRate), val.isEmpty ? " (validating on the training audio)" : ""))
+            note(String(format: "validation bits/sample: histogram %.3f, LPC-%d %.3f (adaptive scale %.3f)", baselines["histogram"]!, r.lpcOrder,
+                        baselines["lpc\(r.lpcOrder)"]!, baselines["lpc\(r.lpcOrder)_adaptive"]!))
+        }
+        note("WaveNet: \(model.parameterCount) parameters, receptive field \(config.receptiveField) samples, window \(r.window)")
+        let trainer = Trainer(model: model, options: r.training) { out, batch in
+            if let labels = batch.labels { return Loss.crossEntropy(out, targets: labels) }
+            return Loss.mse(out, Variable(batch.target))
+        }
+        trainer.quiet = r.quiet
+        let finalSpec = spec
+        try trainer.fit(data, validate: validate) { tr, improved in
+            guard improved else { return }
+            var ck = try Checkpoint(task: "sequence", modelKind: "wavenet", modelConfig: try jsonString(config), spec: finalSpec,
+                                    model: tr.model, optimizer: tr.optimizer, state: tr.state, options: r.training, version: r.version)
+            ck.extras = [:]
+            try ck.save(to: r.output, overwrite: true)
+        }
+        return SequenceTrainReport(mode: spec.mode, trainSamples: trainCount, validationSamples: valCount, parameters: model.parameterCount,
+                                   receptiveField: config.receptiveField, epochs: trainer.state.epoch, steps: trainer.state.step,
+                                   metric: series ? "rmse" : "bits_per_sample", bestValidation: trainer.state.bestScore,
+                                   validationBaselines: baselines, seconds: Date().timeIntervalSince(started), seed: r.training.seed,
+                                   checkpoint: r.output)
+    }
+}

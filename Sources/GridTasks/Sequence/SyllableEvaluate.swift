@@ -1,0 +1,164 @@
+// `gridcnn evaluate syllables` and `gridcnn classify-syllables`. Evaluation takes the clips of the held-out voices,
+// adds white noise at each SNR (several seeded draws per clip), recomputes the features (onset detection included)
+// and scores the TDNN and the nearest-centroid baseline on exactly the same tokens.
+import Foundation
+import GridTensor
+import GridAutograd
+import GridNN
+import GridModels
+import GridTrain
+
+/// A trained syllable model: TDNN, its spec and the baseline's centroids.
+public struct SyllableClassifier {
+    public let spec: SyllableSpec
+    public let model: TDNN
+    public let centroid: NearestCentroid
+    public let features: SpeechFeatures
+
+    public init(checkpoint path: String) throws {
+        let ck = try Checkpoint.load(path)
+        guard ck.task == "syllables" else { throw TaskError("\(path): a '\(ck.task)' checkpoint, not a syllable (TDNN) model") }
+        spec = try ck.spec(SyllableSpec.self)
+        let config: TDNNConfig
+        do { config = try JSONDecoder().decode(TDNNConfig.self, from: Data(ck.modelConfig.utf8)) } catch {
+            throw TaskError("\(path): unreadable TDNN config (\(error))")
+        }
+        model = TDNN(config)
+        try ck.restore(into: model)
+        model.eval()
+        guard let c = ck.extras["centroids"] else { throw TaskError("\(path): checkpoint has no nearest-centroid baseline") }
+        centroid = NearestCentroid(centroids: c)
+        features = SpeechFeatures(spec.features)
+    }
+
+    /// Normalised tokens [N, bands, frames] of clips at the model's sample rate.
+    public func tokens(_ clips: [[Float]]) -> Tensor {
+        Tensor.stack(clips.map { spec.normalization.apply(features.token($0).features) }, axis: 0)
+    }
+
+    /// Class probabilities (softmax of the summed TDNN outputs), [N][3].
+    public func probabilities(_ tokens: Tensor) -> [[Double]] {
+        let logits = GradMode.withNoGrad { model(Variable(tokens)).value }
+        let c = logits.shape[1], v = logits.contiguous().scalars
+        return (0..<logits.shape[0]).map { i in
+            let row = (0..<c).map { Double(v[i * c + $0]) }
+            let m = row.max()!, e = row.map { exp($0 - m) }, s = e.reduce(0, +)
+            return e.map { $0 / s }
+        }
+    }
+
+    static func argmax(_ logits: Tensor) -> [Int] {
+        let c = logits.shape[1], v = logits.contiguous().scalars
+        return (0..<logits.shape[0]).map { i in (0..<c).max { v[i * c + $0] < v[i * c + $1] }! }
+    }
+}
+
+public struct SyllableEvaluateRequest {
+    public var model: String
+    public var data: String
+    /// nil = the checkpoint's test voices.
+    public var voices: [String]?
+    /// SNRs in dB; nil entries = clean.
+    public var snrs: [Double?] = [nil, 20, 10, 5, 0]
+    public var repeats = 5
+    public var seed: UInt64 = 0
+    public var quiet = false
+    public init(model: String, data: String) { self.model = model; self.data = data }
+}
+
+public struct SNRScore: Codable {
+    public var condition: String
+    public var snrDB: Double?
+    public var tokens: Int
+    public var tdnnAccuracy: Double
+    public var nearestCentroidAccuracy: Double
+    /// confusion[true][predicted] of the TDNN.
+    public var tdnnConfusion: [[Int]]
+}
+
+public struct SyllableEvaluation: Codable {
+    public var model: String
+    public var voices: [String]
+    public var clips: Int
+    public var repeats: Int
+    public var seed: UInt64
+    public var consonants: [String]
+    public var scores: [SNRScore]
+}
+
+public enum SyllableEvaluating {
+    public static func run(_ r: SyllableEvaluateRequest) throws -> SyllableEvaluation {
+        let cls = try SyllableClassifier(checkpoint: r.model)
+        let note: (String) -> Void = { if !r.quiet { writeStderr("syllables: \($0)\n") } }
+        let all = try SyllableCorpus.load(r.data, rate: cls.spec.features.sampleRate, note: note)
+        let voices = r.voices ?? cls.spec.testVoices
+        let clips = all.filter { voices.contains($0.voice) }
+        guard !clips.isEmpty else {
+            throw TaskError("\(r.data): no clips of the evaluation voices \(voices.joined(separator: ", ")) (choose some with --voices)")
+        }
+        guard r.repeats >= 1 else { throw TaskError("--repeats must be at least 1") }
+        let overlap = voices.filter { cls.spec.trainVoices.contains($0) }
+        if !overlap.isEmpty { note("warning: voices \(overlap.joined(separator: ", ")) were used in training") }
+        var scores = [SNRScore]()
+        for snr in r.snrs {
+            let draws = snr == nil ? 1 : r.repeats
+            var rng = SeededGenerator(seed: r.seed &+ UInt64(bitPattern: Int64((snr ?? 1000) * 10)))
+            var waves = [[Float]](), labels = [Int]()
+            for _ in 0..<draws {
+                for c in clips {
+                    waves.append(snr.map { AudioLoader.addWhiteNoise(c.samples, snrDB: $0, rng: &rng) } ?? c.samples)
+                    labels.append(c.label)
+                }
+            }
+            let tokens = cls.tokens(waves)
+            let probs = cls.probabilities(tokens)
+            var confusion = [[Int]](repeating: [0, 0, 0], count: 3)
+            var tdnnRight = 0, centroidRight = 0
+            for i in 0..<labels.count {
+                let p = (0..<3).max { probs[i][$0] < probs[i][$1] }!
+                confusion[labels[i]][p] += 1
+                if p == labels[i] { tdnnRight += 1 }
+                let tok = tokens.sliced(axis: 0, i..<(i + 1)).contiguous().reshaped([tokens.shape[1] * tokens.shape[2]])
+                if cls.centroid.predict(tok) == labels[i] { centroidRight += 1 }
+            }
+            scores.append(SNRScore(condition: snr.map { String(format: "%g dB", $0) } ?? "clean", snrDB: snr, tokens: labels.count,
+                                   tdnnAccuracy: Double(tdnnRight) / Double(labels.count),
+                                   nearestCentroidAccuracy: Double(centroidRight) / Double(labels.count), tdnnConfusion: confusion))
+        }
+        return SyllableEvaluation(model: r.model, voices: voices, clips: clips.count, repeats: r.repeats, seed: r.seed,
+                                  consonants: cls.spec.consonants, scores: scores)
+    }
+
+    public static func table(_ e: SyllableEvaluation) -> String {
+        var lines = ["b/d/g on \(e.clips) clips of \(e.voices.count) held-out voice(s), \(e.repeats) noise draw(s) per clip",
+                     "condition   tokens   TDNN acc   nearest-centroid acc"]
+        for s in e.scores {
+            lines.append(s.condition.padding(toLength: 10, withPad: " ", startingAt: 0)
+                         + String(format: "%8d   %7.1f%%   %7.1f%%", s.tokens, 100 * s.tdnnAccuracy, 100 * s.nearestCentroidAccuracy))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+public struct SyllablePrediction: Codable {
+    public var file: String
+    public var consonant: String
+    public var probabilities: [String: Double]
+    public var onsetSeconds: Double
+}
+
+public enum SyllableClassifying {
+    public static func run(model: String, inputs: [String], mixDown: Bool = false, quiet: Bool = false) throws -> [SyllablePrediction] {
+        let cls = try SyllableClassifier(checkpoint: model)
+        let rate = cls.spec.features.sampleRate
+        return try inputs.map { path in
+            let x = try AudioLoader.load(path, rate: rate, mixDown: mixDown, note: { if !quiet { writeStderr("classify-syllables: \($0)\n") } })
+            let (tok, onset) = cls.features.token(x)
+            let p = cls.probabilities(cls.spec.normalization.apply(tok).unsqueezed(0))[0]
+            let best = (0..<p.count).max { p[$0] < p[$1] }!
+            return SyllablePrediction(file: path, consonant: cls.spec.consonants[best],
+                                      probabilities: Dictionary(uniqueKeysWithValues: zip(cls.spec.consonants, p)),
+                                      onsetSeconds: Double(onset * cls.spec.features.hopLength) / Double(rate))
+        }
+    }
+}
