@@ -15,10 +15,10 @@ struct InfoCommand: ParsableCommand {
               gridcnn info tas_day_EUR-11.nc --var tas --json
             """)
 
-    @Argument(help: "The NetCDF file (classic, 64-bit offset, CDF-5 or NetCDF-4).")
+    @Argument(help: ArgumentHelp("The NetCDF file (classic, 64-bit offset, CDF-5 or NetCDF-4).", valueName: "file"))
     var file: String
 
-    @Option(name: .customLong("var"), help: "Summarise only this variable (and its coordinates).")
+    @Option(name: .customLong("var"), help: ArgumentHelp("Summarise only this variable (and its coordinates).", valueName: "name"))
     var variable: String?
 
     @Flag(help: "Print JSON instead of the ncdump-like text.")
