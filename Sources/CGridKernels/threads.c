@@ -27,6 +27,10 @@ void gk_set_num_threads(int n) {
 
 int gk_get_num_threads(void) { return atomic_load(&g_threads); }
 
+// OpenBLAS starts with one thread per core; the header promises 1 until gk_set_num_threads says otherwise.
+// (Shared-library constructors, OpenBLAS's included, have run before this one.)
+__attribute__((constructor)) static void gk_init_threads(void) { openblas_set_num_threads(1); }
+
 // FTZ (bit 15) | DAZ (bit 6): denormals would otherwise cost ~100 cycles each.
 void gk_enable_flush_to_zero(void) {
     unsigned csr = _mm_getcsr();
