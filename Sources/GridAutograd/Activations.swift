@@ -100,23 +100,31 @@ extension Variable {
     }
 }
 
-/// Numerically stable (log-)softmax along one axis.
+/// Numerically stable (log-)softmax along one axis. With positions after the axis (class maps [N, C, H, W] or
+/// WaveNet's [N, 256, T]) the loops run class by class over contiguous rows, so memory is read in order.
 public func softmaxForward(_ x: Tensor, axis ax: Int, log: Bool) -> Tensor {
     let outer = x.shape.prefix(ax).reduce(1, *), n = x.shape[ax], inner = x.shape.suffix(from: ax + 1).reduce(1, *)
     var y = Tensor(uninitializedShape: x.shape)
+    var m = [Float](repeating: 0, count: inner), s = [Float](repeating: 0, count: inner)
     x.withUnsafeBufferPointer { px in
         y.withUnsafeMutableBufferPointer { py in
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    let base = o * n * inner + i
-                    var m = -Float.infinity
-                    for k in 0..<n { m = Swift.max(m, px[base + k * inner]) }
-                    var s: Float = 0
-                    for k in 0..<n { s += Foundation.exp(px[base + k * inner] - m) }
-                    let ls = Foundation.log(s)
-                    for k in 0..<n {
-                        let v = px[base + k * inner] - m
-                        py[base + k * inner] = log ? v - ls : Foundation.exp(v) / s
+            m.withUnsafeMutableBufferPointer { m in
+                s.withUnsafeMutableBufferPointer { s in
+                    for o in 0..<outer {
+                        let base = o * n * inner
+                        for i in 0..<inner { m[i] = -Float.infinity; s[i] = 0 }
+                        for k in 0..<n { let row = base + k * inner; for i in 0..<inner { m[i] = Swift.max(m[i], px[row + i]) } }
+                        for k in 0..<n {
+                            let row = base + k * inner
+                            for i in 0..<inner { let e = Foundation.exp(px[row + i] - m[i]); py[row + i] = e; s[i] += e }
+                        }
+                        if log {
+                            for i in 0..<inner { s[i] = Foundation.log(s[i]) }
+                            for k in 0..<n { let row = base + k * inner; for i in 0..<inner { py[row + i] = px[row + i] - m[i] - s[i] } }
+                        } else {
+                            for i in 0..<inner { s[i] = 1 / s[i] }
+                            for k in 0..<n { let row = base + k * inner; for i in 0..<inner { py[row + i] *= s[i] } }
+                        }
                     }
                 }
             }

@@ -32,38 +32,43 @@ public enum Loss {
         let maskValues = mask?.scalars
         let logp = softmaxForward(x.value, axis: 1, log: true)
         let w = classWeights ?? [Float](repeating: 1, count: c)
-        var total = 0.0, weightSum = 0.0
-        var dx = Tensor(zeros: x.shape)
+        let wsum = w.reduce(0, +)
+        // Per position: the weight of its term (0 when ignored or masked), then one pass over classes.
+        var posWeight = [Float](repeating: 0, count: n * s)
+        var counted = [Bool](repeating: false, count: n * s)
+        var weightSum = 0.0
+        for p in 0..<(n * s) {
+            let t = targets[p]
+            if t == ignoreIndex || (maskValues.map { $0[p] == 0 } ?? false) { continue }
+            precondition(t >= 0 && t < c, "cross-entropy: target \(t) outside 0..<\(c)")
+            posWeight[p] = w[t]; counted[p] = true; weightSum += Double(w[t])
+        }
+        let norm = weightSum > 0 ? Float(1 / weightSum) : 0
+        let eps = labelSmoothing
+        var total = 0.0
+        var dx = Tensor(uninitializedShape: x.shape)
         logp.withUnsafeBufferPointer { lp in dx.withUnsafeMutableBufferPointer { pd in
-            // First pass: the normaliser.
-            for b in 0..<n { for i in 0..<s {
-                let t = targets[b * s + i]
-                if t == ignoreIndex || (maskValues.map { $0[b * s + i] == 0 } ?? false) { continue }
-                precondition(t >= 0 && t < c, "cross-entropy: target \(t) outside 0..<\(c)")
-                weightSum += Double(w[t])
-            } }
-            let norm = weightSum > 0 ? 1 / weightSum : 0
-            for b in 0..<n { for i in 0..<s {
-                let t = targets[b * s + i]
-                if t == ignoreIndex || (maskValues.map { $0[b * s + i] == 0 } ?? false) { continue }
-                let base = b * c * s + i
-                // loss = (1-eps) w_t (-logp_t) + eps/C sum_k w_k (-logp_k)
-                var li = -(1 - Double(labelSmoothing)) * Double(w[t]) * Double(lp[base + t * s])
-                var smooth = 0.0
-                for k in 0..<c { smooth -= Double(w[k]) * Double(lp[base + k * s]) }
-                li += Double(labelSmoothing) / Double(c) * smooth
-                total += li
-                // d/dlogit_k: (1-eps) w_t (p_k - [k=t]) + eps/C (p_k sum_j w_j - w_k)
-                let wsum = w.reduce(0, +)
+            for b in 0..<n {
                 for k in 0..<c {
-                    let p = Foundation.exp(lp[base + k * s])
-                    var g = (1 - labelSmoothing) * w[t] * (p - (k == t ? 1 : 0))
-                    g += labelSmoothing / Float(c) * (p * wsum - w[k])
-                    pd[base + k * s] = g * Float(norm)
+                    let row = (b * c + k) * s, wk = w[k]
+                    var rowLoss = 0.0
+                    for i in 0..<s {
+                        let p = b * s + i, t = targets[p]
+                        guard counted[p] else { pd[row + i] = 0; continue }
+                        let l = lp[row + i], prob = Foundation.exp(l)
+                        // loss = (1-eps) w_t (-logp_t) + eps/C sum_k w_k (-logp_k)
+                        // d/dlogit_k = (1-eps) w_t (p_k - [k=t]) + eps/C (p_k sum_j w_j - w_k)
+                        var g = (1 - eps) * posWeight[p] * (prob - (k == t ? 1 : 0)) + eps / Float(c) * (prob * wsum - wk)
+                        if k == t { rowLoss -= Double((1 - eps) * posWeight[p] * l) }
+                        if eps != 0 { rowLoss -= Double(eps / Float(c) * wk * l) }
+                        g *= norm
+                        pd[row + i] = g
+                    }
+                    total += rowLoss
                 }
-            } }
-            total *= norm
+            }
         } }
+        total *= Double(norm)
         return Variable.op(Tensor(Float(total)), [x]) { g in [dx * g.item] }
     }
 
