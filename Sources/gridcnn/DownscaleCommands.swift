@@ -70,6 +70,7 @@ struct DownscaleCommand: ParsableCommand {
     @Option(name: .customLong("static"), help: "Fine static fields, as in training; repeatable.") var statics: [String] = []
     @Option(help: "Output NetCDF file.") var output: String
     @Option(help: "Tile size on the fine grid for large grids.") var tile = 256
+    @Flag(help: "Apply a model trained for another variable.") var allowOtherVariable = false
     @Flag(help: "Replace an existing output file.") var overwrite = false
     @Flag(help: "Print the report as JSON on stdout.") var json = false
     @OptionGroup var runOptions: RunOptions
@@ -79,6 +80,7 @@ struct DownscaleCommand: ParsableCommand {
             runOptions.apply()
             var r = DownscaleApplyRequest(model: model, input: input, output: output)
             r.variable = variable; r.statics = statics; r.overwrite = overwrite; r.tile = tile; r.quiet = runOptions.quiet
+            r.allowOtherVariable = allowOtherVariable
             r.history = commandLine; r.version = gridcnnVersion
             let report = try DownscaleApplying.run(r)
             if json { try printJSON(report) } else {

@@ -139,6 +139,15 @@ struct SyntheticClimate {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: s.dir.path).filter { $0.contains(".tmp") }
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
 
+        // A model trained for tas applied to another variable.
+        let pr = s.dir.appendingPathComponent("pr.nc").path
+        try SyntheticClimate.write(pr, name: "pr", data: Tensor(ones: [2, 4, 8]), units: "kg m-2 s-1", time: true)
+        var otherVariable = DownscaleApplyRequest(model: model, input: pr, output: s.dir.appendingPathComponent("pr_fine.nc").path)
+        otherVariable.statics = [s.elevation]; otherVariable.quiet = true
+        #expect(throws: GridIOError.self) { try DownscaleApplying.run(otherVariable) }   // no tas in pr.nc
+        otherVariable.variable = "pr"
+        #expect(throws: TaskError.self) { try DownscaleApplying.run(otherVariable) }
+
         // A checkpoint that is not a downscaling model, and a file that is not a checkpoint.
         #expect(throws: TrainError.self) { try DownscaleEvaluating.run(DownscaleEvaluateRequest(model: s.truth, truth: s.truth)) }
     }

@@ -14,6 +14,7 @@ public struct DownscaleApplyRequest {
     public var output: String
     public var overwrite = false
     public var tile = 256
+    public var allowOtherVariable = false
     public var quiet = false
     public var history = "gridcnn downscale"
     public var version = "dev"
@@ -40,9 +41,15 @@ public enum DownscaleApplying {
         guard file.hasVariable(name) else {
             throw GridIOError.variableNotFound(name: name, available: FieldLoader.dataVariables(file).map(\.name), path: inPath)
         }
-        // Read one step to learn the grid; then stream.
+        // Read the description to learn the grid; then stream.
         let reader = try file.timeSteps(of: name)
         let header = try FieldLoader.load(inPath, variable: name, readData: false)
+        if name != spec.variable && !r.allowOtherVariable {
+            throw TaskError("\(r.model) was trained for '\(spec.variable)' but the input variable is '\(name)' (pass --allow-other-variable to apply it anyway)")
+        }
+        if let u = header.units, let trained = spec.units, u != trained {
+            throw TaskError("\(inPath): '\(name)' is in \(u) but the model was trained on \(trained)")
+        }
         let (h, w) = (header.height * spec.factor, header.width * spec.factor)
         let statics = try r.statics.map { s -> GridField in
             let (p, v) = FieldLoader.splitSpec(s)
