@@ -22,10 +22,24 @@ extension Variable {
         }
     }
     public func leakyRelu(_ slope: Float = 0.01) -> Variable {
-        pointwise({ $0 > 0 ? $0 : slope * $0 }, derivative: { x, _ in x > 0 ? 1 : slope })
+        let x = value
+        return .op(unaryKernel(x) { gk_leaky_relu_forward($0, $1, slope, $2) }, [self]) { g in
+            [binaryKernel(x, g) { gk_leaky_relu_backward($0, $1, $2, slope, $3) }]
+        }
     }
     public func elu(_ alpha: Float = 1) -> Variable {
-        pointwise({ $0 > 0 ? $0 : alpha * (Foundation.exp($0) - 1) }, derivative: { x, y in x > 0 ? 1 : y + alpha })
+        let x = value
+        let y = unaryKernel(x) { gk_elu_forward($0, $1, alpha, $2) }
+        return .op(y, [self]) { g in
+            var dx = Tensor(uninitializedShape: x.shape)
+            x.withUnsafeBufferPointer { px in y.withUnsafeBufferPointer { py in g.withUnsafeBufferPointer { pg in
+                dx.withUnsafeMutableBufferPointer { pd in
+                    precondition(pg.count == pd.count, "elu: gradient \(shapeDescription(g.shape)) for \(shapeDescription(x.shape))")
+                    gk_elu_backward(Int64(pd.count), px.baseAddress, py.baseAddress, pg.baseAddress, alpha, pd.baseAddress)
+                }
+            } } }
+            return [dx]
+        }
     }
     /// Exact GELU, x * Phi(x).
     public func gelu() -> Variable {
@@ -33,25 +47,41 @@ extension Variable {
             0.5 * (1 + erf(x / Float(2.0.squareRoot()))) + x * Foundation.exp(-0.5 * x * x) / Float((2 * Double.pi).squareRoot())
         })
     }
-    /// GELU's tanh approximation (as PyTorch approximate='tanh').
+    /// GELU's tanh approximation (as PyTorch approximate='tanh'), computed as x * sigmoid(2u) = 0.5x(1 + tanh u),
+    /// which does not cancel for negative x.
     public func geluTanh() -> Variable {
-        let c = Float((2 / Double.pi).squareRoot())
-        return pointwise({ 0.5 * $0 * (1 + Foundation.tanh(c * ($0 + 0.044715 * $0 * $0 * $0))) }, derivative: { x, _ in
-            let u = c * (x + 0.044715 * x * x * x), t = Foundation.tanh(u)
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
-        })
+        let x = value
+        return .op(unaryKernel(x) { gk_gelu_tanh_forward($0, $1, $2) }, [self]) { g in
+            [binaryKernel(x, g) { gk_gelu_tanh_backward($0, $1, $2, $3) }]
+        }
     }
-    public func sigmoid() -> Variable { pointwise(stableSigmoid, derivative: { _, y in y * (1 - y) }) }
-    public func tanh() -> Variable { pointwise({ Foundation.tanh($0) }, derivative: { _, y in 1 - y * y }) }
+    public func sigmoid() -> Variable {
+        let y = value.sigmoid()
+        return .op(y, [self]) { g in [binaryKernel(y, g) { gk_sigmoid_backward($0, $1, $2, $3) }] }
+    }
+    public func tanh() -> Variable {
+        let y = value.tanh()
+        return .op(y, [self]) { g in [binaryKernel(y, g) { gk_tanh_backward($0, $1, $2, $3) }] }
+    }
     /// LeCun's scaled tanh, 1.7159 tanh(2x/3).
     public func lecunTanh() -> Variable {
         pointwise({ 1.7159 * Foundation.tanh(2 * $0 / 3) }, derivative: { x, _ in let t = Foundation.tanh(2 * x / 3); return 1.7159 * 2 / 3 * (1 - t * t) })
     }
+    /// PyTorch's softplus (beta 1, threshold 20).
     public func softplus() -> Variable {
-        pointwise({ $0 > 20 ? $0 : Foundation.log1p(Foundation.exp($0)) }, derivative: { x, _ in stableSigmoid(x) })
+        let x = value
+        return .op(unaryKernel(x) { gk_softplus($0, $1, $2) }, [self]) { g in
+            [binaryKernel(x, g) { gk_softplus_backward($0, $1, $2, $3) }]
+        }
     }
-    public func exp() -> Variable { pointwise({ Foundation.exp($0) }, derivative: { _, y in y }) }
-    public func log() -> Variable { pointwise({ Foundation.log($0) }, derivative: { x, _ in 1 / x }) }
+    public func exp() -> Variable {
+        let y = value.exp()
+        return .op(y, [self]) { g in [y * g] }
+    }
+    public func log() -> Variable {
+        let x = value
+        return .op(x.log(), [self]) { g in [binaryKernel(x, g) { gk_log_backward($0, $1, $2, $3) }] }
+    }
     public func sqrt() -> Variable { pointwise({ $0.squareRoot() }, derivative: { _, y in 0.5 / y }) }
     public func squared() -> Variable { pointwise({ $0 * $0 }, derivative: { x, _ in 2 * x }) }
     public func abs() -> Variable { pointwise({ Swift.abs($0) }, derivative: { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }) }
@@ -73,9 +103,28 @@ extension Variable {
 
     /// WaveNet's gate tanh(a) * sigmoid(b), fused so only the two activations are kept.
     public static func gatedActivation(_ a: Variable, _ b: Variable) -> Variable {
-        let ta = a.value.tanh(), sb = b.value.sigmoid()
-        return op(ta * sb, [a, b]) { g in
-            [Tensor.zip(Tensor.zip(ta, sb) { (1 - $0 * $0) * $1 }, g, *), Tensor.zip(Tensor.zip(ta, sb) { $0 * $1 * (1 - $1) }, g, *)]
+        if a.shape != b.shape {   // broadcasting gate: the general path
+            let ta = a.value.tanh(), sb = b.value.sigmoid()
+            return op(ta * sb, [a, b]) { g in
+                [Tensor.zip(Tensor.zip(ta, sb) { (1 - $0 * $0) * $1 }, g, *), Tensor.zip(Tensor.zip(ta, sb) { $0 * $1 * (1 - $1) }, g, *)]
+            }
+        }
+        let shape = a.shape
+        var y = Tensor(uninitializedShape: shape), ta = Tensor(uninitializedShape: shape), sb = Tensor(uninitializedShape: shape)
+        a.value.withUnsafeBufferPointer { pa in b.value.withUnsafeBufferPointer { pb in
+            y.withUnsafeMutableBufferPointer { py in ta.withUnsafeMutableBufferPointer { pt in sb.withUnsafeMutableBufferPointer { ps in
+                gk_gate_forward(Int64(py.count), pa.baseAddress, pb.baseAddress, py.baseAddress, pt.baseAddress, ps.baseAddress)
+            } } }
+        } }
+        return op(y, [a, b]) { g in
+            var da = Tensor(uninitializedShape: shape), db = Tensor(uninitializedShape: shape)
+            ta.withUnsafeBufferPointer { pt in sb.withUnsafeBufferPointer { ps in g.withUnsafeBufferPointer { pg in
+                da.withUnsafeMutableBufferPointer { pda in db.withUnsafeMutableBufferPointer { pdb in
+                    precondition(pg.count == pda.count, "gate: gradient \(shapeDescription(g.shape)) for \(shapeDescription(shape))")
+                    gk_gate_backward(Int64(pda.count), pt.baseAddress, ps.baseAddress, pg.baseAddress, pda.baseAddress, pdb.baseAddress)
+                } }
+            } } }
+            return [da, db]
         }
     }
 
@@ -106,17 +155,26 @@ public func softmaxForward(_ x: Tensor, axis ax: Int, log: Bool) -> Tensor {
     let outer = x.shape.prefix(ax).reduce(1, *), n = x.shape[ax], inner = x.shape.suffix(from: ax + 1).reduce(1, *)
     var y = Tensor(uninitializedShape: x.shape)
     var m = [Float](repeating: 0, count: inner), s = [Float](repeating: 0, count: inner)
+    // Long rows go through the vectorised exp kernel (x - max staged in t); short ones stay scalar (call overhead).
+    let vectorRows = inner >= 64
+    var t = [Float](repeating: 0, count: vectorRows ? inner : 0)
     x.withUnsafeBufferPointer { px in
         y.withUnsafeMutableBufferPointer { py in
             m.withUnsafeMutableBufferPointer { m in
-                s.withUnsafeMutableBufferPointer { s in
+                s.withUnsafeMutableBufferPointer { s in t.withUnsafeMutableBufferPointer { t in
                     for o in 0..<outer {
                         let base = o * n * inner
                         for i in 0..<inner { m[i] = -Float.infinity; s[i] = 0 }
                         for k in 0..<n { let row = base + k * inner; for i in 0..<inner { m[i] = Swift.max(m[i], px[row + i]) } }
                         for k in 0..<n {
                             let row = base + k * inner
-                            for i in 0..<inner { let e = Foundation.exp(px[row + i] - m[i]); py[row + i] = e; s[i] += e }
+                            if vectorRows {
+                                for i in 0..<inner { t[i] = px[row + i] - m[i] }
+                                gk_exp(Int64(inner), t.baseAddress, py.baseAddress! + row)
+                                for i in 0..<inner { s[i] += py[row + i] }
+                            } else {
+                                for i in 0..<inner { let e = Foundation.exp(px[row + i] - m[i]); py[row + i] = e; s[i] += e }
+                            }
                         }
                         if log {
                             for i in 0..<inner { s[i] = Foundation.log(s[i]) }
@@ -126,9 +184,29 @@ public func softmaxForward(_ x: Tensor, axis ax: Int, log: Bool) -> Tensor {
                             for k in 0..<n { let row = base + k * inner; for i in 0..<inner { py[row + i] *= s[i] } }
                         }
                     }
-                }
+                } }
             }
         }
     }
     return y
+}
+
+/// y = kernel(x) over contiguous buffers (the vectorised kernels of gk_math.h).
+@inline(__always)
+fileprivate func unaryKernel(_ x: Tensor, _ kernel: (Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void) -> Tensor {
+    var y = Tensor(uninitializedShape: x.shape)
+    x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in kernel(Int64(py.count), px.baseAddress, py.baseAddress) } }
+    return y
+}
+
+/// dx = kernel(saved, g) for a backward pass: saved (an input or output) and the incoming gradient g share a shape.
+@inline(__always)
+fileprivate func binaryKernel(_ saved: Tensor, _ g: Tensor,
+                  _ kernel: (Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void) -> Tensor {
+    var dx = Tensor(uninitializedShape: saved.shape)
+    saved.withUnsafeBufferPointer { ps in g.withUnsafeBufferPointer { pg in dx.withUnsafeMutableBufferPointer { pd in
+        precondition(pg.count == pd.count, "gradient \(shapeDescription(g.shape)) for a value of shape \(shapeDescription(saved.shape))")
+        kernel(Int64(pd.count), ps.baseAddress, pg.baseAddress, pd.baseAddress)
+    } } }
+    return dx
 }

@@ -71,12 +71,22 @@ extension Tensor {
         }
     }
 
-    public func exp() -> Tensor { map { Foundation.exp($0) } }
-    public func log() -> Tensor { map { Foundation.log($0) } }
+    /// out = kernel(self) over contiguous buffers (the vectorised kernels of gk_math.h).
+    @inline(__always)
+    func applyingKernel(_ kernel: (Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void) -> Tensor {
+        var out = Tensor(uninitializedShape: shape)
+        withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { py in kernel(Int64(py.count), px.baseAddress, py.baseAddress) }
+        }
+        return out
+    }
+
+    public func exp() -> Tensor { applyingKernel { gk_exp($0, $1, $2) } }
+    public func log() -> Tensor { applyingKernel { gk_log($0, $1, $2) } }
     public func sqrt() -> Tensor { map { $0.squareRoot() } }
     public func abs() -> Tensor { map { Swift.abs($0) } }
-    public func tanh() -> Tensor { map { Foundation.tanh($0) } }
-    public func sigmoid() -> Tensor { map { stableSigmoid($0) } }
+    public func tanh() -> Tensor { applyingKernel { gk_tanh($0, $1, $2) } }
+    public func sigmoid() -> Tensor { applyingKernel { gk_sigmoid($0, $1, $2) } }
     public func pow(_ p: Float) -> Tensor { map { Foundation.pow($0, p) } }
     public func squared() -> Tensor { map { $0 * $0 } }
     public func clamped(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor { map { Swift.min(Swift.max($0, lo), hi) } }
