@@ -66,6 +66,8 @@ public final class Trainer {
     public let options: TrainingOptions
     public var state: TrainingState
     public var quiet = false
+    /// True while the loop is saving because of Ctrl-C (or stopAtStep), so `save` can tell it from an epoch end.
+    public private(set) var isStopping = false
     /// loss(model output, batch) -> scalar Variable.
     let loss: (Variable, Batch) -> Variable
 
@@ -114,6 +116,8 @@ public final class Trainer {
                 progress.update(state.step, status: String(format: "epoch %d loss %.4g", state.epoch + 1, lossSum / Double(lossCount)))
                 if interruptRequested != 0 || state.step == stopAtStep {
                     progress.log("interrupted: saving a checkpoint at step \(state.step)")
+                    isStopping = true
+                    defer { isStopping = false }
                     try save?(self, false)
                     return .interrupted
                 }

@@ -36,6 +36,7 @@ struct TrainDownscaleCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Checkpoint to write (HDF5).") var out: String
     @Flag(help: "Replace an existing checkpoint.") var overwrite = false
+    @Option(help: "Continue an interrupted run (the OUT.interrupted.h5 that Ctrl-C left) with the same options.") var resume: String?
     @Flag(help: "Print the training report as JSON on stdout.") var json = false
     @OptionGroup var runOptions: RunOptions
 
@@ -49,7 +50,7 @@ struct TrainDownscaleCommand: ParsableCommand {
             r.width = width; r.depth = depth; r.interpolation = interp; r.patch = patch; r.validateEvery = validateEvery; r.climatology = climatology
             r.training.epochs = epochs; r.training.batchSize = batchSize; r.training.learningRate = lr
             r.training.seed = seed; r.training.patience = patience; r.training.stepsPerEpoch = stepsPerEpoch
-            r.overwrite = overwrite; r.quiet = runOptions.quiet; r.version = gridcnnVersion
+            r.overwrite = overwrite; r.resume = resume; r.quiet = runOptions.quiet; r.version = gridcnnVersion
             let report = try DownscaleTraining.run(r)
             if json { try printJSON(report) } else {
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; best validation RMSE %.4f (bicubic %.4f); checkpoint %@",

@@ -98,6 +98,27 @@ struct SyntheticClimate {
         #expect(ev.methods.values.allSatisfy { $0.rmse.isFinite && $0.points == 2 * 16 * 32 })
     }
 
+    /// Ctrl-C at step 4, then --resume: the same final weights as one uninterrupted run.
+    @Test func interruptedRunResumesExactly() throws {
+        let s = try SyntheticClimate()
+        let straight = s.dir.appendingPathComponent("straight.h5").path
+        var r = s.request(straight)
+        r.validateEvery = 3
+        try DownscaleTraining.run(r)
+        let out = s.dir.appendingPathComponent("resumed.h5").path
+        var first = s.request(out)
+        first.stopAtStep = 4
+        #expect(throws: TaskError.self) { try DownscaleTraining.run(first) }
+        #expect(FileManager.default.fileExists(atPath: first.interruptedPath))
+        var second = s.request(out)
+        second.resume = first.interruptedPath
+        try DownscaleTraining.run(second)
+        #expect(!FileManager.default.fileExists(atPath: first.interruptedPath))
+        let a = try Checkpoint.load(straight), b = try Checkpoint.load(out)
+        #expect(a.trainingState.step == b.trainingState.step && a.trainingState.bestScore == b.trainingState.bestScore)
+        for (k, v) in a.weights { #expect(b.weights[k]?.scalars == v.scalars, "weight \(k) differs after resume") }
+    }
+
     @Test func badInputsGiveOneLineErrorsAndNoPartialOutput() throws {
         let s = try SyntheticClimate()
         let model = s.dir.appendingPathComponent("m.h5").path

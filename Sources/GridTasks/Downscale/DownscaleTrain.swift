@@ -25,10 +25,17 @@ public struct DownscaleTrainRequest {
     public var training = TrainingOptions()
     public var output: String
     public var overwrite = false
+    /// A checkpoint written by an interrupted run (Ctrl-C) of the same command, to continue from.
+    public var resume: String?
+    /// Stop after this step as Ctrl-C would (for tests and scripted time limits).
+    public var stopAtStep: Int?
     public var quiet = false
     public var version = "dev"
 
     public init(truth: String, output: String) { self.truth = truth; self.output = output }
+
+    /// Where an interrupted run leaves its full state.
+    public var interruptedPath: String { (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".interrupted.h5" }
 }
 
 public struct DownscaleTrainReport: Codable {
@@ -45,7 +52,7 @@ public struct DownscaleTrainReport: Codable {
 public enum DownscaleTraining {
     public static func run(_ r: DownscaleTrainRequest) throws -> DownscaleTrainReport {
         let started = Date()
-        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
+        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite && r.resume == nil {
             throw TaskError("\(r.output): exists; pass --overwrite to replace it")
         }
         let (truthPath, truthVar) = FieldLoader.splitSpec(r.truth)
@@ -109,9 +116,22 @@ public enum DownscaleTraining {
             writeStderr("downscale: \(truthPath) '\(spec.variable)' \(t)x\(h)x\(w), factor \(r.factor), \(statics.count) static field(s), model \(kind) (\(model.parameterCount) parameters)\n")
             writeStderr("downscale: training steps \(training), validation steps \(validation); bicubic validation RMSE \(String(format: "%.4f", bicubicRMSE)) \(spec.units ?? "")\n")
         }
-        let trainer = Trainer(model: model, options: r.training) { out, batch in
+        var state = TrainingState()
+        var resumedOptimizer: [String: Tensor]?
+        if let path = r.resume {
+            let ck = try Checkpoint.load(path)
+            guard ck.task == "downscale", ck.modelKind == kind, ck.modelConfig == config, ck.trainingOptions == r.training else {
+                throw TaskError("\(path): not an interrupted run of this command (task, model or training options differ)")
+            }
+            try ck.restore(into: model)
+            state = ck.trainingState
+            resumedOptimizer = ck.optimizer
+            if !r.quiet { writeStderr("downscale: resuming from \(path) at epoch \(state.epoch), step \(state.step)\n") }
+        }
+        let trainer = Trainer(model: model, options: r.training, state: state) { out, batch in
             Loss.mse(out, Variable(batch.target), mask: batch.mask)
         }
+        if let s = resumedOptimizer { try trainer.optimizer.load(state: s) }
         trainer.quiet = r.quiet
         let evalSteps = validation.isEmpty ? training : validation
         let validate: () -> Double = {
@@ -120,17 +140,25 @@ public enum DownscaleTraining {
             let pred = inputs.reconstruct(interpolated: select(interpolated, evalSteps), residual: res)
             return Metrics.scores(prediction: pred, truth: select(truth.data, evalSteps)).rmse
         }
-        try trainer.fit(data, validate: validate) { tr, improved in
-            guard improved else { return }
+        let outcome = try trainer.fit(data, validate: validation.isEmpty ? nil : validate, stopAtStep: r.stopAtStep) { tr, improved in
+            let interrupted = interruptRequested(tr)
+            guard improved || interrupted else { return }
             var ck = try Checkpoint(task: "downscale", modelKind: kind, modelConfig: config, spec: spec, model: tr.model,
                                     optimizer: tr.optimizer, state: tr.state, options: r.training, version: r.version)
             if spec.useClimatology { ck.extras = climatology.tensors }
-            try ck.save(to: r.output, overwrite: true)
+            // An interrupted run keeps its latest state apart, so the best model in `output` stays intact.
+            try ck.save(to: interrupted ? r.interruptedPath : r.output, overwrite: true)
         }
+        if outcome == .interrupted {
+            throw TaskError("interrupted at step \(trainer.state.step); continue with --resume \(r.interruptedPath)")
+        }
+        if r.resume != nil { try? FileManager.default.removeItem(atPath: r.interruptedPath) }
         return DownscaleTrainReport(epochs: trainer.state.epoch, steps: trainer.state.step, bestValidationRMSE: trainer.state.bestScore,
                                     bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation,
                                     seconds: Date().timeIntervalSince(started), checkpoint: r.output)
     }
+
+    static func interruptRequested(_ t: Trainer) -> Bool { t.isStopping }
 
     /// The given indices of axis 0, stacked.
     static func select(_ x: Tensor, _ steps: [Int]) -> Tensor {
