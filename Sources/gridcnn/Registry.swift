@@ -7,5 +7,6 @@ extension GridCNN {
     static let registered: [ParsableCommand.Type] = [
         InfoCommand.self, SummaryCommand.self, TrainCommand.self, DownscaleCommand.self, EvaluateCommand.self, CoarsenCommand.self, BenchCommand.self,
         ClassifySyllablesCommand.self, GenerateCommand.self,
+        ClassifyCommand.self,
     ]
 }

@@ -5,12 +5,14 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a model for a task and save it as a checkpoint (HDF5).",
         subcommands: [TrainDownscaleCommand.self,
-                      TrainSyllablesCommand.self, TrainSequenceCommand.self])
+                      TrainSyllablesCommand.self, TrainSequenceCommand.self,
+                      TrainClassifyCommand.self])
 }
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Score a trained model against baselines on held-out data.",
         subcommands: [EvaluateDownscaleCommand.self,
-                      EvaluateSyllablesCommand.self, EvaluateSequenceCommand.self])
+                      EvaluateSyllablesCommand.self, EvaluateSequenceCommand.self,
+                      EvaluateClassifyCommand.self])
 }

@@ -1,0 +1,60 @@
+// `gridcnn classify`: one signal probability per jet, written as HDF5 (dataset `scores`, float32 [N]) with
+// provenance attributes (gridcnn version, model path and SHA-256, input, command line). The file appears under its
+// name only when complete; an existing file is replaced only with overwrite.
+import Foundation
+import GridTensor
+import GridIO
+import GridTrain
+
+public struct ClassifyApplyRequest {
+    public var model: String
+    public var input: String
+    public var output: String
+    public var overwrite = false
+    public var history = "gridcnn classify"
+    public var version = "dev"
+    public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = output }
+}
+
+public struct ClassifyApplyReport: Codable {
+    public var jets: Int
+    public var meanScore: Double
+    /// Jets with score > 0.5.
+    public var signalLike: Int
+    public var output: String
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case jets, output, seconds
+        case meanScore = "mean_score", signalLike = "signal_like"
+    }
+}
+
+public enum ClassifyApplying {
+    public static func run(_ r: ClassifyApplyRequest) throws -> ClassifyApplyReport {
+        let started = Date()
+        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
+            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
+        }
+        let (ck, spec, model, prep) = try loadClassifier(r.model)
+        let data = try JetFile.load(r.input, fields: [], imageSize: spec.imageSize)
+        let x = prep.apply(data.images)
+        let scores = ClassifyModel.probabilities(ClassifyModel.logits(model, x, rows: Array(0..<data.count)))
+        let checksum = try SHA256.hex(file: r.model)
+        do {
+            let w = try HDF5Writer(path: r.output, overwrite: r.overwrite)
+            try w.writeDataset("scores", Tensor(shape: [scores.count], scalars: scores.map { Float($0) }))
+            try w.setAttribute("long_name", .string("signal probability (label 1) from the \(ck.modelKind) jet classifier"), on: "/scores")
+            for (k, v) in [("gridcnn_version", r.version), ("gridcnn_model", r.model), ("gridcnn_model_sha256", checksum),
+                           ("gridcnn_model_kind", ck.modelKind), ("source", r.input), ("history", r.history),
+                           ("created", ISO8601DateFormatter().string(from: Date()))] {
+                try w.setAttribute(k, .string(v))
+            }
+            try w.finish()
+        } catch let e as TaskError { throw e } catch {
+            throw TaskError(JetFile.describe(error))
+        }
+        return ClassifyApplyReport(jets: scores.count, meanScore: scores.reduce(0, +) / Double(max(scores.count, 1)),
+                                   signalLike: scores.filter { $0 > 0.5 }.count, output: r.output, seconds: Date().timeIntervalSince(started))
+    }
+}

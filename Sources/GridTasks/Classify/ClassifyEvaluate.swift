@@ -1,0 +1,121 @@
+// `gridcnn evaluate classify`: the network (and other classifiers given for comparison, e.g. the MaxOut baseline)
+// against the physics discriminants on the same jets: the checkpoint's held-out test split when the input is the
+// training file (same jet count and label checksum), otherwise every jet. AUC, accuracy, background rejection at
+// signal efficiency 0.3 and 0.5; a table, JSON, a ROC figure and a figure of the average images.
+import Foundation
+import GridTensor
+import GridTrain
+
+public struct ClassifyEvaluateRequest {
+    public var model: String
+    public var input: String
+    /// Further classifier checkpoints scored side by side (named by kind: "cnn", "maxout").
+    public var compare: [String] = []
+    public var figure: String?
+    public var images: String?
+    public var quiet = false
+    public init(model: String, input: String) { self.model = model; self.input = input }
+}
+
+public struct ClassifyEvaluation: Codable {
+    public var methods: [String: MethodScores]
+    public var testJets: Int
+    public var signalJets: Int
+    public var backgroundJets: Int
+    /// "test split" (the checkpoint's held-out jets of its training file) or "all jets".
+    public var selection: String
+    public var input: String
+    public var model: String
+    public var seed: UInt64
+    /// The best physics baseline by AUC and the network's AUC minus its AUC.
+    public var bestBaseline: String
+    public var aucGainOverBestBaseline: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case methods, selection, input, model, seed
+        case testJets = "test_jets", signalJets = "signal_jets", backgroundJets = "background_jets"
+        case bestBaseline = "best_baseline", aucGainOverBestBaseline = "auc_gain_over_best_baseline"
+    }
+}
+
+public enum ClassifyEvaluating {
+    /// Order of methods in tables and legends.
+    public static let order = ["cnn", "maxout", "mass_tau21", "mass", "tau21"]
+
+    public static func run(_ r: ClassifyEvaluateRequest) throws -> ClassifyEvaluation {
+        let (ck, spec, model, prep) = try loadClassifier(r.model)
+        let data = try JetFile.load(r.input, fields: [.labels, .mass, .tau21], imageSize: spec.imageSize)
+        let labels = data.labels!
+        var rows = Array(0..<data.count)
+        var selection = "all jets"
+        if data.count == spec.jets && data.labelsChecksum == spec.labelsSHA256 {
+            guard let codes = ck.extras["split"], codes.count == data.count else {
+                throw TaskError("\(r.model): the checkpoint lacks its split (task/split) for the \(data.count) jets of its training file")
+            }
+            rows = JetSplit(codes: codes).test
+            selection = "test split"
+        }
+        let y = rows.map { labels[$0] }
+        let nSig = y.filter { $0 == 1 }.count
+        guard nSig > 0, nSig < y.count else {
+            throw TaskError("\(r.input): the \(y.count) evaluated jets are all \(nSig > 0 ? "signal" : "background"); scoring needs both classes")
+        }
+        let x = prep.apply(data.images)
+        var scored = [String: (scores: [Double], threshold: Double)]()
+        scored[ck.modelKind == ClassifyModelKind.maxout.rawValue ? "maxout" : "cnn"] =
+            (ClassifyModel.probabilities(ClassifyModel.logits(model, x, rows: rows)), 0.5)
+        for path in r.compare {
+            let (ck2, spec2, model2, prep2) = try loadClassifier(path)
+            let name = ck2.modelKind == ClassifyModelKind.maxout.rawValue ? "maxout" : "cnn"
+            guard scored[name] == nil else { throw TaskError("\(path): a second '\(name)' model; compare models of different kinds") }
+            guard spec2.imageSize == spec.imageSize else {
+                throw TaskError("\(path): built for \(spec2.imageHeight)x\(spec2.imageWidth) images, \(r.input) has \(spec.imageHeight)x\(spec.imageWidth)")
+            }
+            if selection == "test split" && (spec2.seed != spec.seed || spec2.labelsSHA256 != spec.labelsSHA256 || spec2.jets != spec.jets) {
+                let trained = Set(ck2.extras["split"].map { JetSplit(codes: $0).train } ?? [])
+                let overlap = rows.filter { trained.contains($0) }.count
+                if overlap > 0 && !r.quiet {
+                    writeStderr("warning: \(path) was trained with another split; \(overlap) of the \(rows.count) test jets were in its training data\n")
+                }
+            }
+            scored[name] = (ClassifyModel.probabilities(ClassifyModel.logits(model2, prep2.apply(data.images), rows: rows)), 0.5)
+        }
+        for (k, v) in spec.baselines.scores(mass: data.mass!, tau21: data.tau21!, rows: rows) { scored[k] = v }
+
+        var methods = [String: MethodScores]()
+        for (k, v) in scored { methods[k] = MethodScores(scores: v.scores, labels: y, threshold: v.threshold) }
+        let best = PhysicsBaselines.methods.max { methods[$0]!.auc < methods[$1]!.auc }!
+        let net = methods["cnn"] ?? methods["maxout"]
+        if let fig = r.figure {
+            var curves = [(String, [ROCPoint])]()
+            for k in order { if let v = scored[k] { curves.append((k, ClassifyMetrics.roc(scores: v.scores, labels: y))) } }
+            try JetFigures.writeROC(fig, curves: curves, methods: methods,
+                                    title: "\(selection == "test split" ? "TEST SPLIT" : "ALL JETS"): \(y.count) JETS (\(nSig) SIGNAL)")
+        }
+        if let imgPath = r.images {
+            try JetFigures.writeAverageImages(imgPath, images: data.images, labels: labels, rows: rows)
+        }
+        return ClassifyEvaluation(methods: methods, testJets: rows.count, signalJets: nSig, backgroundJets: rows.count - nSig,
+                                  selection: selection, input: r.input, model: r.model, seed: spec.seed, bestBaseline: best,
+                                  aucGainOverBestBaseline: net.map { $0.auc - methods[best]!.auc })
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+
+    /// The text table printed by the CLI.
+    public static func table(_ e: ClassifyEvaluation) -> String {
+        func num(_ v: Double?, _ f: String) -> String { v.map { String(format: f, $0) } ?? "inf" }
+        var lines = ["jet classification: \(e.testJets) jets (\(e.signalJets) signal, \(e.backgroundJets) background), \(e.selection) of \(e.input)",
+                     "method            AUC   accuracy   1/eB@eS=0.3   1/eB@eS=0.5"]
+        for k in order {
+            guard let s = e.methods[k] else { continue }
+            lines.append(k.padding(toLength: 12, withPad: " ", startingAt: 0) + num(s.auc, "%9.4f") + num(s.accuracy, "%11.4f")
+                         + pad(num(s.rejectionAt30, "%.1f"), 14) + pad(num(s.rejectionAt50, "%.1f"), 14))
+        }
+        if let g = e.aucGainOverBestBaseline {
+            lines.append(String(format: "network AUC minus the best physics baseline (%@): %+.4f", e.bestBaseline, g))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+

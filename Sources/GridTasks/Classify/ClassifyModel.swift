@@ -1,0 +1,146 @@
+// The networks jet classification can use (one output logit, signal probability = sigmoid) and what a checkpoint
+// records about a classifier besides its weights.
+import Foundation
+import GridTensor
+import GridAutograd
+import GridNN
+import GridModels
+import GridTrain
+
+public enum ClassifyModelKind: String, Codable, CaseIterable, Sendable {
+    /// The jet-image CNN: conv 5x5 'same' ReLU max-pool 2, twice (width, 2 x width filters), dense 128, dropout, 1 logit.
+    case jetcnn
+    /// The dense maxout baseline: flatten -> maxout 256 -> maxout 128 (5 pieces) -> dense 64 ReLU -> 1 logit.
+    case maxout
+
+    /// The name a method gets in evaluation reports.
+    public var methodName: String { self == .jetcnn ? "cnn" : "maxout" }
+}
+
+public enum ClassifyModel {
+    public static let defaultWidth = 16
+
+    /// The config JSON of a new network for images of `imageSize` [H, W].
+    public static func config(kind: ClassifyModelKind, imageSize: [Int], width: Int? = nil, dropout: Float? = nil) throws -> String {
+        switch kind {
+        case .jetcnn:
+            let w = width ?? defaultWidth
+            let c = ConvNetConfig.jetCNN(inChannels: 1, inputSize: imageSize, widths: [w, 2 * w], hidden: [128], classes: 1,
+                                         dropout: dropout ?? 0.5)
+            do { try ConvNet.check(c) } catch {
+                throw TaskError("the jet CNN cannot take \(imageSize[0])x\(imageSize[1]) images (\(error)); it needs at least 4x4")
+            }
+            return try jsonString(c)
+        case .maxout:
+            let w = width ?? 256
+            return try jsonString(MaxOutNetConfig(inFeatures: imageSize.reduce(1, *), units: [w, max(w / 2, 1)], pieces: 5,
+                                                  hidden: [64], classes: 1, dropout: dropout ?? 0))
+        }
+    }
+
+    /// Builds the network a config describes (weights initialised from `seed`).
+    public static func build(kind: String, config: String, seed: UInt64 = 0) throws -> Module {
+        let data = Data(config.utf8)
+        do {
+            switch kind {
+            case ClassifyModelKind.jetcnn.rawValue:
+                let c = try JSONDecoder().decode(ConvNetConfig.self, from: data)
+                try ConvNet.check(c)
+                return ConvNet(c, seed: seed)
+            case ClassifyModelKind.maxout.rawValue:
+                return MaxOutNet(try JSONDecoder().decode(MaxOutNetConfig.self, from: data), seed: seed)
+            default:
+                throw TaskError("unknown jet classifier kind '\(kind)' (known: \(ClassifyModelKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        } catch let e as TaskError { throw e } catch {
+            throw TaskError("the checkpoint's \(kind) config cannot be read: \(error)")
+        }
+    }
+
+    /// Logits of `model` for rows of the network input x [N, 1, H, W], in batches, without gradients.
+    static func logits(_ model: any Layer, _ x: Tensor, rows: [Int], batch: Int = 512) -> [Double] {
+        var out = [Double]()
+        out.reserveCapacity(rows.count)
+        GradMode.withNoGrad {
+            var start = 0
+            while start < rows.count {
+                let part = Array(rows[start..<min(start + batch, rows.count)])
+                let y = model(Variable(gatherRows(x, part))).value.contiguous()
+                out += y.scalars.map { Double($0) }
+                start += part.count
+            }
+        }
+        return out
+    }
+
+    /// Signal probabilities sigmoid(logit).
+    static func probabilities(_ logits: [Double]) -> [Double] {
+        logits.map { $0 >= 0 ? 1 / (1 + Foundation.exp(-$0)) : Foundation.exp($0) / (1 + Foundation.exp($0)) }
+    }
+
+    /// Rows of x (axis 0), copied into one contiguous tensor.
+    static func gatherRows(_ x: Tensor, _ rows: [Int]) -> Tensor {
+        let src = x.contiguous()
+        let per = src.shape.dropFirst().reduce(1, *)
+        var out = Tensor(uninitializedShape: [rows.count] + Array(src.shape.dropFirst()))
+        src.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { o in
+            for (k, r) in rows.enumerated() {
+                UnsafeMutableRawPointer(o.baseAddress! + k * per)
+                    .copyMemory(from: p.baseAddress! + r * per, byteCount: per * MemoryLayout<Float>.stride)
+            }
+        } }
+        return out
+    }
+}
+
+/// What a classification checkpoint records besides the weights (task group: pixel_mean, pixel_std, split).
+public struct ClassifySpec: Codable, Equatable, Sendable {
+    public var model: ClassifyModelKind
+    public var imageHeight: Int
+    public var imageWidth: Int
+    public var scaling: JetScaling
+    public var seed: UInt64
+    /// The training file, its jet count and the SHA-256 of its labels (to recognise it at evaluation).
+    public var trainingFile: String
+    public var jets: Int
+    public var labelsSHA256: String
+    public var trainJets: Int
+    public var validationJets: Int
+    public var testJets: Int
+    /// Fitted on the training split.
+    public var baselines: PhysicsBaselines
+
+    public var imageSize: [Int] { [imageHeight, imageWidth] }
+}
+
+/// Training jets as mini-batches: network input [B, 1, H, W] and targets [B, 1] (1 = signal).
+struct JetBatches: BatchSource {
+    let input: Tensor
+    let labels: [Int]
+    let rows: [Int]
+
+    var sampleCount: Int { rows.count }
+
+    func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
+        let picked = indices.map { rows[$0] }
+        let y = picked.map { labels[$0] }
+        return Batch(input: ClassifyModel.gatherRows(input, picked), target: Tensor(shape: [picked.count, 1], scalars: y.map { Float($0) }),
+                     labels: y)
+    }
+}
+
+/// Loads a checkpoint and checks that it is a jet classifier.
+func loadClassifier(_ path: String) throws -> (Checkpoint, ClassifySpec, Module, JetPreprocessing) {
+    let ck: Checkpoint
+    do { ck = try Checkpoint.load(path) } catch { throw TaskError(JetFile.describe(error)) }
+    guard ck.task == "classify" else { throw TaskError("\(path): a '\(ck.task)' checkpoint, not a jet classifier") }
+    let spec: ClassifySpec
+    do { spec = try ck.spec(ClassifySpec.self) } catch { throw TaskError("\(path): \(JetFile.describe(error))") }
+    let model = try ClassifyModel.build(kind: ck.modelKind, config: ck.modelConfig)
+    do { try ck.restore(into: model) } catch { throw TaskError("\(path): \(JetFile.describe(error))") }
+    model.eval()
+    guard let prep = JetPreprocessing(scaling: spec.scaling, extras: ck.extras) else {
+        throw TaskError("\(path): the checkpoint lacks the pixel statistics (task/pixel_mean, task/pixel_std)")
+    }
+    return (ck, spec, model, prep)
+}

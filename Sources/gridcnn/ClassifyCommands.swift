@@ -1,0 +1,118 @@
+// gridcnn train classify / classify / evaluate classify: jet images (signal vs background).
+import ArgumentParser
+import Foundation
+import GridTasks
+import GridTrain
+
+struct TrainClassifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Train a jet-image classifier (CNN or MaxOut) on an HDF5 jet file (images, labels, mass, tau21).",
+        discussion: """
+        The jets are split once (seeded, stratified): 60% train, 20% validation (early stopping, best epoch kept), \
+        20% test, held out and recorded in the checkpoint for `gridcnn evaluate classify`. Pixel statistics and the \
+        physics baselines (mass window, tau21, mass+tau21 likelihood ratio) are fitted on the training split.
+
+        Example:
+          gridcnn train classify --input jets_sample.h5 --out cnn.h5
+          gridcnn train classify --input jets_sample.h5 --model maxout --out maxout.h5
+        """)
+
+    @Option(help: "Jet file (HDF5: images [N,H,W], labels [N], mass [N], tau21 [N]).") var input: String
+    @Option(help: "jetcnn or maxout.") var model: String = "jetcnn"
+    @Option(help: "Width: CNN first-layer filters (second = 2x, default 16) or first maxout layer units (default 256).") var width: Int?
+    @Option(help: "Dropout before the output (default: 0.5 CNN, 0 maxout).") var dropout: Float?
+    @Option(help: "Pixel scaling: sqrt, log, standardize (per pixel) or log-standardize.") var scaling: String = "sqrt"
+    @Option(help: "Epochs.") var epochs = 12
+    @Option(help: "Batch size.") var batchSize = 64
+    @Option(help: "Learning rate (AdamW, cosine schedule).") var lr: Float = 2e-3
+    @Option(help: "Weight decay (AdamW).") var weightDecay: Float = 0
+    @Option(help: "Stop after this many epochs without a better validation AUC.") var patience: Int = 4
+    @Option(help: "Random seed (split, initialisation, batches).") var seed: UInt64 = 0
+    @Option(help: "Checkpoint to write (HDF5).") var out: String
+    @Flag(help: "Replace an existing checkpoint.") var overwrite = false
+    @Flag(help: "Print the training report as JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+
+    func run() throws {
+        try runJob {
+            runOptions.apply()
+            guard let kind = ClassifyModelKind(rawValue: model) else { throw TaskError("--model must be jetcnn or maxout, not '\(model)'") }
+            guard let scale = JetScaling(rawValue: scaling) else { throw TaskError("--scaling must be sqrt, log, standardize or log-standardize, not '\(scaling)'") }
+            if let width, width < 1 { throw TaskError("--width must be at least 1") }
+            if let dropout, !(0..<1).contains(dropout) { throw TaskError("--dropout must be in [0, 1)") }
+            guard patience >= 1 else { throw TaskError("--patience must be at least 1") }
+            var r = ClassifyTrainRequest(input: input, output: out)
+            r.model = kind; r.width = width; r.dropout = dropout; r.scaling = scale
+            r.training.epochs = epochs; r.training.batchSize = batchSize; r.training.learningRate = lr
+            r.training.weightDecay = weightDecay; r.training.seed = seed; r.training.patience = patience
+            r.overwrite = overwrite; r.quiet = runOptions.quiet; r.version = gridcnnVersion
+            let report = try ClassifyTraining.run(r)
+            if json { try printJSON(report) } else { print(ClassifyTraining.summary(report)) }
+        }
+    }
+}
+
+struct ClassifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify", abstract: "Score jets with a trained classifier; writes HDF5 with one signal probability per jet.",
+        discussion: """
+        Output: dataset `scores` (float32 [N], the signal probability) with attributes gridcnn_version, gridcnn_model, \
+        gridcnn_model_sha256, source and history (the command line). Only `images` is read from the input.
+
+        Example:
+          gridcnn classify --model cnn.h5 --input jets.h5 --output scores.h5
+        """)
+
+    @Option(help: "Checkpoint from `gridcnn train classify`.") var model: String
+    @Option(help: "Jet file (HDF5 with images [N,H,W]).") var input: String
+    @Option(help: "Output HDF5 file.") var output: String
+    @Flag(help: "Replace an existing output file.") var overwrite = false
+    @Flag(help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+
+    func run() throws {
+        try runJob {
+            runOptions.apply()
+            var r = ClassifyApplyRequest(model: model, input: input, output: output)
+            r.overwrite = overwrite; r.history = commandLine; r.version = gridcnnVersion
+            let report = try ClassifyApplying.run(r)
+            if json { try printJSON(report) } else {
+                print(String(format: "wrote %d scores to %@ (mean %.3f, %d above 0.5) in %.1f s",
+                             report.jets, report.output, report.meanScore, report.signalLike, report.seconds))
+            }
+        }
+    }
+}
+
+struct EvaluateClassifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify", abstract: "Score a jet classifier against mass, tau21 and mass+tau21 on held-out jets.",
+        discussion: """
+        When --input is the training file (same jet count and labels), the checkpoint's test split is scored; \
+        otherwise every jet. Reports AUC, accuracy (at probability 0.5; for mass and tau21 at the cut best on the \
+        training split), and background rejection 1/eps_B at signal efficiency 0.3 and 0.5.
+
+        Example:
+          gridcnn evaluate classify --model cnn.h5 --input jets_sample.h5 \\
+            --maxout maxout.h5 --figure roc.png --images average.png --json
+        """)
+
+    @Option(help: "Checkpoint.") var model: String
+    @Option(help: "Jet file (HDF5: images, labels, mass, tau21).") var input: String
+    @Option(name: .customLong("maxout"), help: "Another classifier checkpoint to score side by side (e.g. the MaxOut baseline); repeatable.") var compare: [String] = []
+    @Option(help: "PNG of the ROC curves (background rejection vs signal efficiency).") var figure: String?
+    @Option(help: "PNG of the average signal and background images and their difference.") var images: String?
+    @Flag(help: "JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+
+    func run() throws {
+        try runJob {
+            runOptions.apply()
+            var r = ClassifyEvaluateRequest(model: model, input: input)
+            r.compare = compare; r.figure = figure; r.images = images; r.quiet = runOptions.quiet
+            let e = try ClassifyEvaluating.run(r)
+            if json { try printJSON(e) } else { print(ClassifyEvaluating.table(e)) }
+        }
+    }
+}
