@@ -20,8 +20,8 @@ func runJob(_ body: () throws -> Void) throws {
 }
 
 func describe(_ error: Error) -> String {
-    if let e = error as? CustomStringConvertible { return e.description }
-    return (error as? LocalizedError)?.errorDescription ?? "\(error)"
+    if let e = error as? LocalizedError, let d = e.errorDescription { return d }
+    return String(describing: error)
 }
 
 /// The command line as typed, for `history` attributes.
@@ -29,6 +29,6 @@ var commandLine: String { CommandLine.arguments.map { $0.contains(" ") ? "'\($0)
 
 func printJSON<T: Encodable>(_ value: T) throws {
     let e = JSONEncoder()
-    e.outputFormatting = [.prettyPrinted, .sortedKeys]
+    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try e.encode(value), as: UTF8.self))
 }
