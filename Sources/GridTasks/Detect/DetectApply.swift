@@ -1,0 +1,232 @@
+// `gridcnn detect`: a trained detector over every time step of a file, streamed (one step in memory), writing the
+// class mask on the input grid with flag_values/flag_meanings and provenance, the objects (CSV or JSON), and a PNG
+// of the mask outlined on sea-level pressure and column water vapour for one step.
+import Foundation
+import GridTensor
+import GridAutograd
+import GridNN
+import GridIO
+import GridTrain
+
+public struct DetectRequest {
+    public var model: String
+    public var input: String
+    public var output: String
+    public var names = DetectVariableNames()
+    public var objects: String?
+    public var figure: String?
+    /// The step drawn in the figure (default: the one with the most detected points).
+    public var figureStep: Int?
+    /// Clear cyclone regions without a warm core (needs T500 and PSL in the input).
+    public var warmCoreCheck = true
+    /// Objects smaller than this many grid points are left out of the object table (not the mask).
+    public var minimumPoints = 2
+    public var overwrite = false
+    public var quiet = false
+    public var history = "gridcnn detect"
+    public var version = "dev"
+    public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = output }
+}
+
+public struct DetectReport: Codable {
+    public var steps: Int
+    public var grid: [Int]
+    public var model: String
+    public var variables: [String: String]
+    public var unitNotes: [String]
+    public var objects: [String: Int]
+    public var tcFraction: Double
+    public var arFraction: Double
+    public var figureStep: Int?
+    /// Whether cyclone regions were checked for a warm core (T500 present and the check on).
+    public var warmCoreChecked: Bool
+    public var output: String
+    public var seconds: Double
+}
+
+/// A loaded detector: network, spec and how to get a mask from one step.
+public struct Detector {
+    public let spec: DetectSpec
+    public let model: any Layer
+    public let multiple: Int
+    public let kind: String
+
+    public init(path: String) throws {
+        let ck = try Checkpoint.load(path)
+        guard ck.task == "detect" else { throw TaskError("\(path): a '\(ck.task)' checkpoint, not a detection model") }
+        spec = try ck.spec(DetectSpec.self)
+        kind = ck.modelKind
+        (model, multiple) = try DetectModel.build(kind: ck.modelKind, config: ck.modelConfig)
+        try ck.restore(into: model)
+        model.eval()
+    }
+
+    /// Variable names for an input: the user's, else the names the model was trained with when the file has them,
+    /// else the usual names.
+    public func names(for file: NetCDFFile, given: DetectVariableNames) -> DetectVariableNames {
+        var n = given
+        for ch in spec.channels where given[ch.role] == nil && file.hasVariable(ch.variable) {
+            switch ch.role {
+            case .psl: n.psl = ch.variable
+            case .u850: n.u850 = ch.variable
+            case .v850: n.v850 = ch.variable
+            case .iwv: n.iwv = ch.variable
+            case .t500: n.t500 = ch.variable
+            }
+        }
+        return n
+    }
+
+    /// Opens an input with the roles the model needs (and PSL/IWV for object intensities, T500 for the warm-core
+    /// check, when present).
+    public func open(_ path: String, given: DetectVariableNames) throws -> DetectInput {
+        let file = try NetCDFFile(path: path)
+        let required = Set(spec.channels.map(\.role))
+        return try DetectInput(path: path, names: names(for: file, given: given), required: required,
+                               optional: Set([FieldRole.psl, .iwv, .t500]).subtracting(required))
+    }
+
+    /// Class mask of one step. With `warmCoreCheck` and T500 and PSL at hand, cyclone regions whose lowest point
+    /// has no warm core (the labeller's test and thresholds) are cleared: the network proposes, physics confirms.
+    public func mask(_ step: DetectStep, grid: LatLonGrid, warmCoreCheck: Bool = true) -> [Int8] {
+        let x = spec.input(step.fields, grid: grid)
+        var m: [Int8]
+        switch spec.kind {
+        case .unet: m = DetectModel.segment(model, x, multiple: multiple, periodic: grid.periodic)
+        case .patchcnn: m = slidingWindow(x, grid: grid)
+        }
+        if warmCoreCheck, let t = step.fields[.t500], let p = step.fields[.psl] {
+            Detector.clearColdCores(&m, psl: p, t500: t, grid: grid, options: spec.labeller)
+        }
+        return m
+    }
+
+    /// Clears TC regions without a warm core at their pressure minimum.
+    static func clearColdCores(_ mask: inout [Int8], psl: [Float], t500: [Float], grid g: LatLonGrid, options o: LabellerOptions) {
+        let w = g.width
+        for r in g.regions(mask.map { $0 == 1 }) {
+            guard let centre = r.points.filter({ psl[$0].isFinite }).min(by: { psl[$0] < psl[$1] }) else { continue }
+            var core = 0.0, coreN = 0, env = 0.0, envN = 0
+            g.forEach(within: o.tcEnvironmentOuter, of: centre / w, centre % w) { i, j, d in
+                let v = t500[i * w + j]
+                guard v.isFinite else { return }
+                if d <= o.tcCoreRadius { core += Double(v); coreN += 1 }
+                if d >= o.tcEnvironmentInner { env += Double(v); envN += 1 }
+            }
+            guard coreN > 0, envN > 0, core / Double(coreN) - env / Double(envN) < o.tcWarmCore else { continue }
+            for k in r.points { mask[k] = 0 }
+        }
+    }
+
+    /// Patch classifier as a detector: classify the patch around every `step`-th point and paint the
+    /// step x step block at its centre with the patch's class.
+    func slidingWindow(_ x: Tensor, grid: LatLonGrid, step: Int = 4) -> [Int8] {
+        let (h, w, c, p) = (grid.height, grid.width, spec.inputChannels, spec.patch)
+        let tensors = DetectTensors(raw: x.scalars, channels: c, height: h, width: w, periodic: grid.periodic, flipSign: [])
+        var mask = [Int8](repeating: 0, count: h * w)
+        var centres = [(Int, Int)]()
+        for y in stride(from: 0, to: h, by: step) { for xx in stride(from: 0, to: w, by: step) { centres.append((y, xx)) } }
+        for chunk in stride(from: 0, to: centres.count, by: 64) {
+            let part = centres[chunk..<min(chunk + 64, centres.count)]
+            var xs = [Float]()
+            for (y, xx) in part { xs += tensors.crop(0, y0: y + step / 2 - p / 2, x0: xx + step / 2 - p / 2, size: p, mirror: false).0 }
+            let logits = GradMode.withNoGrad { model(Variable(Tensor(shape: [part.count, c, p, p], scalars: xs))).value }.scalars
+            for (n, (y, xx)) in part.enumerated() {
+                var best = 0
+                for k in 1..<3 where logits[n * 3 + k] > logits[n * 3 + best] { best = k }
+                for dy in 0..<step where y + dy < h { for dx in 0..<step where xx + dx < w { mask[(y + dy) * w + xx + dx] = Int8(best) } }
+            }
+        }
+        return mask
+    }
+}
+
+extension DetectTensors {
+    /// One already-standardised step (for inference).
+    init(raw: [Float], channels: Int, height: Int, width: Int, periodic: Bool, flipSign: Set<Int>) {
+        self.channels = channels; self.height = height; self.width = width; self.periodic = periodic
+        inputs = [raw]; labels = [[Int8](repeating: 0, count: height * width)]; self.flipSign = flipSign
+    }
+}
+
+public enum DetectApplying {
+    public static func run(_ r: DetectRequest) throws -> DetectReport {
+        let started = Date()
+        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
+            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
+        }
+        let detector = try Detector(path: r.model)
+        let input = try detector.open(r.input, given: r.names)
+        if !r.quiet {
+            for n in input.notes { writeStderr("detect: \(n)\n") }
+            if r.warmCoreCheck && input.names[.t500] == nil {
+                writeStderr("detect: no 500 hPa temperature: cyclone regions are not checked for a warm core\n")
+            }
+            let spacing = abs(input.grid.lat[1] - input.grid.lat[0])
+            if abs(spacing - detector.spec.gridSpacing) > 0.25 * detector.spec.gridSpacing {
+                writeStderr(String(format: "detect: warning: grid spacing %.2f deg differs from the training grid's %.2f deg; events will look larger or smaller to the model\n", spacing, detector.spec.gridSpacing))
+            }
+        }
+        let checksum = try SHA256.hex(file: r.model)
+        let writer = try MaskFile.create(r.output, like: input, longName: "detected event class (\(detector.kind) CNN)",
+                                         comment: "gridcnn detect with \(r.model) (\(detector.kind), trained on \(detector.spec.trainFile) with labels from \(detector.spec.labelSource))",
+                                         overwrite: r.overwrite, history: r.history,
+                                         attributes: [NCAttribute("source", .text("gridcnn \(r.version) event detection (\(detector.kind)) of \(r.input)")),
+                                                      NCAttribute("gridcnn_version", .text(r.version)),
+                                                      NCAttribute("gridcnn_model", .text(r.model)),
+                                                      NCAttribute("gridcnn_model_sha256", .text(checksum))])
+        var objects = [DetectedObject]()
+        var (tcPoints, arPoints, total) = (0, 0, 0)
+        var best: (step: Int, points: Int, fields: [FieldRole: [Float]], mask: [Int8])?
+        let progress = ProgressReporter("detect", total: input.steps, quiet: r.quiet)
+        while let step = try input.next() {
+            let mask = detector.mask(step, grid: input.grid, warmCoreCheck: r.warmCoreCheck)
+            try MaskFile.append(writer, mask: mask, grid: input.grid, time: step.time, input: input)
+            let events = mask.filter { $0 > 0 }.count
+            tcPoints += mask.filter { $0 == 1 }.count; arPoints += events - mask.filter { $0 == 1 }.count; total += mask.count
+            if r.objects != nil {
+                objects += DetectedObject.find(mask: mask, grid: input.grid, fields: step.fields, step: step.index, time: step.date?.iso8601,
+                                               minimumPoints: r.minimumPoints)
+            }
+            if r.figure != nil {
+                let wanted = r.figureStep.map { $0 == step.index } ?? (best == nil || events > best!.points)
+                if wanted { best = (step.index, events, step.fields, mask) }
+            }
+            progress.update(step.index + 1)
+        }
+        if let s = r.figureStep, r.figure != nil, best == nil { throw TaskError("--figure-step \(s) is not within the \(input.steps) steps of \(r.input)") }
+        try writer.finish()
+        if let o = r.objects { try writeAtomically(try DetectedObject.encode(objects, asCSV: o.hasSuffix(".csv")), to: o) }
+        if let f = r.figure, let b = best {
+            try DetectFigure.write(f, grid: input.grid, fields: b.fields, masks: [("detected", b.mask)], step: b.step)
+        }
+        var counts = ["TC": 0, "AR": 0]
+        for o in objects { counts[o.eventClass, default: 0] += 1 }
+        return DetectReport(steps: input.steps, grid: [input.grid.height, input.grid.width], model: r.model,
+                            variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
+                            unitNotes: input.notes, objects: r.objects == nil ? [:] : counts,
+                            tcFraction: Double(tcPoints) / Double(max(total, 1)), arFraction: Double(arPoints) / Double(max(total, 1)),
+                            figureStep: best?.step, warmCoreChecked: r.warmCoreCheck && input.names[.t500] != nil, output: r.output, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// Maps of one step with class masks outlined (magenta: cyclones, black: rivers): PSL and IWV side by side.
+public enum DetectFigure {
+    public static func write(_ path: String, grid: LatLonGrid, fields: [FieldRole: [Float]], masks: [(String, [Int8])], step: Int) throws {
+        let (h, w) = (grid.height, grid.width)
+        var panels = [FieldPanel]()
+        for (title, mask) in masks {
+            let overlay = Tensor(shape: [h, w], scalars: mask.map { Float($0) })
+            if let p = fields[.psl] {
+                panels.append(FieldPanel(title: "PSL HPA \(title) step \(step)", field: Tensor(shape: [h, w], scalars: p.map { $0 / 100 }), overlay: overlay))
+            }
+            if let q = fields[.iwv] {
+                panels.append(FieldPanel(title: "IWV KG M-2 \(title)", field: Tensor(shape: [h, w], scalars: q), range: (0, 60), overlay: overlay))
+            }
+        }
+        guard !panels.isEmpty else { throw TaskError("\(path): no PSL or IWV field to draw the mask on") }
+        let ascending = grid.lat.count > 1 && grid.lat[1] > grid.lat[0]
+        let img = FieldFigure.render(panels, columns: 2, zoom: h < 128 ? 3 : 1, latitudeAscending: ascending)
+        try writeAtomically(img.pngData(), to: path)
+    }
+}

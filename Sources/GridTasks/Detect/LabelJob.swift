@@ -1,0 +1,88 @@
+// `gridcnn label`: the heuristic labeller over every time step of a file, streamed, writing the class mask on the
+// input grid (and optionally the objects as CSV/JSON). With the generator's truth in the file it also says how the
+// labeller scores against it.
+import Foundation
+import GridIO
+import GridTrain
+
+public struct LabelRequest {
+    public var input: String
+    public var output: String
+    public var names = DetectVariableNames()
+    public var options = LabellerOptions()
+    public var objects: String?
+    public var overwrite = false
+    public var quiet = false
+    public var history = "gridcnn label"
+    public var version = "dev"
+    public init(input: String, output: String) { self.input = input; self.output = output }
+}
+
+public struct LabelReport: Codable {
+    public var steps: Int
+    public var grid: [Int]
+    public var variables: [String: String]
+    public var unitNotes: [String]
+    public var cyclones: Int
+    public var rivers: Int
+    /// Class fractions of all points.
+    public var tcFraction: Double
+    public var arFraction: Double
+    /// Against the file's `true_class` when present.
+    public var againstTruth: MaskScores?
+    public var options: LabellerOptions
+    public var output: String
+    public var seconds: Double
+}
+
+public enum LabelJob {
+    /// The roles a labelling run needs and can use.
+    static func roles(_ o: LabellerOptions) -> (required: Set<FieldRole>, optional: Set<FieldRole>) {
+        var required = Set<FieldRole>(), optional = Set<FieldRole>()
+        if o.labelTC { required.formUnion([.psl, .u850, .v850]); optional.insert(.t500) }
+        if o.labelAR { required.insert(.iwv) }
+        return (required, optional)
+    }
+
+    public static func run(_ r: LabelRequest) throws -> LabelReport {
+        let started = Date()
+        try r.options.validate()
+        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
+            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
+        }
+        let (required, optional) = roles(r.options)
+        let input = try DetectInput(path: r.input, names: r.names, required: required, optional: optional)
+        if !r.quiet { for n in input.notes { writeStderr("label: \(n)\n") } }
+        if r.options.labelTC && input.names[.t500] == nil && !r.quiet {
+            writeStderr("label: no 500 hPa temperature: the warm-core test is replaced by a pressure depth >= \(r.options.tcDepthWithoutWarmCore) hPa\n")
+        }
+        let truth = MaskFile.truthVariable(input.file).flatMap { try? MaskFile.read("\(r.input):\($0)", grid: input.grid) }
+        let writer = try MaskFile.create(r.output, like: input, longName: "heuristic event class (TECA-style labeller)",
+                                         comment: "gridcnn label: " + r.options.summary, overwrite: r.overwrite, history: r.history,
+                                         attributes: [NCAttribute("source", .text("gridcnn \(r.version) heuristic labeller on \(r.input)")),
+                                                      NCAttribute("gridcnn_version", .text(r.version))])
+        var objects = [DetectedObject]()
+        var scores = MaskScores()
+        var (tc, ar, tcPoints, arPoints, total) = (0, 0, 0, 0, 0)
+        let progress = ProgressReporter("label", total: input.steps, quiet: r.quiet)
+        while let step = try input.next() {
+            let (mask, events) = Labeller.label(step.fields, grid: input.grid, options: r.options)
+            try MaskFile.append(writer, mask: mask, grid: input.grid, time: step.time, input: input)
+            tc += events.filter { $0.eventClass == 1 }.count; ar += events.filter { $0.eventClass == 2 }.count
+            tcPoints += mask.filter { $0 == 1 }.count; arPoints += mask.filter { $0 == 2 }.count; total += mask.count
+            if let truth, step.index < truth.count { scores.add(prediction: mask, reference: truth[step.index]) }
+            if r.objects != nil {
+                objects += DetectedObject.find(mask: mask, grid: input.grid, fields: step.fields, step: step.index, time: step.date?.iso8601)
+            }
+            progress.update(step.index + 1)
+        }
+        try writer.finish()
+        if let o = r.objects { try writeAtomically(try DetectedObject.encode(objects, asCSV: o.hasSuffix(".csv")), to: o) }
+        return LabelReport(steps: input.steps, grid: [input.grid.height, input.grid.width],
+                           variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
+                           unitNotes: input.notes, cyclones: tc, rivers: ar,
+                           tcFraction: Double(tcPoints) / Double(max(total, 1)), arFraction: Double(arPoints) / Double(max(total, 1)),
+                           againstTruth: truth == nil ? nil : scores, options: r.options, output: r.output,
+                           seconds: Date().timeIntervalSince(started))
+    }
+}

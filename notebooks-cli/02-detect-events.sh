@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Walkthrough 2: tropical cyclones and atmospheric rivers in gridded fields.
+# The bundled test file (datasets/weather/weather_test.nc) embeds synthetic Holland-profile cyclones and moisture
+# plumes into an ECHAM5 background; the shipped UNet (models/detect-unet.h5) was trained on a different file
+# (MPI-ESM-LR background, other seed). Steps: heuristic labels, CNN detection (mask, objects, overlay PNG), scores of
+# the CNN against the labeller and of both against the generator's truth, and a short patch-classifier training.
+# Passes when every IoU stays within 0.05 of the measured value (see models/README.md) and the patch classifier's
+# mean per-class accuracy is at least 0.90 (measured 0.949).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+G=${GRIDCNN:-.build/release/gridcnn}
+D=datasets/weather
+W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+
+# 1. Heuristic (TECA-style) labels: class mask on the input grid, objects as CSV.
+$G label --input "$D/weather_test.nc" --output "$W/labels.nc" --objects "$W/labels.csv" --quiet
+# 2. The shipped CNN: class mask, objects (centroid, area, min PSL / max IWV) and the mask outlined on PSL and IWV.
+#    Cyclone regions the network finds are kept only with a warm core in T500 (the labeller's test).
+$G detect --model models/detect-unet.h5 --input "$D/weather_test.nc" --output "$W/mask.nc" \
+  --objects "$W/objects.csv" --figure "$W/overlay.png" --quiet
+$G info "$W/mask.nc" --var class --json > "$W/info.json"
+head -4 "$W/objects.csv"
+# 3. Scores: CNN vs labeller labels, CNN vs truth, labeller vs truth (per-class IoU, precision, recall).
+$G evaluate detect --model models/detect-unet.h5 --input "$D/weather_test.nc" --quiet
+$G evaluate detect --model models/detect-unet.h5 --input "$D/weather_test.nc" --json --quiet > "$W/eval.json"
+# 4. A short training: the Liu et al. (2016) patch classifier (about 10 s), scored by per-class accuracy.
+$G train detect --input "$D/weather_train.nc" --model patchcnn --epochs 20 --seed 0 --out "$W/patch.h5" --quiet
+$G evaluate detect --model "$W/patch.h5" --input "$D/weather_test.nc" --json --quiet > "$W/patch.json"
+python3 - "$W/eval.json" "$W/patch.json" "$W/info.json" "$W/overlay.png" "$W/objects.csv" <<'PY'
+import json, sys
+e, p, info = (json.load(open(f)) for f in sys.argv[1:4])
+png = open(sys.argv[4], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+objects = len(open(sys.argv[5]).read().splitlines()) - 1
+v = info["variables"]["class"]
+flags = {a["name"]: a["value"] for a in v["attributes"]}
+# measured with seed 0 on one thread; pass within 0.05
+expected = {"cnnVsLabels": {"TC": 0.711, "AR": 0.725}, "cnnVsTruth": {"TC": 0.695, "AR": 0.581},
+            "labellerVsTruth": {"TC": 0.703, "AR": 0.654}}
+ok = png and objects > 0 and v["shape"] == [12, 96, 192] and flags.get("flag_meanings") == "none tropical_cyclone atmospheric_river"
+for k, want in expected.items():
+    for c, iou in want.items():
+        got = e[k]["classes"][c]["iou"]
+        print(f"{k:16s} {c}: IoU {got:.3f} (measured {iou:.3f})")
+        ok = ok and got >= iou - 0.05
+acc = p["patchVsLabels"]["accuracy"]
+print("patch classifier per-class accuracy: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(acc.items())) + f"; mean {p['patchVsLabels']['meanAccuracy']:.3f}")
+ok = ok and p["patchVsLabels"]["meanAccuracy"] >= 0.90
+print("PASS" if ok else "FAIL", f"mask {v['shape']}, {objects} objects, overlay PNG {'ok' if png else 'missing'}")
+sys.exit(0 if ok else 1)
+PY
