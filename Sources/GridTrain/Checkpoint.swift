@@ -146,7 +146,8 @@ public struct TrainError: Error, CustomStringConvertible, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
-func jsonString<T: Encodable>(_ value: T) throws -> String {
+/// Sorted-key JSON, the form configs and task records are stored in.
+public func jsonString<T: Encodable>(_ value: T) throws -> String {
     let e = JSONEncoder()
     e.outputFormatting = [.sortedKeys]
     return String(decoding: try e.encode(value), as: UTF8.self)

@@ -31,9 +31,3 @@ public enum DownscaleModel {
         }
     }
 }
-
-func jsonString<T: Encodable>(_ value: T) throws -> String {
-    let e = JSONEncoder()
-    e.outputFormatting = [.sortedKeys]
-    return String(decoding: try e.encode(value), as: UTF8.self)
-}

@@ -141,7 +141,7 @@ public enum DownscaleTraining {
             return Metrics.scores(prediction: pred, truth: select(truth.data, evalSteps)).rmse
         }
         let outcome = try trainer.fit(data, validate: validation.isEmpty ? nil : validate, stopAtStep: r.stopAtStep) { tr, improved in
-            let interrupted = interruptRequested(tr)
+            let interrupted = tr.isStopping
             guard improved || interrupted else { return }
             var ck = try Checkpoint(task: "downscale", modelKind: kind, modelConfig: config, spec: spec, model: tr.model,
                                     optimizer: tr.optimizer, state: tr.state, options: r.training, version: r.version)
@@ -157,8 +157,6 @@ public enum DownscaleTraining {
                                     bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation,
                                     seconds: Date().timeIntervalSince(started), checkpoint: r.output)
     }
-
-    static func interruptRequested(_ t: Trainer) -> Bool { t.isStopping }
 
     /// The given indices of axis 0, stacked.
     static func select(_ x: Tensor, _ steps: [Int]) -> Tensor {
