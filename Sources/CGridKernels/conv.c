@@ -64,14 +64,15 @@ static void forward_part(void *vc, int part, int nparts) {
             const float *xg = c->x + (n * c->g->cin + grp * d->cin_g) * d->isz;
             float *yg = c->y + (n * c->g->cout + grp * d->cout_g) * d->osz + p0;
             const float *wg = c->w + grp * d->cout_g * K;
+            // y starts as the bias (or 0) and the GEMM accumulates into it: no separate bias pass, no beta pass.
+            gk_fill_bias_rows(d->cout_g, np, d->osz, c->bias ? c->bias + grp * d->cout_g : NULL, yg);
             if (c->pw) {
-                gemm(0, 0, d->cout_g, np, K, wg, K, xg + p0, d->osz, 0.0f, yg, d->osz);
+                gemm(0, 0, d->cout_g, np, K, wg, K, xg + p0, d->osz, 1.0f, yg, d->osz);
             } else {
                 gk_im2col(d, xg, d->cin_g, p0, p1, col);
-                gemm(0, 0, d->cout_g, np, K, wg, K, col, np, 0.0f, yg, d->osz);
+                gemm(0, 0, d->cout_g, np, K, wg, K, col, np, 1.0f, yg, d->osz);
             }
         }
-        if (c->bias) gk_add_bias_rows(c->g->cout, np, d->osz, c->bias, c->y + n * c->g->cout * d->osz + p0);
     }
     gk_free(col);
 }

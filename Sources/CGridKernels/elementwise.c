@@ -63,11 +63,11 @@ GK_HIDDEN void gk_zero(int64_t n, float *x) {
 }
 
 // y[r, 0..cols) += bias[r] for rows with leading dimension ld.
-GK_CLONES static void add_bias_rows_k(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y) {
+GK_CLONES static void fill_bias_rows_k(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y) {
     for (int64_t r = 0; r < rows; r++) {
         float *restrict yr = y + r * ld;
-        const float b = bias[r];
-        for (int64_t j = 0; j < cols; j++) yr[j] += b;
+        const float b = bias ? bias[r] : 0.0f;
+        for (int64_t j = 0; j < cols; j++) yr[j] = b;
     }
 }
 
@@ -110,8 +110,8 @@ GK_CLONES static double sum_sq_dev(int64_t n, const float *x, float mean) {
 }
 
 // Clones cannot carry hidden visibility, so the internal entry points are thin wrappers.
-GK_HIDDEN void gk_add_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y) {
-    add_bias_rows_k(rows, cols, ld, bias, y);
+GK_HIDDEN void gk_fill_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y) {
+    fill_bias_rows_k(rows, cols, ld, bias, y);
 }
 GK_HIDDEN double gk_sum(int64_t n, const float *x) { return sum_k(n, x); }
 

@@ -68,7 +68,8 @@ GK_INLINE gk_dims gk_unpack(const gk_conv_geom *g) {
 /// im2col rows [0, nch*kvol) for output positions [p0, p1) of one image (x at the first channel); col2im adds back.
 GK_HIDDEN void gk_im2col(const gk_dims *d, const float *x, int64_t nch, int64_t p0, int64_t p1, float *col);
 GK_HIDDEN void gk_col2im(const gk_dims *d, const float *col, int64_t nch, int64_t p0, int64_t p1, float *dx);
-GK_HIDDEN void gk_add_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y);
+/// y rows (ld apart) = bias[row], or 0 where bias is NULL.
+GK_HIDDEN void gk_fill_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y);
 GK_HIDDEN void gk_zero(int64_t n, float *x);
 /// Fixed-order blocked sum (float lanes per 4096 block, blocks in double).
 GK_HIDDEN double gk_sum(int64_t n, const float *x);

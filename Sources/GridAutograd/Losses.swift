@@ -2,6 +2,7 @@
 // truth), so gaps in observations never reach the gradient.
 import Foundation
 import GridTensor
+import CGridKernels
 
 public enum Loss {
     /// mean((x - t)^2) over the points where mask = 1.
@@ -45,6 +46,14 @@ public enum Loss {
         }
         let norm = weightSum > 0 ? Float(1 / weightSum) : 0
         let eps = labelSmoothing
+        if eps == 0 {   // the common case: one fused pass in C (softmax, loss and gradient together)
+            var dx = Tensor(uninitializedShape: x.shape)
+            let t64 = targets.map { Int64($0) }
+            let total = x.value.withUnsafeBufferPointer { px in dx.withUnsafeMutableBufferPointer { pd in
+                gk_softmax_cross_entropy(Int64(n), Int64(c), Int64(s), px.baseAddress, t64, posWeight, norm, pd.baseAddress)
+            } }
+            return Variable.op(Tensor(Float(total * Double(norm))), [x]) { g in [g.item == 1 ? dx : dx * g.item] }
+        }
         var total = 0.0
         var dx = Tensor(uninitializedShape: x.shape)
         logp.withUnsafeBufferPointer { lp in dx.withUnsafeMutableBufferPointer { pd in

@@ -73,13 +73,29 @@ public final class WaveNet: Module {
         var h = inp(x)
         var skips: Variable?
         for i in 0..<filt.count {
-            var f = filt[i](h), g = gate[i](h)
-            if let c = condition { f = f + condFilt[i](c); g = g + condGate[i](c) }
-            let z = Variable.gatedActivation(f, g)
+            // Filter and gate read the same input: one convolution over the stacked weights (one im2col, one GEMM
+            // with twice the rows), split inside the gate op. Same parameters as two separate convs.
+            let fc = filt[i].config
+            var fg = Variable.conv(h, stacked(filt[i].weight, gate[i].weight), bias: stackedBias(filt[i], gate[i]),
+                                   stride: fc.stride, padding: fc.padding, dilation: fc.dilation)
+            if let c = condition {
+                fg = fg + Variable.conv(c, stacked(condFilt[i].weight, condGate[i].weight), bias: nil)
+            }
+            let z = Variable.gatedActivation(stacked: fg)
             let s = skipc[i](z)
             skips = skips.map { $0 + s } ?? s
             h = h + resc[i](z)
         }
         return o2(o1(skips!.relu()).relu())
+    }
+
+    private func stacked(_ a: Variable, _ b: Variable) -> Variable { Variable.concatenate([a, b], axis: 0) }
+
+    private func stackedBias(_ a: Conv, _ b: Conv) -> Variable? {
+        guard let ba = a.bias, let bb = b.bias else {
+            precondition(a.bias == nil && b.bias == nil, "WaveNet: paired convolutions must both have a bias or neither")
+            return nil
+        }
+        return Variable.concatenate([ba, bb], axis: 0)
     }
 }

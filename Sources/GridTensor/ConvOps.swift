@@ -10,6 +10,10 @@ public enum GridRuntime {
     }
     /// 3 = AVX-512, 2 = AVX2+FMA, 1 = baseline x86-64: which kernel variants run on this CPU.
     public static var cpuLevel: Int { Int(gk_cpu_level()) }
+    /// Keeps freed tensor buffers in the process heap instead of returning them to the kernel, so a training
+    /// loop that frees and reallocates the same large tensors every step stops paying page faults and zeroing
+    /// (~8% of a WaveNet step). A process-wide malloc policy: for applications (the CLI calls it), not libraries.
+    public static func keepFreedMemory() { gk_keep_freed_memory() }
 }
 
 extension Tensor {

@@ -43,7 +43,16 @@ public struct Tensor {
     public var rank: Int { shape.count }
     public var count: Int { elementCount(shape) }
 
-    public var isContiguous: Bool { strides == contiguousStrides(shape) || count <= 1 }
+    /// Row-major without gaps; strides of size-1 axes do not matter (a channel slice of a batch-1 tensor is contiguous).
+    public var isContiguous: Bool {
+        if count <= 1 { return true }
+        var expected = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+            if strides[i] != expected { return false }
+            expected *= shape[i]
+        }
+        return true
+    }
 
     /// Elements in row-major order.
     public var scalars: [Float] {

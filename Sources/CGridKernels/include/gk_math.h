@@ -31,7 +31,8 @@ void gk_tanh_backward(int64_t n, const float *y, const float *g, float *dx);    
 void gk_softplus_backward(int64_t n, const float *x, const float *g, float *dx);  // dx = sigmoid(x) * g
 void gk_log_backward(int64_t n, const float *x, const float *g, float *dx);       // dx = g / x
 
-/// WaveNet's gate: ta = tanh(a), sb = sigmoid(b), y = ta*sb (ta, sb kept for the backward pass).
+/// WaveNet's gate: ta = tanh(a), sb = sigmoid(b), y = ta*sb (ta, sb kept for the backward pass; pass both NULL
+/// when no backward pass follows).
 void gk_gate_forward(int64_t n, const float *a, const float *b, float *y, float *ta, float *sb);
 /// da = (1-ta^2)*sb * g, db = ta*sb*(1-sb) * g.
 void gk_gate_backward(int64_t n, const float *ta, const float *sb, const float *g, float *da, float *db);
@@ -47,6 +48,13 @@ void gk_elu_backward(int64_t n, const float *x, const float *y, const float *g, 
 void gk_gelu_tanh_forward(int64_t n, const float *x, float *y);
 void gk_gelu_tanh_backward(int64_t n, const float *x, const float *g, float *dx);
 
+/// Softmax (log_softmax != 0: log-softmax) over the middle axis of x [outer, classes, inner]; y must not overlap x.
+void gk_softmax(int64_t outer, int64_t classes, int64_t inner, const float *x, float *y, int log_softmax);
+/// Softmax cross-entropy over [outer, classes, inner] logits: returns sum_p weight[p] * -log softmax(x)[target[p], p]
+/// (p over outer*inner positions; positions with weight 0 are skipped and their target is not read) and writes
+/// dx = scale * weight[p] * (softmax(x) - onehot(target)). Summed per 256-position block, then blocks in order.
+double gk_softmax_cross_entropy(int64_t outer, int64_t classes, int64_t inner, const float *x, const int64_t *target,
+                                const float *weight, float scale, float *dx);
 #ifdef __cplusplus
 }
 #endif

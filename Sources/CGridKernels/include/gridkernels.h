@@ -61,6 +61,8 @@ void gk_channel_moments(int64_t n, int64_t c, int64_t s, const float *x, float *
 
 /// Flush denormals to zero on this thread (denormal weights slow FP units by 100x).
 void gk_enable_flush_to_zero(void);
+/// glibc: mmap threshold at its 32 MB maximum and no heap trimming, so large freed buffers are reused in place.
+void gk_keep_freed_memory(void);
 /// 3 = AVX-512, 2 = AVX2+FMA, 1 = baseline: which clone the loader picked.
 int gk_cpu_level(void);
 

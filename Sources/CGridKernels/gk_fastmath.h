@@ -1,0 +1,143 @@
+// Branch-free, always-inline float exp/log/expm1/log1p/tanh/sigmoid/softplus cores (method notes in
+// transcendental.c). Included by kernel files so the loops using them vectorise inside each target clone.
+#ifndef GK_FASTMATH_H
+#define GK_FASTMATH_H
+#include "gk_internal.h"
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+GK_INLINE uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+GK_INLINE float u2f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+GK_INLINE float sel(int c, float a, float b) { return c ? a : b; }
+GK_INLINE float fabs_(float x) { return u2f(f2u(x) & 0x7fffffffu); }
+GK_INLINE float copysign_(float mag, float sgn) { return u2f((f2u(mag) & 0x7fffffffu) | (f2u(sgn) & 0x80000000u)); }
+GK_INLINE float pow2i(int32_t k) { return u2f((uint32_t)(k + 127) << 23); }   // 2^k, k in [-126, 127]
+
+#define LOG2E 1.44269504088896341f
+#define LN2_HI 0.693359375f            // 355/512: n * LN2_HI is exact for |n| < 2^15
+#define LN2_LO -2.12194440e-4f         // ln 2 - LN2_HI
+#define ROUND_MAGIC 12582912.0f        // 1.5 * 2^23: adding it rounds to an integer, kept in the low mantissa bits
+#define EXP_HI 88.72283935546875f      // largest x with exp(x) finite in float is just below this
+#define EXP_LO -104.0f                 // exp(x) < half the smallest denormal below this
+
+// Reduces x (|x| <= ~200) to r in [-ln2/2, ln2/2] and n = round(x / ln2); returns expm1(r).
+GK_INLINE float expm1_reduced(float x, int32_t *n_out) {
+    float t = x * LOG2E + ROUND_MAGIC;
+    int32_t n = (int32_t)(f2u(t) - f2u(ROUND_MAGIC));
+    float nf = t - ROUND_MAGIC;
+    float r = x - nf * LN2_HI;   // exact
+    r = r - nf * LN2_LO;
+    float p = 2.48015873e-5f;    // 1/8!
+    p = p * r + 1.98412698e-4f;  // 1/7!
+    p = p * r + 1.38888889e-3f;  // 1/6!
+    p = p * r + 8.33333333e-3f;  // 1/5!
+    p = p * r + 4.16666667e-2f;  // 1/4!
+    p = p * r + 1.66666667e-1f;  // 1/3!
+    p = p * r + 0.5f;
+    *n_out = n;
+    return r + (r * r) * p;
+}
+
+GK_INLINE float exp_f(float x) {
+    float xc = x > EXP_HI + 1.0f ? EXP_HI + 1.0f : x;   // clamp keeps n in [-151, 129]; the scale overflows to inf
+    xc = xc < EXP_LO ? EXP_LO : xc;                      // or underflows to 0 exactly as exp would
+    int32_t n;
+    float p = expm1_reduced(xc, &n);
+    int32_t k1 = n >> 1, k2 = n - k1;
+    float y = ((1.0f + p) * pow2i(k1)) * pow2i(k2);
+    return sel(x != x, x, y);
+}
+
+GK_INLINE float expm1_f(float x) {
+    float xc = x > EXP_HI ? EXP_HI : x;   // n <= 128, so 2^(n-1) is finite
+    xc = xc < -30.0f ? -30.0f : xc;       // expm1(-30) rounds to -1
+    int32_t n;
+    float p = expm1_reduced(xc, &n);
+    float s = pow2i(n - 1);
+    float y = 2.0f * (s * p + (s - 0.5f));
+    y = sel(n == 0, p, y);                                 // also keeps tiny |x| from flushing in s * p
+    y = sel(x > EXP_HI, INFINITY, y);
+    return sel(x != x, x, y);
+}
+
+// Cephes logf core on positive normal x: returns log(x).
+GK_INLINE float log_core(float x) {
+    uint32_t u = f2u(x);
+    int32_t e = (int32_t)(u >> 23) - 126;                  // x = m * 2^e, m in [0.5, 1)
+    float m = u2f((u & 0x007fffffu) | 0x3f000000u);
+    int lt = m < 0.70710678118654752f;
+    e = lt ? e - 1 : e;
+    m = lt ? m + m - 1.0f : m - 1.0f;                      // exact (Sterbenz)
+    float z = m * m;
+    float y = 7.0376836292e-2f;
+    y = y * m - 1.1514610310e-1f;
+    y = y * m + 1.1676998740e-1f;
+    y = y * m - 1.2420140846e-1f;
+    y = y * m + 1.4249322787e-1f;
+    y = y * m - 1.6668057665e-1f;
+    y = y * m + 2.0000714765e-1f;
+    y = y * m - 2.4999993993e-1f;
+    y = y * m + 3.3333331174e-1f;
+    y = y * m * z;
+    float ef = (float)e;
+    y = y + ef * LN2_LO;
+    y = y - 0.5f * z;
+    return (m + y) + ef * LN2_HI;
+}
+
+GK_INLINE float log_f(float x) {
+    int sub = x < FLT_MIN;                                 // denormals (when DAZ is off) scaled into the normal range
+    float xs = sub ? x * 8388608.0f : x;                   // 2^23
+    float xp = xs > 0.0f ? xs : 1.0f;                      // keep the core away from 0, negatives, inf, NaN
+    xp = xp < INFINITY ? xp : 1.0f;
+    float y = log_core(xp) - (sub ? 15.9423851528787f : 0.0f);   // 23 ln 2
+    y = sel(x == INFINITY, INFINITY, y);
+    y = sel(x == 0.0f, -INFINITY, y);
+    y = sel(x < 0.0f, NAN, y);
+    return sel(x != x, x, y);
+}
+
+GK_INLINE float log1p_f(float u) {
+    float w = 1.0f + u;
+    float wp = w > 0.0f ? w : 1.0f;
+    wp = wp < INFINITY ? wp : 1.0f;
+    float c = (u - (wp - 1.0f)) / wp;                      // rounding error of 1 + u, relative to it
+    float y = log_core(wp) + c;
+    y = sel(w == 1.0f, u, y);                              // |u| < 2^-24: log1p(u) = u
+    y = sel(w == INFINITY, INFINITY, y);
+    y = sel(w == 0.0f, -INFINITY, y);
+    y = sel(w < 0.0f, NAN, y);
+    return sel(u != u, u, y);
+}
+
+GK_INLINE float tanh_f(float x) {
+    float ax = fabs_(x);
+    float z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = (p * z) * ax + ax;
+    float axc = ax > 10.0f ? 10.0f : ax;                   // tanh(10) rounds to 1
+    float em = expm1_f(-2.0f * axc);
+    float big = -em / (2.0f + em);
+    float y = copysign_(sel(ax < 0.625f, small, big), x);  // odd: also keeps tanh(-0) = -0
+    return sel(x != x, x, y);
+}
+
+GK_INLINE float sigmoid_f(float x) {
+    float e = exp_f(-fabs_(x));                            // in (0, 1]: never overflows
+    float y = sel(x >= 0.0f, 1.0f, e) / (1.0f + e);
+    return sel(x != x, x, y);
+}
+
+GK_INLINE float softplus_f(float x) {
+    float pos = x > 0.0f ? x : 0.0f;
+    float y = pos + log1p_f(exp_f(-fabs_(x)));
+    y = sel(x > 20.0f, x, y);
+    return sel(x != x, x, y);
+}
+
+#endif
