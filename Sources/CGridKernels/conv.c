@@ -4,6 +4,8 @@
 // and accumulations happen for any thread count: all three kernels are bitwise reproducible across
 // gk_set_num_threads values. (Letting OpenBLAS thread a GEMM changes its partition and so the last bits.)
 #include "gk_internal.h"
+#include "direct.h"
+#include "winograd.h"
 #include <string.h>
 
 #ifndef GK_TILE_BYTES
@@ -87,6 +89,14 @@ void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, cons
                 for (int64_t p = 0; p < c.d.osz; p++) y[(n * g->cout + o) * c.d.osz + p] = bias ? bias[o] : 0.0f;
         return;
     }
+    if (gk_direct_applies(g, 0)) {   // few channels on one side: im2col would be mostly copying
+        gk_direct_forward(g, x, w, bias, y);
+        return;
+    }
+    if (gk_winograd_applies(g)) {   // 3x3 stride 1: F(4x4,3x3) needs 4x fewer multiplies than direct
+        gk_winograd_forward(g, x, w, bias, y);
+        return;
+    }
     if (gk_depthwise_applies(g)) {
         gk_depthwise_forward(g, x, w, bias, y);
         return;
@@ -139,6 +149,14 @@ void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *
     if (g->batch <= 0 || g->cin <= 0 || c.d.isz <= 0) return;
     if (g->cout <= 0 || c.d.osz <= 0 || c.d.kvol <= 0) {
         gk_zero(g->batch * g->cin * c.d.isz, dx);
+        return;
+    }
+    if (gk_direct_applies(g, 1)) {
+        gk_direct_backward_data(g, dy, w, dx);
+        return;
+    }
+    if (gk_winograd_applies(g)) {
+        gk_winograd_backward_data(g, dy, w, dx);
         return;
     }
     if (gk_depthwise_applies(g)) {
@@ -209,6 +227,14 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
         if (dbias) gk_zero(g->cout, dbias);
         return;
     }
+    if (gk_direct_applies(g, 2)) {
+        gk_direct_backward_filter(g, x, dy, dw, dbias);
+        return;
+    }
+    if (gk_winograd_applies(g)) {
+        gk_winograd_backward_filter(g, x, dy, dw, dbias);
+        return;
+    }
     if (gk_depthwise_applies(g)) {
         gk_depthwise_backward_filter(g, x, dy, dw, dbias);
         return;
@@ -231,4 +257,12 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
         cb.dw = dbias;
         gk_parallel(gk_parts_for(g->cout, (double)g->batch * g->cout * c.d.osz), dbias_part, &cb, 0);
     }
+}
+
+int gk_conv_path(const gk_conv_geom *g, int which) {
+    if (gk_direct_applies(g, which)) return GK_PATH_DIRECT;
+    if (gk_winograd_applies(g)) return GK_PATH_WINOGRAD;
+    if (gk_depthwise_applies(g)) return GK_PATH_DEPTHWISE;
+    gk_dims d = gk_unpack(g);
+    return pointwise(&d) ? GK_PATH_POINTWISE : GK_PATH_IM2COL;
 }

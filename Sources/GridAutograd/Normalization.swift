@@ -26,39 +26,24 @@ extension Variable {
             mean = runningMean.scalars; variance = runningVar.scalars
         }
         let invStd = variance.map { 1 / ($0 + eps).squareRoot() }
-        let gam = gamma.value.scalars, bet = beta.value.scalars
-        var xhat = Tensor(uninitializedShape: shape), y = Tensor(uninitializedShape: shape)
-        value.withUnsafeBufferPointer { px in xhat.withUnsafeMutableBufferPointer { ph in y.withUnsafeMutableBufferPointer { py in
-            for b in 0..<n { for k in 0..<c {
-                let base = (b * c + k) * s, mk = mean[k], ik = invStd[k], gk = gam[k], bk = bet[k]
-                for i in 0..<s { let h = (px[base + i] - mk) * ik; ph[base + i] = h; py[base + i] = gk * h + bk }
-            } }
+        let gam = gamma.value.contiguous(), x = value.contiguous()
+        var y = Tensor(uninitializedShape: shape)
+        x.withUnsafeBufferPointer { px in gam.withUnsafeBufferPointer { pg in beta.value.withUnsafeBufferPointer { pb in
+            y.withUnsafeMutableBufferPointer { py in
+                gk_batchnorm_apply(Int64(n), Int64(c), Int64(s), px.baseAddress, mean, invStd, pg.baseAddress, pb.baseAddress, py.baseAddress)
+            }
         } } }
-        let shp = shape
+        let shp = shape, needDx = requiresGrad
         return .op(y, [self, gamma, beta]) { dy in
-            var dgamma = [Double](repeating: 0, count: c), dbeta = [Double](repeating: 0, count: c)
-            dy.withUnsafeBufferPointer { pg in xhat.withUnsafeBufferPointer { ph in
-                for b in 0..<n { for k in 0..<c {
-                    let base = (b * c + k) * s
-                    var sg = 0.0, sgh = 0.0
-                    for i in 0..<s { sg += Double(pg[base + i]); sgh += Double(pg[base + i] * ph[base + i]) }
-                    dbeta[k] += sg; dgamma[k] += sgh
-                } }
-            } }
-            var dx = Tensor(uninitializedShape: shp)
-            let m = Float(n * s)
-            dy.withUnsafeBufferPointer { pg in xhat.withUnsafeBufferPointer { ph in dx.withUnsafeMutableBufferPointer { pd in
-                for b in 0..<n { for k in 0..<c {
-                    let base = (b * c + k) * s, scale = gam[k] * invStd[k]
-                    if training {
-                        let mb = Float(dbeta[k]) / m, mg = Float(dgamma[k]) / m
-                        for i in 0..<s { pd[base + i] = scale * (pg[base + i] - mb - ph[base + i] * mg) }
-                    } else {
-                        for i in 0..<s { pd[base + i] = scale * pg[base + i] }
-                    }
-                } }
+            var dx = Tensor(uninitializedShape: needDx ? shp : [0])
+            var dgamma = Tensor(uninitializedShape: [c]), dbeta = Tensor(uninitializedShape: [c])
+            x.withUnsafeBufferPointer { px in dy.withUnsafeBufferPointer { pdy in gam.withUnsafeBufferPointer { pg in
+                dx.withUnsafeMutableBufferPointer { pdx in dgamma.withUnsafeMutableBufferPointer { pdg in dbeta.withUnsafeMutableBufferPointer { pdb in
+                    gk_batchnorm_backward(Int64(n), Int64(c), Int64(s), px.baseAddress, pdy.baseAddress, mean, invStd, pg.baseAddress,
+                                          training ? 1 : 0, needDx ? pdx.baseAddress : nil, pdg.baseAddress, pdb.baseAddress)
+                } } }
             } } }
-            return [dx, Tensor(shape: [c], scalars: dgamma.map(Float.init)), Tensor(shape: [c], scalars: dbeta.map(Float.init))]
+            return [needDx ? dx : nil, dgamma, dbeta]
         }
     }
 

@@ -33,6 +33,11 @@ void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *
 /// dw[Cout, Cin/groups, k...] (overwritten) and dbias[Cout] (overwritten, may be NULL) from x and dy.
 void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias);
 
+/// Which implementation the three kernels above use for a geometry (which: 0 forward, 1 backward data, 2 backward
+/// filter), for tests and benchmarks. Empty geometries (a zero size) are handled before any of these.
+enum { GK_PATH_IM2COL = 0, GK_PATH_POINTWISE = 1, GK_PATH_DEPTHWISE = 2, GK_PATH_DIRECT = 3, GK_PATH_WINOGRAD = 4 };
+int gk_conv_path(const gk_conv_geom *g, int which);
+
 /// Naive reference versions of the three kernels above: direct loops, no tiling, for tests.
 void gk_conv_forward_ref(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y);
 void gk_conv_backward_data_ref(const gk_conv_geom *g, const float *dy, const float *w, float *dx);
@@ -59,6 +64,15 @@ void gk_adam_step(int64_t n, float *param, const float *grad, float *m, float *v
 /// Per-channel mean and biased variance over [N, C, S] (S = spatial size).
 void gk_channel_moments(int64_t n, int64_t c, int64_t s, const float *x, float *mean, float *var);
 
+/// Batch norm over [N, C, S]: y = (x - mean) * invstd * gamma + beta.
+void gk_batchnorm_apply(int64_t n, int64_t c, int64_t s, const float *x, const float *mean, const float *invstd,
+                        const float *gamma, const float *beta, float *y);
+/// Its backward pass from x (xhat is recomputed): dgamma = sum dy*xhat, dbeta = sum dy (both overwritten), and dx
+/// (overwritten; may be NULL) = gamma*invstd*(dy - mean(dy) - xhat*mean(dy*xhat)) when the batch statistics were
+/// used (training != 0), else gamma*invstd*dy.
+void gk_batchnorm_backward(int64_t n, int64_t c, int64_t s, const float *x, const float *dy, const float *mean,
+                           const float *invstd, const float *gamma, int training, float *dx, float *dgamma,
+                           float *dbeta);
 /// Flush denormals to zero on this thread (denormal weights slow FP units by 100x).
 void gk_enable_flush_to_zero(void);
 /// glibc: mmap threshold at its 32 MB maximum and no heap trimming, so large freed buffers are reused in place.

@@ -1,0 +1,47 @@
+import CGridKernels
+import Testing
+
+/// 3x3 stride-1 convolutions that the Winograd F(4x4, 3x3) path takes (>= 5 channels: 4 or fewer go to the direct kernels; outputs >= 8x8): edge tiles
+/// of every width, pads 0-2 (also asymmetric), cin != cout, and shapes that need several tile chunks.
+let winogradCases: [ConvCase] = [
+    ConvCase(name: "wino 16->16 8x8 pad1", cin: 16, cout: 16, input: [8, 8], kernel: [3, 3], padLo: [1, 1]),
+    ConvCase(name: "wino 8->12 13x9 pad1", cin: 8, cout: 12, input: [13, 9], kernel: [3, 3], padLo: [1, 1]),
+    ConvCase(name: "wino 6->5 12x10 pad0", cin: 6, cout: 5, input: [12, 10], kernel: [3, 3]),
+    ConvCase(name: "wino 5->7 9x8 pad2", cin: 5, cout: 7, input: [9, 8], kernel: [3, 3], padLo: [2, 2]),
+    ConvCase(name: "wino 5->9 10x11 asym pad", cin: 5, cout: 9, input: [10, 11], kernel: [3, 3], padLo: [2, 0],
+             padHi: [0, 2]),
+    ConvCase(name: "wino 16->16 48x48 chunks", cin: 16, cout: 16, input: [48, 48], kernel: [3, 3], padLo: [1, 1]),
+]
+
+extension GridKernelTests {
+    @Test("winograd-eligible conv == ref, and bitwise equal on 1 and 2 threads", arguments: winogradCases, [1, 2])
+    func winogradMatchesReference(_ c: ConvCase, batch: Int) {
+        var g = c.geom(batch: batch)
+        for which: Int32 in 0...2 { #expect(gk_conv_path(&g, which) == Int32(GK_PATH_WINOGRAD), "\(c.name) pass \(which) path") }
+        var r = Rand(UInt64(c.name.utf8.count * 7907 + batch))
+        let x = r.array(g.xCount), w = r.array(g.wCount), b = r.array(Int(g.cout)), dy = r.array(g.yCount)
+        let ref = runRef(g, x: x, w: w, b: b, dy: dy)
+        let one = withThreads(1) { runFast(g, x: x, w: w, b: b, dy: dy) }
+        let two = withThreads(2) { runFast(g, x: x, w: w, b: b, dy: dy) }
+        // F(4x4, 3x3) rounds in the transforms: measured <= ~1e-5 relative to max |ref|; 5e-5 leaves headroom.
+        expectClose(one.y, ref.y, rel: 5e-5, "forward")
+        expectClose(one.dx, ref.dx, rel: 5e-5, "backward data")
+        expectClose(one.dw, ref.dw, rel: 5e-5, "backward filter")
+        expectClose(one.db, ref.db, "dbias")
+        expectSame(one.y, two.y, "forward, 1 vs 2 threads")
+        expectSame(one.dx, two.dx, "backward data, 1 vs 2 threads")
+        expectSame(one.dw, two.dw, "backward filter, 1 vs 2 threads")
+        expectSame(one.db, two.db, "dbias, 1 vs 2 threads")
+    }
+
+    @Test("winograd forward without bias equals forward with zero bias")
+    func winogradNoBias() {
+        var g = winogradCases[0].geom(batch: 1)
+        var r = Rand(11)
+        let x = r.array(g.xCount), w = r.array(g.wCount)
+        var y0 = [Float](repeating: .nan, count: g.yCount), y1 = y0
+        gk_conv_forward(&g, x, w, nil, &y0)
+        gk_conv_forward(&g, x, w, [Float](repeating: 0, count: Int(g.cout)), &y1)
+        expectSame(y0, y1, "nil bias vs zero bias")
+    }
+}
