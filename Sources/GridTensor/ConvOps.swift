@@ -16,6 +16,16 @@ public enum GridRuntime {
     public static func keepFreedMemory() { gk_keep_freed_memory() }
 }
 
+extension ConvGeometry {
+    /// Which kernel runs each pass for this geometry (forward, backward data, backward filter): "winograd",
+    /// "direct", "depthwise", "pointwise" (1x1 as a plain GEMM) or "im2col".
+    public var kernelPaths: [String] {
+        var cg = cGeometry
+        let names = ["im2col", "pointwise", "depthwise", "direct", "winograd"]
+        return (0..<3).map { names[Int(gk_conv_path(&cg, Int32($0)))] }
+    }
+}
+
 extension Tensor {
     private func checkInput(_ g: ConvGeometry, _ what: String) {
         precondition(shape == g.inputShape, "\(what): input \(shapeDescription(shape)) does not match the geometry's \(shapeDescription(g.inputShape))")

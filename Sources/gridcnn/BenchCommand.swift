@@ -12,6 +12,7 @@ struct BenchCommand: ParsableCommand {
         wavenet (one-hot 256x16000, 10 layers), tdnn (batch 64, 16x15). Minimum over --repeats runs.
         Example:
           gridcnn bench --workload srcnn --threads 1 --json
+          gridcnn bench --kernels --workload unet   # each conv layer's three passes in GFLOP/s, with the kernel path
           scripts/bench-vs-torch.sh     # side by side with PyTorch on this machine
         """)
 
@@ -20,6 +21,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs per measurement (the minimum is reported).") var repeats = 3
     @Option(help: "Steps per timed run (default per workload).") var steps: Int?
     @Flag(help: "JSON list of records on stdout.") var json = false
+    @Flag(help: "Per-layer convolution microbenchmarks (forward, backward data, backward filter) instead of steps.") var kernels = false
 
     func run() throws {
         try runJob {
@@ -30,6 +32,12 @@ struct BenchCommand: ParsableCommand {
             let ts = try threads.split(separator: ",").map { s -> Int in
                 guard let t = Int(s), t >= 1 else { throw ValidationError("--threads: '\(s)' is not a thread count") }
                 return t
+            }
+            if kernels {
+                var records = [KernelBenchRecord]()
+                for t in ts { records += KernelBench.run(workloads: ws.map(\.rawValue), threads: t, repeats: repeats) }
+                if json { try printJSON(records) } else { print(KernelBench.table(records)) }
+                return
             }
             var records = [BenchRecord]()
             for w in ws {
