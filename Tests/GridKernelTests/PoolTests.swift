@@ -28,6 +28,7 @@ func windows(_ g: gk_conv_geom) -> [[Int]] {
 let poolCases: [(String, gk_conv_geom)] = [
     ("1d k3 s2 pad1", poolGeom(batch: 2, channels: 3, input: [11], kernel: [3], stride: [2], pad: [1])),
     ("2d 2x2", poolGeom(batch: 3, channels: 2, input: [8, 6], kernel: [2, 2])),
+    ("2d 2x2 odd sizes (last row and column unused)", poolGeom(batch: 2, channels: 3, input: [9, 7], kernel: [2, 2])),
     ("2d 3x3 s2 pad1 odd", poolGeom(batch: 1, channels: 4, input: [9, 7], kernel: [3, 3], stride: [2, 2], pad: [1, 1])),
     ("2d 3x3 s1 pad1 overlapping", poolGeom(batch: 1, channels: 2, input: [7, 9], kernel: [3, 3], stride: [1, 1],
                                             pad: [1, 1])),
@@ -63,6 +64,17 @@ extension GridKernelTests {
         #expect(dx == [4, 6, 6, 4])
         gk_avgpool_backward(&g, [6, 6, 6, 6], &dx, 0)
         #expect(dx == [5, 7, 7, 5])
+    }
+
+    @Test("2x2 max pool (its own fast path): taps in row order, ties to the first, NaN propagates")
+    func maxPool2x2Ties() {
+        var g = poolGeom(batch: 1, channels: 1, input: [2, 6], kernel: [2, 2])
+        var y: [Float] = [0, 0, 0], idx: [Int64] = [0, 0, 0]
+        // windows: [1 3 | 3 1], [4 4 | 4 0], [2 nan | 9 1]  (row 0 = first 6 values, row 1 = next 6)
+        gk_maxpool_forward(&g, [1, 3, 4, 4, 2, .nan, 3, 1, 4, 0, 9, 1], &y, &idx)
+        #expect(y[0] == 3 && idx[0] == 1)
+        #expect(y[1] == 4 && idx[1] == 2)
+        #expect(y[2].isNaN && idx[2] == 5)
     }
 
     @Test("max pool: NaN propagates, first maximum wins")
