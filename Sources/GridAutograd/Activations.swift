@@ -12,10 +12,12 @@ extension Variable {
     }
 
     public func relu() -> Variable {
-        let x = value
-        return .op(value.relu(), [self]) { g in
-            var dx = Tensor(uninitializedShape: x.shape)
-            x.withUnsafeBufferPointer { px in g.withUnsafeBufferPointer { pg in dx.withUnsafeMutableBufferPointer { pd in
+        // The backward mask comes from the output (y > 0 exactly where x > 0): the output is usually kept anyway
+        // as the next layer's input, so the input can be freed.
+        let y = value.relu()
+        return .op(y, [self]) { g in
+            var dx = Tensor(uninitializedShape: y.shape)
+            y.withUnsafeBufferPointer { px in g.withUnsafeBufferPointer { pg in dx.withUnsafeMutableBufferPointer { pd in
                 gk_relu_backward(Int64(pd.count), px.baseAddress, pg.baseAddress, pd.baseAddress)
             } } }
             return [dx]

@@ -13,6 +13,8 @@ struct BenchCommand: ParsableCommand {
         Example:
           gridcnn bench --workload srcnn --threads 1 --json
           gridcnn bench --kernels --workload unet   # each conv layer's three passes in GFLOP/s, with the kernel path
+          gridcnn bench --memory --workload unet    # peak resident memory of a training step (one workload)
+          scripts/bench-memory.sh                   # the same for gridcnn and PyTorch, side by side
           scripts/bench-vs-torch.sh     # side by side with PyTorch on this machine
         """)
 
@@ -21,6 +23,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs per measurement (the minimum is reported).") var repeats = 3
     @Option(help: "Steps per timed run (default per workload).") var steps: Int?
     @Flag(help: "JSON list of records on stdout.") var json = false
+    @Flag(help: "Peak resident memory of a training step (one workload per run).") var memory = false
     @Flag(help: "Per-layer convolution microbenchmarks (forward, backward data, backward filter) instead of steps.") var kernels = false
 
     func run() throws {
@@ -32,6 +35,14 @@ struct BenchCommand: ParsableCommand {
             let ts = try threads.split(separator: ",").map { s -> Int in
                 guard let t = Int(s), t >= 1 else { throw ValidationError("--threads: '\(s)' is not a thread count") }
                 return t
+            }
+            if memory {
+                guard ws.count == 1 else { throw ValidationError("--memory measures one workload per process: pass --workload srcnn|unet|wavenet|tdnn") }
+                let r = try MemoryBench.run(ws[0])
+                if json { try printJSON([r]) } else {
+                    print(String(format: "%@: baseline %.1f MB, peak during a training step %.1f MB", r.workload, r.baselineMB, r.peakMB))
+                }
+                return
             }
             if kernels {
                 var records = [KernelBenchRecord]()
