@@ -6,6 +6,9 @@
 #include "gk_internal.h"
 #include "direct.h"
 #include "winograd.h"
+#include "smallgemm.h"
+#include "conv_taps.h"
+#include "gemm_abt.h"
 #include <string.h>
 
 #ifndef GK_TILE_BYTES
@@ -66,8 +69,17 @@ static void forward_part(void *vc, int part, int nparts) {
             const float *xg = c->x + (n * c->g->cin + grp * d->cin_g) * d->isz;
             float *yg = c->y + (n * c->g->cout + grp * d->cout_g) * d->osz + p0;
             const float *wg = c->w + grp * d->cout_g * K;
+            const float *bg = c->bias ? c->bias + grp * d->cout_g : NULL;
+            // Small K (gk_small_gemm_applies): a GEMM that starts y at the bias itself and reads x / col in place,
+            // without OpenBLAS's B packing and the fill pass below.
+            if (gk_small_gemm_applies(d->cout_g, np, K)) {
+                if (!c->pw) gk_im2col(d, xg, d->cin_g, p0, p1, col);
+                gk_small_gemm(0, d->cout_g, np, K, wg, K, c->pw ? xg + p0 : col, c->pw ? d->osz : np, bg, 0, yg,
+                              d->osz);
+                continue;
+            }
             // y starts as the bias (or 0) and the GEMM accumulates into it: no separate bias pass, no beta pass.
-            gk_fill_bias_rows(d->cout_g, np, d->osz, c->bias ? c->bias + grp * d->cout_g : NULL, yg);
+            gk_fill_bias_rows(d->cout_g, np, d->osz, bg, yg);
             if (c->pw) {
                 gemm(0, 0, d->cout_g, np, K, wg, K, xg + p0, d->osz, 1.0f, yg, d->osz);
             } else {
@@ -130,7 +142,10 @@ static void backward_data_part(void *vc, int part, int nparts) {
         const float *wsub = c->w + grp * d->cout_g * K + a * d->kvol;   // columns [a*kvol, b*kvol) of W_g
         const float *dyg = c->dy + (n * c->g->cout + grp * d->cout_g) * d->osz;
         if (c->pw) {
-            gemm(1, 0, b - a, d->osz, d->cout_g, wsub, K, dyg, d->osz, 0.0f, dxc, d->osz);
+            if (gk_small_gemm_applies(b - a, d->osz, d->cout_g))   // small K: no B packing, no zero pass
+                gk_small_gemm(1, b - a, d->osz, d->cout_g, wsub, K, dyg, d->osz, NULL, 0, dxc, d->osz);
+            else
+                gemm(1, 0, b - a, d->osz, d->cout_g, wsub, K, dyg, d->osz, 0.0f, dxc, d->osz);
             continue;
         }
         gk_zero((b - a) * d->isz, dxc);
@@ -157,6 +172,10 @@ void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *
     }
     if (gk_winograd_applies(g)) {
         gk_winograd_backward_data(g, dy, w, dx);
+        return;
+    }
+    if (gk_taps_applies(g)) {   // 1-D: per-tap GEMMs on shifted dy, no col2im (forward keeps im2col + small GEMM)
+        gk_taps_backward_data(g, dy, w, dx);
         return;
     }
     if (gk_depthwise_applies(g)) {
@@ -192,14 +211,20 @@ static void backward_filter_part(void *vc, int part, int nparts) {
         for (int64_t n = 0; n < c->g->batch; n++) {
             const float *xc = c->x + (n * c->g->cin + grp * d->cin_g + a) * d->isz;
             const float *dyo = c->dy + (n * c->g->cout + grp * d->cout_g + o0) * d->osz;
-            if (c->pw) {
-                gemm(0, 1, m, rows, d->osz, dyo, d->osz, xc, d->isz, 1.0f, dwb, K);
+            if (c->pw) {   // long reductions over positions with a narrow side: dot-product kernel, else OpenBLAS
+                if (gk_gemm_abt_applies(m, rows, d->osz))
+                    gk_gemm_abt(m, rows, d->osz, dyo, d->osz, xc, d->isz, 1, dwb, K);
+                else
+                    gemm(0, 1, m, rows, d->osz, dyo, d->osz, xc, d->isz, 1.0f, dwb, K);
                 continue;
             }
             for (int64_t p0 = 0; p0 < d->osz; p0 += c->pc) {
                 const int64_t p1 = p0 + c->pc < d->osz ? p0 + c->pc : d->osz, np = p1 - p0;
                 gk_im2col(d, xc, b - a, p0, p1, col);
-                gemm(0, 1, m, rows, np, dyo + p0, d->osz, col, np, 1.0f, dwb, K);
+                if (gk_gemm_abt_applies(m, rows, np))
+                    gk_gemm_abt(m, rows, np, dyo + p0, d->osz, col, np, 1, dwb, K);
+                else
+                    gemm(0, 1, m, rows, np, dyo + p0, d->osz, col, np, 1.0f, dwb, K);
             }
         }
     }
@@ -235,6 +260,10 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
         gk_winograd_backward_filter(g, x, dy, dw, dbias);
         return;
     }
+    if (gk_taps_applies(g)) {
+        gk_taps_backward_filter(g, x, dy, dw, dbias);
+        return;
+    }
     if (gk_depthwise_applies(g)) {
         gk_depthwise_backward_filter(g, x, dy, dw, dbias);
         return;
@@ -262,6 +291,7 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
 int gk_conv_path(const gk_conv_geom *g, int which) {
     if (gk_direct_applies(g, which)) return GK_PATH_DIRECT;
     if (gk_winograd_applies(g)) return GK_PATH_WINOGRAD;
+    if (which != 0 && gk_taps_applies(g)) return GK_PATH_TAPS;
     if (gk_depthwise_applies(g)) return GK_PATH_DEPTHWISE;
     gk_dims d = gk_unpack(g);
     return pointwise(&d) ? GK_PATH_POINTWISE : GK_PATH_IM2COL;

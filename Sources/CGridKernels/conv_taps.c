@@ -1,0 +1,151 @@
+// 1-D stride-1 convolutions (WaveNet's dilated causal layers, TDNNs, audio) as one GEMM per kernel tap: tap j
+// reads the input shifted by j*dilation - pad, so over the output range where that shift stays inside the input
+// the input rows themselves are the GEMM operand. No im2col / col2im copies (which are as large as the GEMM's
+// operand) and the padding costs nothing. Units depend only on the geometry, so results are bitwise the same for
+// any thread count.
+#include "conv_taps.h"
+#include "gemm_abt.h"
+
+#define TAPS_TILE 2048   // output positions per unit: cout x 2048 outputs + cin x 2048 inputs stay in L2
+
+int gk_taps_applies(const gk_conv_geom *g) {
+    const gk_dims d = gk_unpack(g);
+    return g->groups == 1 && d.id == 1 && d.ih == 1 && d.kd == 1 && d.kh == 1 && d.kw >= 2 && d.sw == 1 &&
+           d.od == 1 && d.oh == 1 && g->cin >= 8 && g->cout >= 8 && d.ow >= 64;
+}
+
+typedef struct {
+    const gk_conv_geom *g;
+    gk_dims d;
+    const float *x, *dy, *bias, *wt;   // wt: weights as [k][cout][cin]
+    float *y, *dx, *dwt;
+    int64_t tiles, units, oblocks;
+} taps_ctx;
+
+// [lo, hi) of positions t in [t0, t1) with 0 <= t + shift < limit.
+static void clip(int64_t t0, int64_t t1, int64_t shift, int64_t limit, int64_t *lo, int64_t *hi) {
+    int64_t a = -shift > t0 ? -shift : t0, b = limit - shift < t1 ? limit - shift : t1;
+    *lo = a;
+    *hi = b > a ? b : a;
+}
+
+static void forward_part(void *vc, int part, int nparts) {
+    taps_ctx *c = vc;
+    const gk_dims *d = &c->d;
+    const int64_t ci = c->g->cin, co = c->g->cout;
+    int64_t lo, hi;
+    gk_range(c->units, part, nparts, &lo, &hi);
+    for (int64_t u = lo; u < hi; u++) {
+        const int64_t n = u / c->tiles, t0 = (u % c->tiles) * TAPS_TILE;
+        const int64_t t1 = t0 + TAPS_TILE < d->ow ? t0 + TAPS_TILE : d->ow;
+        const float *xn = c->x + n * ci * d->iw;
+        float *yn = c->y + n * co * d->ow;
+        gk_fill_bias_rows(co, t1 - t0, d->ow, c->bias, yn + t0);
+        for (int64_t j = 0; j < d->kw; j++) {
+            const int64_t shift = j * d->dw - d->pw;
+            int64_t a, b;
+            clip(t0, t1, shift, d->iw, &a, &b);
+            if (b > a)
+                gk_sgemm(0, 0, co, b - a, ci, 1.0f, c->wt + j * co * ci, ci, xn + a + shift, d->iw, 1.0f, yn + a, d->ow);
+        }
+    }
+}
+
+// dx[:, s] = sum_j W_j^T dy[:, s - shift_j] over input positions s; units are (image, tile of input positions).
+static void backward_data_part(void *vc, int part, int nparts) {
+    taps_ctx *c = vc;
+    const gk_dims *d = &c->d;
+    const int64_t ci = c->g->cin, co = c->g->cout;
+    int64_t lo, hi;
+    gk_range(c->units, part, nparts, &lo, &hi);
+    for (int64_t u = lo; u < hi; u++) {
+        const int64_t n = u / c->tiles, s0 = (u % c->tiles) * TAPS_TILE;
+        const int64_t s1 = s0 + TAPS_TILE < d->iw ? s0 + TAPS_TILE : d->iw;
+        const float *dyn = c->dy + n * co * d->ow;
+        float *dxn = c->dx + n * ci * d->iw;
+        gk_fill_bias_rows(ci, s1 - s0, d->iw, NULL, dxn + s0);
+        for (int64_t j = 0; j < d->kw; j++) {
+            const int64_t shift = j * d->dw - d->pw;   // input s = t + shift
+            int64_t a, b;
+            clip(s0, s1, -shift, d->ow, &a, &b);
+            if (b > a)
+                gk_sgemm(1, 0, ci, b - a, co, 1.0f, c->wt + j * co * ci, ci, dyn + a - shift, d->ow, 1.0f, dxn + a, d->iw);
+        }
+    }
+}
+
+// dW_j[o block] = sum over images of dy[o block, valid t] x[:, t + shift_j]^T; units are (tap, output-channel block).
+static void backward_filter_part(void *vc, int part, int nparts) {
+    taps_ctx *c = vc;
+    const gk_dims *d = &c->d;
+    const int64_t ci = c->g->cin, co = c->g->cout;
+    int64_t lo, hi;
+    gk_range(c->units, part, nparts, &lo, &hi);
+    for (int64_t u = lo; u < hi; u++) {
+        const int64_t j = u / c->oblocks, ob = u % c->oblocks;
+        int64_t o0, o1;
+        gk_range(co, (int)ob, (int)c->oblocks, &o0, &o1);
+        float *dwj = c->dwt + (j * co + o0) * ci;
+        gk_zero((o1 - o0) * ci, dwj);
+        const int64_t shift = j * d->dw - d->pw;
+        int64_t a, b;
+        clip(0, d->ow, shift, d->iw, &a, &b);
+        if (b <= a) continue;
+        for (int64_t n = 0; n < c->g->batch; n++) {
+            const float *dyn = c->dy + (n * co + o0) * d->ow + a, *xn = c->x + n * ci * d->iw + a + shift;
+            if (gk_gemm_abt_applies(o1 - o0, ci, b - a))
+                gk_gemm_abt(o1 - o0, ci, b - a, dyn, d->ow, xn, d->iw, 1, dwj, ci);
+            else
+                gk_sgemm(0, 1, o1 - o0, ci, b - a, 1.0f, dyn, d->ow, xn, d->iw, 1.0f, dwj, ci);
+        }
+    }
+}
+
+// [cout][cin][k] <-> [k][cout][cin]
+static float *taps_weights(const gk_conv_geom *g, const float *w) {
+    const int64_t k = g->kernel[2], n = g->cout * g->cin;
+    float *wt = gk_alloc(sizeof(float) * (size_t)(n * k));
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < k; j++) wt[j * n + i] = w[i * k + j];
+    return wt;
+}
+
+static void start(taps_ctx *c, int64_t positions) {
+    c->tiles = (positions + TAPS_TILE - 1) / TAPS_TILE;
+    c->units = c->g->batch * c->tiles;
+}
+
+void gk_taps_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
+    taps_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .bias = bias, .y = y, .wt = taps_weights(g, w)};
+    start(&c, c.d.ow);
+    const double flops = 2.0 * (double)g->batch * g->cout * g->cin * c.d.kw * c.d.ow;
+    gk_parallel(gk_parts_for(c.units, flops), forward_part, &c, 1);
+    gk_free((void *)c.wt);
+}
+
+void gk_taps_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx) {
+    taps_ctx c = {.g = g, .d = gk_unpack(g), .dy = dy, .dx = dx, .wt = taps_weights(g, w)};
+    start(&c, c.d.iw);
+    const double flops = 2.0 * (double)g->batch * g->cout * g->cin * c.d.kw * c.d.ow;
+    gk_parallel(gk_parts_for(c.units, flops), backward_data_part, &c, 1);
+    gk_free((void *)c.wt);
+}
+
+void gk_taps_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {
+    const int64_t k = g->kernel[2], n = g->cout * g->cin;
+    taps_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .dy = dy, .dwt = gk_alloc(sizeof(float) * (size_t)(n * k))};
+    c.oblocks = g->cout >= 32 ? g->cout / 16 : 1;   // blocks of >= 16 rows; fixed by the shape
+    if (c.oblocks > 8) c.oblocks = 8;
+    c.units = k * c.oblocks;
+    const double flops = 2.0 * (double)g->batch * g->cout * g->cin * k * c.d.ow;
+    gk_parallel(gk_parts_for(c.units, flops), backward_filter_part, &c, 1);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < k; j++) dw[i * k + j] = c.dwt[j * n + i];
+    gk_free(c.dwt);
+    if (dbias)
+        for (int64_t o = 0; o < g->cout; o++) {
+            double s = 0.0;   // per image partial sums in a fixed order
+            for (int64_t b = 0; b < g->batch; b++) s += gk_sum(c.d.ow, dy + (b * g->cout + o) * c.d.ow);
+            dbias[o] = (float)s;
+        }
+}
