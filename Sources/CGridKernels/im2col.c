@@ -37,6 +37,7 @@ GK_CLONES static void im2col_k(const gk_dims *d, const float *x, int64_t nch, in
                         } else {
                             const float *restrict src = xc + (z * d->ih + y) * d->iw;
                             int64_t lo = wlo > ow0 ? wlo : ow0, hi = whi < ow0 + len ? whi : ow0 + len;
+                            if (lo > ow0 + len) lo = ow0 + len;   // tap's valid columns start past this run
                             if (hi < lo) hi = lo;
                             for (int64_t j = ow0; j < lo; j++) dst[j - ow0] = 0.0f;
                             if (sw == 1)

@@ -108,6 +108,10 @@ extension GridKernelTests {
         #expect(e <= 2.2e-7)
         e = relError(y, (0..<n).map { Foundation.tanh(Double(x[$0])) * sigmoidD(Double(b[$0])) }, "gate product")
         #expect(e <= 5e-7, "gate product \(e)")
+        var yOnly = [Float](repeating: .nan, count: n)   // inference form: nothing saved, one division
+        gk_gate_forward(Int64(n), x, b, &yOnly, nil, nil)
+        e = relError(yOnly, (0..<n).map { Foundation.tanh(Double(x[$0])) * sigmoidD(Double(b[$0])) }, "gate product, inference")
+        #expect(e <= 5e-7, "gate product without saved activations \(e)")
 
         // Backward kernels from saved float outputs: compare with the same formula in double; the float rounding of
         // 1 - y^2 near |y| = 1 is bounded absolutely, relative to |g|.
