@@ -151,7 +151,10 @@ static void backward_data_part(void *vc, int part, int nparts) {
         gk_zero((b - a) * d->isz, dxc);
         for (int64_t p0 = 0; p0 < d->osz; p0 += c->pc) {
             const int64_t p1 = p0 + c->pc < d->osz ? p0 + c->pc : d->osz, np = p1 - p0;
-            gemm(1, 0, (b - a) * d->kvol, np, d->cout_g, wsub, K, dyg + p0, d->osz, 0.0f, dcol, np);
+            if (gk_small_gemm_applies((b - a) * d->kvol, np, d->cout_g))   // e.g. transposed 2x2 stride-2 upsampling
+                gk_small_gemm(1, (b - a) * d->kvol, np, d->cout_g, wsub, K, dyg + p0, d->osz, NULL, 0, dcol, np);
+            else
+                gemm(1, 0, (b - a) * d->kvol, np, d->cout_g, wsub, K, dyg + p0, d->osz, 0.0f, dcol, np);
             gk_col2im(d, dcol, b - a, p0, p1, dxc);
         }
     }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the C kernels with AddressSanitizer and runs random geometries against the reference kernels.
+# Usage: scripts/kernels/fuzz.sh [iterations=400] [seed=1]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+clang -g -O1 -fsanitize=address -ISources/CGridKernels/include -ISources/CGridKernels Sources/CGridKernels/*.c \
+  scripts/kernels/fuzz_conv.c -o "$out/fuzz" -lopenblas -lm -lpthread
+ASAN_OPTIONS=detect_leaks=0 "$out/fuzz" "${1:-400}" "${2:-1}"
