@@ -29,50 +29,35 @@ static void clip(int64_t t0, int64_t t1, int64_t shift, int64_t limit, int64_t *
     *hi = b > a ? b : a;
 }
 
-static void forward_part(void *vc, int part, int nparts) {
-    taps_ctx *c = vc;
+// Forward: y[:, t] = b + sum_j W_j x[:, t + shift_j] over output positions t. Backward data is the same walk with the
+// roles swapped: dx[:, s] = sum_j W_j^T dy[:, s - shift_j] over input positions s. Units: (image, position tile).
+static void taps_part(taps_ctx *c, int part, int nparts, int backward) {
     const gk_dims *d = &c->d;
-    const int64_t ci = c->g->cin, co = c->g->cout;
+    const int64_t rows = backward ? c->g->cin : c->g->cout, k = backward ? c->g->cout : c->g->cin;
+    const int64_t out_len = backward ? d->iw : d->ow, in_len = backward ? d->ow : d->iw;
+    const float *src = backward ? c->dy : c->x;
+    float *dst = backward ? c->dx : c->y;
     int64_t lo, hi;
     gk_range(c->units, part, nparts, &lo, &hi);
     for (int64_t u = lo; u < hi; u++) {
         const int64_t n = u / c->tiles, t0 = (u % c->tiles) * TAPS_TILE;
-        const int64_t t1 = t0 + TAPS_TILE < d->ow ? t0 + TAPS_TILE : d->ow;
-        const float *xn = c->x + n * ci * d->iw;
-        float *yn = c->y + n * co * d->ow;
-        gk_fill_bias_rows(co, t1 - t0, d->ow, c->bias, yn + t0);
+        const int64_t t1 = t0 + TAPS_TILE < out_len ? t0 + TAPS_TILE : out_len;
+        const float *sn = src + n * k * in_len;
+        float *dn = dst + n * rows * out_len;
+        gk_fill_bias_rows(rows, t1 - t0, out_len, backward ? NULL : c->bias, dn + t0);
         for (int64_t j = 0; j < d->kw; j++) {
-            const int64_t shift = j * d->dw - d->pw;
+            const int64_t shift = backward ? d->pw - j * d->dw : j * d->dw - d->pw;
             int64_t a, b;
-            clip(t0, t1, shift, d->iw, &a, &b);
+            clip(t0, t1, shift, in_len, &a, &b);
             if (b > a)
-                gk_sgemm(0, 0, co, b - a, ci, 1.0f, c->wt + j * co * ci, ci, xn + a + shift, d->iw, 1.0f, yn + a, d->ow);
+                gk_sgemm(backward, 0, rows, b - a, k, 1.0f, c->wt + j * c->g->cout * c->g->cin, c->g->cin,
+                         sn + a + shift, in_len, 1.0f, dn + a, out_len);
         }
     }
 }
 
-// dx[:, s] = sum_j W_j^T dy[:, s - shift_j] over input positions s; units are (image, tile of input positions).
-static void backward_data_part(void *vc, int part, int nparts) {
-    taps_ctx *c = vc;
-    const gk_dims *d = &c->d;
-    const int64_t ci = c->g->cin, co = c->g->cout;
-    int64_t lo, hi;
-    gk_range(c->units, part, nparts, &lo, &hi);
-    for (int64_t u = lo; u < hi; u++) {
-        const int64_t n = u / c->tiles, s0 = (u % c->tiles) * TAPS_TILE;
-        const int64_t s1 = s0 + TAPS_TILE < d->iw ? s0 + TAPS_TILE : d->iw;
-        const float *dyn = c->dy + n * co * d->ow;
-        float *dxn = c->dx + n * ci * d->iw;
-        gk_fill_bias_rows(ci, s1 - s0, d->iw, NULL, dxn + s0);
-        for (int64_t j = 0; j < d->kw; j++) {
-            const int64_t shift = j * d->dw - d->pw;   // input s = t + shift
-            int64_t a, b;
-            clip(s0, s1, -shift, d->ow, &a, &b);
-            if (b > a)
-                gk_sgemm(1, 0, ci, b - a, co, 1.0f, c->wt + j * co * ci, ci, dyn + a - shift, d->ow, 1.0f, dxn + a, d->iw);
-        }
-    }
-}
+static void forward_part(void *vc, int part, int nparts) { taps_part(vc, part, nparts, 0); }
+static void backward_data_part(void *vc, int part, int nparts) { taps_part(vc, part, nparts, 1); }
 
 // dW_j[o block] = sum over images of dy[o block, valid t] x[:, t + shift_j]^T; units are (tap, output-channel block).
 static void backward_filter_part(void *vc, int part, int nparts) {

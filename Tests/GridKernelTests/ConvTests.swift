@@ -64,19 +64,7 @@ extension GridKernelTests {
     @Test("conv fast == ref, and bitwise equal on 1 and 2 threads", arguments: convCases, [1, 3])
     func convMatchesReference(_ c: ConvCase, batch: Int) {
         let g = c.geom(batch: batch)
-        var r = Rand(UInt64(c.name.utf8.count * 7919 + batch))
-        let x = r.array(g.xCount), w = r.array(g.wCount), b = r.array(Int(g.cout)), dy = r.array(g.yCount)
-        let ref = runRef(g, x: x, w: w, b: b, dy: dy)
-        let one = withThreads(1) { runFast(g, x: x, w: w, b: b, dy: dy) }
-        let two = withThreads(2) { runFast(g, x: x, w: w, b: b, dy: dy) }
-        expectClose(one.y, ref.y, "forward")
-        expectClose(one.dx, ref.dx, "backward data")
-        expectClose(one.dw, ref.dw, "backward filter")
-        expectClose(one.db, ref.db, "dbias")
-        expectSame(one.y, two.y, "forward, 1 vs 2 threads")
-        expectSame(one.dx, two.dx, "backward data, 1 vs 2 threads")
-        expectSame(one.dw, two.dw, "backward filter, 1 vs 2 threads")
-        expectSame(one.db, two.db, "dbias, 1 vs 2 threads")
+        checkAgainstReference(g, seed: UInt64(c.name.utf8.count * 7919 + batch))
     }
 
     @Test("backward data of an unused input row is exactly zero (stride does not divide)")

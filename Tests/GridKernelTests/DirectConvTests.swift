@@ -33,19 +33,7 @@ extension GridKernelTests {
         var g = c.geom(batch: batch)
         // forward and backward filter always go direct here; backward data only where few outputs make it pay
         #expect(gk_conv_path(&g, 0) == Int32(GK_PATH_DIRECT) && gk_conv_path(&g, 2) == Int32(GK_PATH_DIRECT), "\(c.name) path")
-        var r = Rand(UInt64(c.name.utf8.count * 7907 + batch))
-        let x = r.array(g.xCount), w = r.array(g.wCount), b = r.array(Int(g.cout)), dy = r.array(g.yCount)
-        let ref = runRef(g, x: x, w: w, b: b, dy: dy)
-        let one = withThreads(1) { runFast(g, x: x, w: w, b: b, dy: dy) }
-        let two = withThreads(2) { runFast(g, x: x, w: w, b: b, dy: dy) }
-        expectClose(one.y, ref.y, "forward")
-        expectClose(one.dx, ref.dx, "backward data")
-        expectClose(one.dw, ref.dw, "backward filter")
-        expectClose(one.db, ref.db, "dbias")
-        expectSame(one.y, two.y, "forward, 1 vs 2 threads")
-        expectSame(one.dx, two.dx, "backward data, 1 vs 2 threads")
-        expectSame(one.dw, two.dw, "backward filter, 1 vs 2 threads")
-        expectSame(one.db, two.db, "dbias, 1 vs 2 threads")
+        checkAgainstReference(g, seed: UInt64(c.name.utf8.count * 7907 + batch))
     }
 
     @Test("direct conv forward without bias")

@@ -87,3 +87,21 @@ func expectSame(_ a: [Int64], _ b: [Int64], _ what: String, sourceLocation: Sour
     let first = a.count != b.count ? 0 : a.indices.first { a[$0] != b[$0] }
     #expect(first == nil, "\(what): first mismatch at \(first ?? -1) of \(a.count)", sourceLocation: sourceLocation)
 }
+
+/// Runs the fast kernels on 1 and 2 threads against the naive reference on random data: results within `rel` of the
+/// reference's scale (dbias within the default), and bitwise equal across thread counts.
+func checkAgainstReference(_ g: gk_conv_geom, seed: UInt64, rel: Float = 2e-5, sourceLocation: SourceLocation = #_sourceLocation) {
+    var r = Rand(seed)
+    let x = r.array(g.xCount), w = r.array(g.wCount), b = r.array(Int(g.cout)), dy = r.array(g.yCount)
+    let ref = runRef(g, x: x, w: w, b: b, dy: dy)
+    let one = withThreads(1) { runFast(g, x: x, w: w, b: b, dy: dy) }
+    let two = withThreads(2) { runFast(g, x: x, w: w, b: b, dy: dy) }
+    expectClose(one.y, ref.y, rel: rel, "forward", sourceLocation: sourceLocation)
+    expectClose(one.dx, ref.dx, rel: rel, "backward data", sourceLocation: sourceLocation)
+    expectClose(one.dw, ref.dw, rel: rel, "backward filter", sourceLocation: sourceLocation)
+    expectClose(one.db, ref.db, "dbias", sourceLocation: sourceLocation)
+    expectSame(one.y, two.y, "forward, 1 vs 2 threads", sourceLocation: sourceLocation)
+    expectSame(one.dx, two.dx, "backward data, 1 vs 2 threads", sourceLocation: sourceLocation)
+    expectSame(one.dw, two.dw, "backward filter, 1 vs 2 threads", sourceLocation: sourceLocation)
+    expectSame(one.db, two.db, "dbias, 1 vs 2 threads", sourceLocation: sourceLocation)
+}
