@@ -42,6 +42,8 @@ GK_CLONES static void im2col_k(const gk_dims *d, const float *x, int64_t nch, in
                             for (int64_t j = ow0; j < lo; j++) dst[j - ow0] = 0.0f;
                             if (sw == 1)
                                 memcpy(dst + (lo - ow0), src + lo + off, sizeof(float) * (size_t)(hi - lo));
+                            else if (sw == 2)   // constant stride: vectorised de-interleaving loads, not a gather
+                                for (int64_t j = lo; j < hi; j++) dst[j - ow0] = src[j * 2 + off];
                             else
                                 for (int64_t j = lo; j < hi; j++) dst[j - ow0] = src[j * sw + off];
                             for (int64_t j = hi; j < ow0 + len; j++) dst[j - ow0] = 0.0f;
@@ -78,6 +80,8 @@ GK_CLONES static void col2im_k(const gk_dims *d, const float *col, int64_t nch, 
                             int64_t lo = wlo > ow0 ? wlo : ow0, hi = whi < ow0 + len ? whi : ow0 + len;
                             if (sw == 1)
                                 GK_SHORT_LOOP for (int64_t j = lo; j < hi; j++) dst[j + off] += src[j - ow0];
+                            else if (sw == 2)
+                                for (int64_t j = lo; j < hi; j++) dst[j * 2 + off] += src[j - ow0];
                             else
                                 for (int64_t j = lo; j < hi; j++) dst[j * sw + off] += src[j - ow0];
                         }
