@@ -71,6 +71,8 @@ GK_HIDDEN void gk_col2im(const gk_dims *d, const float *col, int64_t nch, int64_
 /// y rows (ld apart) = bias[row], or 0 where bias is NULL.
 GK_HIDDEN void gk_fill_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y);
 GK_HIDDEN void gk_zero(int64_t n, float *x);
+/// y = tanh(a) * sigmoid(b) on this thread (the inference gate of gk_gate_forward, without the thread pool).
+GK_HIDDEN void gk_gate_rows(int64_t n, const float *a, const float *b, float *y);
 /// Fixed-order blocked sum (float lanes per 4096 block, blocks in double).
 GK_HIDDEN double gk_sum(int64_t n, const float *x);
 

@@ -203,6 +203,7 @@ void gk_softplus_backward(int64_t n, const float *x, const float *g, float *dx) 
 void gk_log_backward(int64_t n, const float *x, const float *g, float *dx) {
     tr_run((tr_args){.op = T_LOG_B, .n = n, .a = x, .b = g, .o = dx});
 }
+GK_HIDDEN void gk_gate_rows(int64_t n, const float *a, const float *b, float *y) { gate_fwd_only_k(n, a, b, y); }
 void gk_gate_forward(int64_t n, const float *a, const float *b, float *y, float *ta, float *sb) {
     tr_run((tr_args){.op = T_GATE_F, .n = n, .a = a, .b = b, .o = y, .o2 = ta, .o3 = sb});
 }

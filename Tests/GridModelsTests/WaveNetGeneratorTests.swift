@@ -37,6 +37,23 @@ import GridNN
         matchesFullPass(WaveNetConfig(classes: 6, residualChannels: 3, skipChannels: 5, layers: 3, stacks: 1, kernelSize: 3,
                                       conditionChannels: 2), conditioned: true)
     }
+    /// Without gradients the layers run as one fused kernel over tiles of 512 steps; it must give the graph's
+    /// forward pass (several tiles, dilations reaching across tile edges, batch 2).
+    @Test func fusedInferenceEqualsGraphForward() {
+        let config = WaveNetConfig(classes: 16, residualChannels: 8, skipChannels: 12, layers: 5, stacks: 2)
+        let model = WaveNet(config, seed: 5)
+        var rng = SeededGenerator(seed: 9)
+        let steps = 1100
+        let seqs = (0..<2).map { _ in (0..<steps).map { _ in Int(rng.next() % 16) } }
+        let x = Tensor.concatenate(seqs.map { oneHot($0, count: 16) }, axis: 0)
+        let graph = model(Variable(x)).value
+        let fused = GradMode.withNoGrad { model(Variable(x)).value }
+        #expect(fused.shape == graph.shape)
+        let scale = graph.scalars.map { abs($0) }.max()!
+        let worst = zip(fused.scalars, graph.scalars).map { abs($0 - $1) }.max()!
+        #expect(worst <= 1e-5 * max(scale, 1), "largest difference \(worst) (scale \(scale))")
+    }
+
     @Test func generateIsSeeded() {
         let gen = WaveNetGenerator(WaveNet(WaveNetConfig(classes: 8, residualChannels: 4, skipChannels: 4, layers: 2)))
         let a = gen.generate(count: 10, seed: 3)
