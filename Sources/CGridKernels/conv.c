@@ -48,7 +48,7 @@ static int64_t channel_blocks(const gk_dims *d, int64_t units) {
 typedef struct {
     const gk_conv_geom *g;
     gk_dims d;
-    const float *x, *w, *bias, *dy;
+    const float *x, *w, *bias, *dy, *addend;
     float *y, *dx, *dw;
     int64_t pc, nchunk, nb, nob, units;
     int pw;
@@ -70,16 +70,25 @@ static void forward_part(void *vc, int part, int nparts) {
             float *yg = c->y + (n * c->g->cout + grp * d->cout_g) * d->osz + p0;
             const float *wg = c->w + grp * d->cout_g * K;
             const float *bg = c->bias ? c->bias + grp * d->cout_g : NULL;
+            const float *ag = c->addend ? c->addend + (yg - c->y) : NULL;
+            const int small = gk_small_gemm_applies(d->cout_g, np, K);
             // Small K (gk_small_gemm_applies): a GEMM that starts y at the bias itself and reads x / col in place,
-            // without OpenBLAS's B packing and the fill pass below.
-            if (gk_small_gemm_applies(d->cout_g, np, K)) {
+            // without OpenBLAS's B packing and the fill pass below. With an addend (a residual sum) y starts as
+            // addend + bias and the GEMM accumulates: no separate addition pass.
+            if (small && !ag) {
                 if (!c->pw) gk_im2col(d, xg, d->cin_g, p0, p1, col);
                 gk_small_gemm(0, d->cout_g, np, K, wg, K, c->pw ? xg + p0 : col, c->pw ? d->osz : np, bg, 0, yg,
                               d->osz);
                 continue;
             }
-            // y starts as the bias (or 0) and the GEMM accumulates into it: no separate bias pass, no beta pass.
-            gk_fill_bias_rows(d->cout_g, np, d->osz, bg, yg);
+            if (ag) gk_fill_add_bias_rows(d->cout_g, np, d->osz, bg, ag, yg);
+            else gk_fill_bias_rows(d->cout_g, np, d->osz, bg, yg);
+            if (small) {
+                if (!c->pw) gk_im2col(d, xg, d->cin_g, p0, p1, col);
+                gk_small_gemm(0, d->cout_g, np, K, wg, K, c->pw ? xg + p0 : col, c->pw ? d->osz : np, NULL, 1, yg,
+                              d->osz);
+                continue;
+            }
             if (c->pw) {
                 gemm(0, 0, d->cout_g, np, K, wg, K, xg + p0, d->osz, 1.0f, yg, d->osz);
             } else {
@@ -91,26 +100,31 @@ static void forward_part(void *vc, int part, int nparts) {
     gk_free(col);
 }
 
-void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
+// y = conv(x, w) + bias (+ addend where not NULL). Paths other than the GEMM ones add the addend afterwards.
+static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
+                         const float *addend, float *y) {
     gk_enable_flush_to_zero();
-    conv_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .w = w, .bias = bias, .y = y};
+    conv_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .w = w, .bias = bias, .y = y, .addend = addend};
+    const int64_t ysize = g->batch * g->cout * c.d.osz;
     if (g->batch <= 0 || g->cout <= 0 || c.d.osz <= 0) return;
     if (g->cin <= 0 || c.d.kvol <= 0) {   // empty sum: y = bias
         for (int64_t n = 0; n < g->batch; n++)
             for (int64_t o = 0; o < g->cout; o++)
                 for (int64_t p = 0; p < c.d.osz; p++) y[(n * g->cout + o) * c.d.osz + p] = bias ? bias[o] : 0.0f;
+        if (addend) gk_add(ysize, y, addend, y);
         return;
     }
-    if (gk_direct_applies(g, 0)) {   // few channels on one side: im2col would be mostly copying
+    int done = 1;
+    if (gk_direct_applies(g, 0))   // few channels on one side: im2col would be mostly copying
         gk_direct_forward(g, x, w, bias, y);
-        return;
-    }
-    if (gk_winograd_applies(g)) {   // 3x3 stride 1: F(4x4,3x3) needs 4x fewer multiplies than direct
+    else if (gk_winograd_applies(g))   // 3x3 stride 1: F(4x4,3x3) needs 4x fewer multiplies than direct
         gk_winograd_forward(g, x, w, bias, y);
-        return;
-    }
-    if (gk_depthwise_applies(g)) {
+    else if (gk_depthwise_applies(g))
         gk_depthwise_forward(g, x, w, bias, y);
+    else
+        done = 0;
+    if (done) {
+        if (addend) gk_add(ysize, y, addend, y);
         return;
     }
     c.pw = pointwise(&c.d);
@@ -123,6 +137,15 @@ void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, cons
     c.units = g->batch * c.nchunk;
     double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)(c.d.cin_g * c.d.kvol);
     gk_parallel(gk_parts_for(c.units, flops), forward_part, &c, 1);
+}
+
+void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
+    conv_forward(g, x, w, bias, NULL, y);
+}
+
+void gk_conv_forward_add(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
+                         const float *addend, float *y) {
+    conv_forward(g, x, w, bias, addend, y);
 }
 
 // ---- backward data: units are (image, group, channel block); each owns its dx planes -----------------------------

@@ -71,6 +71,16 @@ GK_CLONES static void fill_bias_rows_k(int64_t rows, int64_t cols, int64_t ld, c
     }
 }
 
+GK_CLONES static void fill_add_bias_rows_k(int64_t rows, int64_t cols, int64_t ld, const float *bias,
+                                           const float *src, float *y) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *restrict sr = src + r * ld;
+        float *restrict yr = y + r * ld;
+        const float b = bias ? bias[r] : 0.0f;
+        for (int64_t j = 0; j < cols; j++) yr[j] = sr[j] + b;
+    }
+}
+
 // Sum in 16 float lanes over blocks of 4096, blocks added in double: vectorises without -ffast-math and keeps
 // the error small for long rows. Fixed order for a given n.
 GK_CLONES static double sum_k(int64_t n, const float *x) {
@@ -112,6 +122,10 @@ GK_CLONES static double sum_sq_dev(int64_t n, const float *x, float mean) {
 // Clones cannot carry hidden visibility, so the internal entry points are thin wrappers.
 GK_HIDDEN void gk_fill_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y) {
     fill_bias_rows_k(rows, cols, ld, bias, y);
+}
+GK_HIDDEN void gk_fill_add_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, const float *src,
+                                     float *y) {
+    fill_add_bias_rows_k(rows, cols, ld, bias, src, y);
 }
 GK_HIDDEN double gk_sum(int64_t n, const float *x) { return sum_k(n, x); }
 

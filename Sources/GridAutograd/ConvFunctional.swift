@@ -17,14 +17,24 @@ extension Variable {
         return conv(x, w, bias: bias, geometry: g)
     }
 
-    public static func conv(_ x: Variable, _ w: Variable, bias: Variable?, geometry g: ConvGeometry) -> Variable {
-        let y = Tensor.conv(x.value, w.value, bias: bias?.value, geometry: g)
-        let parents = bias.map { [x, w, $0] } ?? [x, w]
+    /// With `adding`, y = conv(x, w) + b + adding in one pass (a residual or skip sum): the addend's gradient is dy.
+    public static func conv(_ x: Variable, _ w: Variable, bias: Variable?, adding: Variable? = nil, geometry g: ConvGeometry) -> Variable {
+        let y = Tensor.conv(x.value, w.value, bias: bias?.value, adding: adding?.value, geometry: g)
+        var parents = [x, w]
+        if let bias { parents.append(bias) }
+        if let adding { parents.append(adding) }
+        let hasBias = bias != nil
         return op(y, parents) { dy in
             let dx = x.requiresGrad ? Tensor.convBackwardData(dy, w.value, geometry: g) : nil
-            guard w.requiresGrad || (bias?.requiresGrad ?? false) else { return [dx, nil, nil] }
-            let (dw, db) = Tensor.convBackwardFilter(x.value, dy, geometry: g, withBias: bias != nil)
-            return [dx, dw, db]
+            var grads: [Tensor?] = [dx, nil]
+            if hasBias { grads.append(nil) }
+            if w.requiresGrad || (bias?.requiresGrad ?? false) {
+                let (dw, db) = Tensor.convBackwardFilter(x.value, dy, geometry: g, withBias: hasBias)
+                grads[1] = dw
+                if hasBias { grads[2] = db }
+            }
+            if adding != nil { grads.append(dy) }
+            return grads
         }
     }
 

@@ -83,14 +83,24 @@ public final class WaveNet: Module {
                 fg = fg + Variable.conv(c, stacked(condFilt[i].weight, condGate[i].weight), bias: nil)
             }
             let z = Variable.gatedActivation(stacked: fg)
-            let s = skipc[i](z)
-            skips = skips.map { $0 + s } ?? s
-            h = h + resc[i](z)
+            // The skip sum and the residual stream are added inside the 1x1 convolutions (no extra pass).
+            skips = pointwise(z, skipc[i], adding: skips)
+            h = pointwise(z, resc[i], adding: h)
         }
         return o2(o1(skips!.relu()).relu())
     }
 
     private func stacked(_ a: Variable, _ b: Variable) -> Variable { Variable.concatenate([a, b], axis: 0) }
+
+    /// conv(z) (+ adding): a 1x1 convolution that adds its result to a running sum in the same pass.
+    private func pointwise(_ z: Variable, _ conv: Conv, adding: Variable?) -> Variable {
+        let g: ConvGeometry
+        do {
+            g = try ConvGeometry(batch: z.shape[0], inChannels: z.shape[1], outChannels: conv.config.outChannels,
+                                 input: Array(z.shape.dropFirst(2)), kernel: [1])
+        } catch { preconditionFailure("WaveNet 1x1 convolution: \(error)") }
+        return Variable.conv(z, conv.weight, bias: conv.bias, adding: adding, geometry: g)
+    }
 
     private func stackedBias(_ a: Conv, _ b: Conv) -> Variable? {
         guard let ba = a.bias, let bb = b.bias else {

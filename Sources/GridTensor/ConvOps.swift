@@ -31,20 +31,25 @@ extension Tensor {
         precondition(shape == g.inputShape, "\(what): input \(shapeDescription(shape)) does not match the geometry's \(shapeDescription(g.inputShape))")
     }
 
-    /// y = conv(x, w) + b. x [N, Cin, ...], w [Cout, Cin/groups, k...], b [Cout] or nil.
-    public static func conv(_ x: Tensor, _ w: Tensor, bias: Tensor?, geometry g: ConvGeometry) -> Tensor {
+    /// y = conv(x, w) + b (+ adding). x [N, Cin, ...], w [Cout, Cin/groups, k...], b [Cout] or nil, adding (a
+    /// residual sum to add, output-shaped) or nil: the GEMM paths start y at adding + b, so the sum is free.
+    public static func conv(_ x: Tensor, _ w: Tensor, bias: Tensor?, adding: Tensor? = nil, geometry g: ConvGeometry) -> Tensor {
         x.checkInput(g, "conv")
         precondition(w.shape == g.weightShape, "conv: weight \(shapeDescription(w.shape)) does not match \(shapeDescription(g.weightShape))")
         if let bias { precondition(bias.shape == [g.outChannels], "conv: bias \(shapeDescription(bias.shape)) should be [\(g.outChannels)]") }
+        if let adding { precondition(adding.shape == g.outputShape, "conv: addend \(shapeDescription(adding.shape)) should be \(shapeDescription(g.outputShape))") }
         var y = Tensor(uninitializedShape: g.outputShape)
         var cg = g.cGeometry
-        let b = bias?.contiguous()
+        let b = bias?.contiguous(), a = adding?.contiguous()
         x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in y.withUnsafeMutableBufferPointer { py in
-            if let b {
-                b.withUnsafeBufferPointer { pb in gk_conv_forward(&cg, px.baseAddress, pw.baseAddress, pb.baseAddress, py.baseAddress) }
-            } else {
-                gk_conv_forward(&cg, px.baseAddress, pw.baseAddress, nil, py.baseAddress)
+            let run = { (pb: UnsafePointer<Float>?) in
+                if let a {
+                    a.withUnsafeBufferPointer { pa in gk_conv_forward_add(&cg, px.baseAddress, pw.baseAddress, pb, pa.baseAddress, py.baseAddress) }
+                } else {
+                    gk_conv_forward(&cg, px.baseAddress, pw.baseAddress, pb, py.baseAddress)
+                }
             }
+            if let b { b.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
         } } }
         return y
     }

@@ -135,6 +135,29 @@ func naiveConvTranspose(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ spec: ConvTran
         })
     }
 
+    /// conv(x, w) + b + addend in one op (residual sums): forward against the naive conv plus the addend, gradients
+    /// (the addend's is dy) by central differences; geometries for the GEMM, direct and Winograd paths.
+    @Test(arguments: [0, 1, 2, 3]) func convAdding(_ i: Int) throws {
+        let specs: [(x: [Int], w: [Int], padding: Padding, bias: Bool)] = [
+            ([1, 3, 9], [4, 3, 1], .valid, true),          // 1x1 (GEMM)
+            ([2, 5, 7], [6, 5, 2], .causal, false),        // im2col GEMM
+            ([1, 2, 6, 6], [3, 2, 3, 3], .same, true),     // direct (few input channels)
+            ([1, 6, 8, 8], [5, 6, 3, 3], .same, true),     // Winograd
+        ]
+        let s = specs[i]
+        let g = try ConvGeometry(batch: s.x[0], inChannels: s.x[1], outChannels: s.w[0], input: Array(s.x.dropFirst(2)),
+                                 kernel: Array(s.w.dropFirst(2)), padding: s.padding)
+        let x = rnd(s.x, seed: 11), w = rnd(s.w, seed: 12), b = s.bias ? rnd([s.w[0]], seed: 13) : nil, a = rnd(g.outputShape, seed: 14)
+        let y = Variable.conv(Variable(x), Variable(w), bias: b.map { Variable($0) }, adding: Variable(a), geometry: g)
+        let expected = zip(naiveConv(x, w, b, g), a.scalars).map { $0 + $1 }
+        #expect(approxEqualA(y.value.scalars, expected, tol: 1e-5), "forward with addend, case \(i)")
+        // Winograd's transforms round at ~1e-5 of the output, which the Float central differences (eps 1e-2) turn
+        // into ~1e-3 noise; the kernel tests compare its three passes with the direct kernel at 5e-5.
+        expectGradientsMatch(GradCase("conv adding \(i)", tol: i == 3 ? 5e-3 : 2e-3, [x, w, a] + (b.map { [$0] } ?? [])) { v in
+            Variable.conv(v[0], v[1], bias: s.bias ? v[3] : nil, adding: v[2], geometry: g)
+        })
+    }
+
     @Test(arguments: transposed) func convTranspose(_ s: ConvTransposeSpec) throws {
         let r = s.x.count - 2
         let g = try ConvGeometry.transposed(batch: s.x[0], inChannels: s.x[1], outChannels: s.w[1] * s.groups, input: Array(s.x.dropFirst(2)),

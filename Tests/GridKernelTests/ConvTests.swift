@@ -67,6 +67,17 @@ extension GridKernelTests {
         checkAgainstReference(g, seed: UInt64(c.name.utf8.count * 7919 + batch))
     }
 
+    @Test("conv forward with an addend == forward + addend, every path", arguments: convCases)
+    func forwardAdding(_ c: ConvCase) {
+        var g = c.geom(batch: 2)
+        var r = Rand(UInt64(c.name.utf8.count * 31 + 5))
+        let x = r.array(g.xCount), w = r.array(g.wCount), b = r.array(Int(g.cout)), a = r.array(g.yCount)
+        var y = [Float](repeating: .nan, count: g.yCount), ya = y
+        gk_conv_forward(&g, x, w, b, &y)
+        gk_conv_forward_add(&g, x, w, b, a, &ya)
+        expectClose(ya, zip(y, a).map { $0 + $1 }, "forward + addend")
+    }
+
     @Test("backward data of an unused input row is exactly zero (stride does not divide)")
     func unusedInputGetsZero() {
         // in 7, k 2, stride 2: outputs cover inputs 0...5, input 6 is never read.

@@ -26,4 +26,15 @@ extension GridKernelTests {
         #expect(gk_conv_path(&g, 1) == backwardPath && gk_conv_path(&g, 2) == backwardPath, "\(c.name) backward path")
         checkAgainstReference(g, seed: UInt64(c.name.utf8.count * 7919 + batch))
     }
+
+    @Test("long 1-D conv forward with an addend (small-K GEMM accumulating into addend + bias)", arguments: 0..<sequenceConvCases.count)
+    func sequenceForwardAdding(_ i: Int) {
+        var g = sequenceConvCases[i].0.geom(batch: 1)
+        var r = Rand(UInt64(i * 131 + 7))
+        let x = r.array(g.xCount), w = r.array(g.wCount), b = r.array(Int(g.cout)), a = r.array(g.yCount)
+        var y = [Float](repeating: .nan, count: g.yCount), ya = y
+        gk_conv_forward(&g, x, w, b, &y)
+        gk_conv_forward_add(&g, x, w, b, a, &ya)
+        expectClose(ya, zip(y, a).map { $0 + $1 }, "forward + addend")
+    }
 }

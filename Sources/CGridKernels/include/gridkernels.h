@@ -28,6 +28,10 @@ void gk_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float a
 
 /// y[N, Cout, out...] = conv(x[N, Cin, in...], w) + bias (bias may be NULL). y is overwritten.
 void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y);
+/// y = conv(x, w) + bias + addend (addend [N, Cout, out...], e.g. a residual stream): the GEMM paths start y at
+/// addend + bias and accumulate, so the sum costs no extra pass. y must not overlap x or addend.
+void gk_conv_forward_add(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
+                         const float *addend, float *y);
 /// dx[N, Cin, in...] = gradient of the convolution wrt its input. dx is overwritten.
 void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx);
 /// dw[Cout, Cin/groups, k...] (overwritten) and dbias[Cout] (overwritten, may be NULL) from x and dy.
