@@ -61,6 +61,24 @@ GK_INLINE float expm1_f(float x) {
     return sel(x != x, x, y);
 }
 
+// exp(x) for x <= 0 where results below FLT_MIN may be 0 (they are flushed anyway): with x clamped at -88, n >= -127
+// and one scale factor 2^n does (2^-127 builds as +0, so exp(x < -87.7) = 0); exp_f needs two to reach the
+// denormals. For activations of x = -|u|.
+GK_INLINE float exp_neg_f(float x) {
+    float xc = x < -88.0f ? -88.0f : x;
+    int32_t n;
+    float p = expm1_reduced(xc, &n);
+    return (1.0f + p) * pow2i(n);
+}
+
+// expm1(x) for -20 <= x <= 0 (tanh's argument, clamped by the caller); NaN is left to the caller.
+GK_INLINE float expm1_neg_f(float x) {
+    int32_t n;
+    float p = expm1_reduced(x, &n);
+    float s = pow2i(n - 1);
+    return sel(n == 0, p, 2.0f * (s * p + (s - 0.5f)));
+}
+
 // Cephes logf core on positive normal x: returns log(x).
 GK_INLINE float log_core(float x) {
     uint32_t u = f2u(x);

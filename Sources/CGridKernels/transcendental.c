@@ -76,10 +76,10 @@ GK_CLONES static void gate_fwd_only_k(int64_t n, const float *restrict a, const 
         p = p * z - 5.37397155531e-2f;
         p = p * z + 1.33314422036e-1f;
         p = p * z - 3.33332819422e-1f;
-        const float em = expm1_f(-2.0f * (ax > 10.0f ? 10.0f : ax));
+        const float em = expm1_neg_f(-2.0f * (ax > 10.0f ? 10.0f : ax));
         const int small = ax < 0.625f;
         const float tn = copysign_(sel(small, (p * z) * ax + ax, -em), x), td = sel(small, 1.0f, 2.0f + em);
-        const float e = exp_f(-fabs_(b[i]));
+        const float e = exp_neg_f(-fabs_(b[i]));
         const float r = tn * sel(b[i] >= 0.0f, 1.0f, e) / (td * (1.0f + e));
         y[i] = sel(x != x || b[i] != b[i], x + b[i], r);
     }
