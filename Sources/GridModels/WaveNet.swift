@@ -110,23 +110,19 @@ public final class WaveNet: Module {
         return Variable.concatenate([ba, bb], axis: 0)
     }
 
-    /// Without gradients, each residual layer runs as one fused kernel over tiles of time steps (its intermediate
+    /// Without gradients, the residual layers run as one fused kernel over tiles of time steps (their intermediate
     /// tensors never reach memory). Same result as the layer-by-layer forward up to rounding. nil where it does not
     /// apply (gradients on, kernel size other than 2, a convolution without bias).
     private func inferenceForward(_ x: Variable) -> Variable? {
         guard !GradMode.isEnabled, config.kernelSize == 2 else { return nil }
-        var biases = [Tensor]()
-        for i in 0..<filt.count {
-            guard let bf = filt[i].bias, let bg = gate[i].bias, let bs = skipc[i].bias, let br = resc[i].bias else { return nil }
-            biases += [bf.value, bg.value, bs.value, br.value]
-        }
-        var h = inp(x).value
-        var skipSum = Tensor(zeros: [h.shape[0], config.skipChannels, h.shape[2]])
+        var layers = [WaveNetLayerWeights]()
         for (i, d) in config.dilations.enumerated() {
-            h = Tensor.waveNetLayer(h, filter: filt[i].weight.value, filterBias: biases[4 * i], gate: gate[i].weight.value,
-                                    gateBias: biases[4 * i + 1], skip: skipc[i].weight.value, skipBias: biases[4 * i + 2],
-                                    residual: resc[i].weight.value, residualBias: biases[4 * i + 3], dilation: d, skipSum: &skipSum)
+            guard let bf = filt[i].bias, let bg = gate[i].bias, let bs = skipc[i].bias, let br = resc[i].bias else { return nil }
+            layers.append(WaveNetLayerWeights(filter: filt[i].weight.value, filterBias: bf.value, gate: gate[i].weight.value,
+                                              gateBias: bg.value, skip: skipc[i].weight.value, skipBias: bs.value,
+                                              residual: resc[i].weight.value, residualBias: br.value, dilation: d))
         }
+        let skipSum = Tensor.waveNetStack(inp(x).value, layers: layers)
         return o2(o1(Variable(skipSum).relu()).relu())
     }
 }

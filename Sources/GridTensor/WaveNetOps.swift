@@ -1,34 +1,42 @@
-// Fused WaveNet layer for inference (no autograd): the C kernel keeps each tile of time steps in cache.
+// Fused WaveNet residual stack for inference (no autograd): the C kernel keeps each tile of time steps in cache.
 import CGridKernels
 
+/// One residual layer's parameters, PyTorch layout: filter/gate [C, C, 2], skip [S, C, 1], residual [C, C, 1].
+public struct WaveNetLayerWeights {
+    public var filter: Tensor, filterBias: Tensor, gate: Tensor, gateBias: Tensor
+    public var skip: Tensor, skipBias: Tensor, residual: Tensor, residualBias: Tensor
+    public var dilation: Int
+
+    public init(filter: Tensor, filterBias: Tensor, gate: Tensor, gateBias: Tensor, skip: Tensor, skipBias: Tensor,
+                residual: Tensor, residualBias: Tensor, dilation: Int) {
+        self.filter = filter; self.filterBias = filterBias; self.gate = gate; self.gateBias = gateBias
+        self.skip = skip; self.skipBias = skipBias; self.residual = residual; self.residualBias = residualBias
+        self.dilation = dilation
+    }
+}
+
 extension Tensor {
-    /// One WaveNet residual layer without a graph: z = tanh(conv(h, filter) + filterBias) * sigmoid(conv(h, gate) +
-    /// gateBias) with kernel-2 causal convolutions of the given dilation; adds the skip 1x1 conv of z (+ skipBias)
-    /// into `skipSum` and returns h + residual 1x1 conv of z (+ residualBias). h [N, C, T], filter/gate [C, C, 2],
-    /// skip [S, C, 1], residual [C, C, 1], skipSum [N, S, T].
-    public static func waveNetLayer(_ h: Tensor, filter: Tensor, filterBias: Tensor, gate: Tensor, gateBias: Tensor,
-                                    skip: Tensor, skipBias: Tensor, residual: Tensor, residualBias: Tensor, dilation: Int,
-                                    skipSum: inout Tensor) -> Tensor {
-        precondition(h.shape.count == 3, "WaveNet layer: input \(shapeDescription(h.shape)) should be [N, C, T]")
-        let n = h.shape[0], c = h.shape[1], t = h.shape[2], s = skip.shape[0]
-        precondition(filter.shape == [c, c, 2] && gate.shape == [c, c, 2] && skip.shape == [s, c, 1] && residual.shape == [c, c, 1]
-                     && filterBias.shape == [c] && gateBias.shape == [c] && skipBias.shape == [s] && residualBias.shape == [c]
-                     && skipSum.shape == [n, s, t] && dilation >= 1,
-                     "WaveNet layer: weights or skip sum do not fit input \(shapeDescription(h.shape))")
-        var out = Tensor(uninitializedShape: h.shape)
-        let ws = [filter, filterBias, gate, gateBias, skip, skipBias, residual, residualBias].map { $0.contiguous() }
-        h.withUnsafeBufferPointer { ph in
-            ws[0].withUnsafeBufferPointer { wf in ws[1].withUnsafeBufferPointer { bf in
-            ws[2].withUnsafeBufferPointer { wg in ws[3].withUnsafeBufferPointer { bg in
-            ws[4].withUnsafeBufferPointer { wsk in ws[5].withUnsafeBufferPointer { bsk in
-            ws[6].withUnsafeBufferPointer { wr in ws[7].withUnsafeBufferPointer { br in
-            skipSum.withUnsafeMutableBufferPointer { psk in out.withUnsafeMutableBufferPointer { po in
-                gk_wavenet_layer_forward(Int64(n), Int64(t), Int64(c), Int64(s), Int64(dilation), ph.baseAddress,
-                                         wf.baseAddress, bf.baseAddress, wg.baseAddress, bg.baseAddress, wsk.baseAddress,
-                                         bsk.baseAddress, wr.baseAddress, br.baseAddress, psk.baseAddress, po.baseAddress)
-            } }
-            } } } } } } } }
+    /// WaveNet's residual layers without a graph: for each layer, z = tanh(conv(h, filter) + filterBias) *
+    /// sigmoid(conv(h, gate) + gateBias) (kernel-2 causal convolutions of the layer's dilation), the skip sum gains
+    /// skip * z + skipBias and h becomes h + residual * z + residualBias. h [N, C, T]; returns the skip sum [N, S, T].
+    public static func waveNetStack(_ h: Tensor, layers: [WaveNetLayerWeights]) -> Tensor {
+        precondition(h.shape.count == 3 && !layers.isEmpty, "WaveNet stack: input \(shapeDescription(h.shape)) should be [N, C, T]")
+        let n = h.shape[0], c = h.shape[1], t = h.shape[2], s = layers[0].skip.shape[0]
+        var params = [Float]()
+        for l in layers {
+            let weightsFit: Bool = l.filter.shape == [c, c, 2] && l.gate.shape == [c, c, 2] && l.skip.shape == [s, c, 1]
+                && l.residual.shape == [c, c, 1]
+            let biasesFit: Bool = l.filterBias.shape == [c] && l.gateBias.shape == [c] && l.skipBias.shape == [s]
+                && l.residualBias.shape == [c]
+            precondition(weightsFit && biasesFit && l.dilation >= 1, "WaveNet stack: a layer's weights do not fit input \(shapeDescription(h.shape))")
+            for p in [l.filter, l.filterBias, l.gate, l.gateBias, l.skip, l.skipBias, l.residual, l.residualBias] { params += p.scalars }
         }
-        return out
+        let dilations = layers.map { Int64($0.dilation) }
+        var skipSum = Tensor(uninitializedShape: [n, s, t])
+        h.withUnsafeBufferPointer { ph in skipSum.withUnsafeMutableBufferPointer { ps in
+            gk_wavenet_stack_forward(Int64(n), Int64(t), Int64(c), Int64(s), Int64(layers.count), dilations, params,
+                                     ph.baseAddress, ps.baseAddress)
+        } }
+        return skipSum
     }
 }

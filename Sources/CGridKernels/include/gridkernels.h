@@ -78,13 +78,12 @@ void gk_batchnorm_apply(int64_t n, int64_t c, int64_t s, const float *x, const f
 void gk_batchnorm_backward(int64_t n, int64_t c, int64_t s, const float *x, const float *dy, const float *mean,
                            const float *invstd, const float *gamma, int training, float *dx, float *dgamma,
                            float *dbeta);
-/// One WaveNet residual layer (kernel 2, causal, dilation d) for inference, fused over tiles of time steps, on
-/// [N, C, T] data: z = tanh(Wf * h + bf) . sigmoid(Wg * h + bg) with filter/gate weights [C, C, 2];
-/// skip_sum [N, S, T] += Ws z + bs (Ws [S, C]); hout [N, C, T] = h + Wr z + br (Wr [C, C]). hout must not overlap h.
-void gk_wavenet_layer_forward(int64_t batch, int64_t steps, int64_t res, int64_t skip, int64_t dilation,
-                              const float *h, const float *wf, const float *bf, const float *wg, const float *bg,
-                              const float *ws, const float *bs, const float *wr, const float *br, float *skip_sum,
-                              float *hout);
+/// WaveNet's residual layers (kernel 2, causal) for inference on h [N, C, T] (after the input convolution): for each
+/// layer i with dilation d_i, z = tanh(Wf * h + bf) . sigmoid(Wg * h + bg), skip_sum += Ws z + bs, h += Wr z + br.
+/// skip_sum [N, S, T] is overwritten with the sum over layers. params packs, per layer, PyTorch-layout tensors
+/// back to back: wf [C, C, 2], bf [C], wg [C, C, 2], bg [C], ws [S, C], bs [S], wr [C, C], br [C].
+void gk_wavenet_stack_forward(int64_t batch, int64_t steps, int64_t res, int64_t skip, int64_t layers,
+                              const int64_t *dilations, const float *params, const float *h, float *skip_sum);
 /// Flush denormals to zero on this thread (denormal weights slow FP units by 100x).
 void gk_enable_flush_to_zero(void);
 /// glibc: mmap threshold at its 32 MB maximum and no heap trimming, so large freed buffers are reused in place.
