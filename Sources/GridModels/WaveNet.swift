@@ -112,9 +112,9 @@ public final class WaveNet: Module {
 
     /// Without gradients, the residual layers run as one fused kernel over tiles of time steps (their intermediate
     /// tensors never reach memory). Same result as the layer-by-layer forward up to rounding. nil where it does not
-    /// apply (gradients on, kernel size other than 2, a convolution without bias).
+    /// apply (gradients on, kernel size other than 2, no layers, a convolution without bias).
     private func inferenceForward(_ x: Variable) -> Variable? {
-        guard !GradMode.isEnabled, config.kernelSize == 2 else { return nil }
+        guard !GradMode.isEnabled, config.kernelSize == 2, !filt.isEmpty else { return nil }
         var layers = [WaveNetLayerWeights]()
         for (i, d) in config.dilations.enumerated() {
             guard let bf = filt[i].bias, let bg = gate[i].bias, let bs = skipc[i].bias, let br = resc[i].bias else { return nil }
