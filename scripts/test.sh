@@ -5,5 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh --build-tests
-swift test -c release -Xswiftc -enable-testing --skip-build 2>&1 | grep -vE "^(◇|􀟈|\[90m◇|.*\] .* started\.?$)" | grep -vE " started\.$" | tail -n 300
+log=$(mktemp)
+status=0
+swift test -c release -Xswiftc -enable-testing --skip-build >"$log" 2>&1 || status=$?
+grep -vE "^(◇|􀟈|\[90m◇|.*\] .* started\.?$)" "$log" | grep -vE " started\.$" | tail -n 300
+# Failure details can scroll out of the tail above: repeat them.
+grep -E "recorded an issue|Caught error|Fatal error" "$log" | head -n 40 || true
+rm -f "$log"
+[ "$status" -eq 0 ] || exit "$status"
 bash notebooks-cli/run-all.sh

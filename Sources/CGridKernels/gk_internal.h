@@ -25,8 +25,8 @@ void openblas_set_num_threads(int n);
 
 /// Runs fn(ctx, part, nparts) for part in [0, nparts): part 0 on the caller, the rest on pool threads.
 /// If the pool is busy (another caller thread, or a nested call) all parts run here in order, so results never
-/// depend on whether the pool was free. blas_single != 0 pins OpenBLAS to 1 thread while the parts run
-/// (each part issues its own GEMMs).
+/// depend on whether the pool was free. blas_single marks parts that issue their own GEMMs (kept for callers' intent;
+/// OpenBLAS is single-threaded throughout, see gk_set_num_threads).
 typedef void (*gk_part_fn)(void *ctx, int part, int nparts);
 GK_HIDDEN void gk_parallel(int nparts, gk_part_fn fn, void *ctx, int blas_single);
 

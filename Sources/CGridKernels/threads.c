@@ -15,25 +15,20 @@
 
 static _Atomic int g_threads = 1;
 
-// OpenBLAS is held at 1 thread while any pinned region runs (counted, so concurrent callers do not undo each
-// other's pin), then given back gk_get_num_threads() threads.
-static pthread_mutex_t pin_mu = PTHREAD_MUTEX_INITIALIZER;
-static int pin_count;
-
+// OpenBLAS always runs on 1 thread: our kernels split work themselves (by geometry, so results do not depend on the
+// thread count), and changing OpenBLAS's thread count while another thread is inside an OpenBLAS call is not safe.
+// The cost: a lone large GEMM outside the kernels (Tensor.matmul) does not use the other cores.
 void gk_set_num_threads(int n) {
     if (n < 1) n = 1;
     if (n > GK_MAX_THREADS) n = GK_MAX_THREADS;
     atomic_store(&g_threads, n);
-    pthread_mutex_lock(&pin_mu);
-    if (pin_count == 0) openblas_set_num_threads(n);   // else the last pinned region hands n to OpenBLAS
-    pthread_mutex_unlock(&pin_mu);
 }
 
 int gk_get_num_threads(void) { return atomic_load(&g_threads); }
 
 // OpenBLAS starts with one thread per core; the header promises 1 until gk_set_num_threads says otherwise.
 // (Shared-library constructors, OpenBLAS's included, have run before this one.)
-__attribute__((constructor)) static void gk_init_threads(void) { openblas_set_num_threads(1); }
+__attribute__((constructor)) static void gk_init_threads(void) { openblas_set_num_threads(1); }   // and never more
 
 // FTZ (bit 15) | DAZ (bit 6): denormals would otherwise cost ~100 cycles each.
 void gk_enable_flush_to_zero(void) {
@@ -117,21 +112,14 @@ static int ensure_workers(int want) {
     return n_workers;
 }
 
-static void blas_pin(int on) {
-    pthread_mutex_lock(&pin_mu);
-    if (on ? pin_count++ == 0 : --pin_count == 0) openblas_set_num_threads(on ? 1 : gk_get_num_threads());
-    pthread_mutex_unlock(&pin_mu);
-}
 
 void gk_parallel(int nparts, gk_part_fn fn, void *ctx, int blas_single) {
-    const int pin = blas_single;
-    if (pin) blas_pin(1);
+    (void)blas_single;   // OpenBLAS is always single-threaded now (see gk_set_num_threads)
     int got = nparts > 1 && pthread_mutex_trylock(&use_mu) == 0;
     if (!got || ensure_workers(nparts - 1) < nparts - 1) {
         // One part, pool busy (another caller, or nested) or could not grow: same parts, same order, here.
         if (got) pthread_mutex_unlock(&use_mu);
         for (int p = 0; p < nparts; p++) fn(ctx, p, nparts);
-        if (pin) blas_pin(0);
         return;
     }
     pthread_mutex_lock(&mu);
@@ -147,7 +135,6 @@ void gk_parallel(int nparts, gk_part_fn fn, void *ctx, int blas_single) {
     while (job_pending > 0) pthread_cond_wait(&done_cv, &mu);
     pthread_mutex_unlock(&mu);
     pthread_mutex_unlock(&use_mu);
-    if (pin) blas_pin(0);
 }
 
 int gk_parts_for(int64_t items, double total_work) {

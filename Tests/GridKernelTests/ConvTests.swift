@@ -25,7 +25,7 @@ let convCases: [ConvCase] = [
     ConvCase(name: "2d even kernel same", cin: 2, cout: 3, input: [8, 9], kernel: [4, 4], padLo: [1, 2],
              padHi: [2, 1]),
     ConvCase(name: "2d 1x1", cin: 8, cout: 5, input: [7, 9], kernel: [1, 1]),
-    // batch 1 is a single work unit, so with 2 threads OpenBLAS itself threads the GEMM (large enough for it to).
+    // batch 1: the positions are cut into tiles, so 2 threads share the GEMMs (OpenBLAS itself stays on 1 thread).
     ConvCase(name: "2d 1x1 large", cin: 64, cout: 64, input: [32, 32], kernel: [1, 1]),
     ConvCase(name: "2d 1x1 groups2", cin: 6, cout: 4, groups: 2, input: [5, 6], kernel: [1, 1]),
     ConvCase(name: "2d 1x1 stride2", cin: 3, cout: 4, input: [9, 9], kernel: [1, 1], stride: [2, 2]),

