@@ -1,8 +1,9 @@
-// Fast convolutions: per image (and group) an im2col tile of at most ~GK_TILE_BYTES + one OpenBLAS GEMM.
-// Work is cut into units whose shapes depend only on the geometry (never on the thread count), units are dealt
-// to threads in contiguous ranges, and OpenBLAS is held at 1 thread inside these kernels, so the same GEMM calls
-// and accumulations happen for any thread count: all three kernels are bitwise reproducible across
-// gk_set_num_threads values. (Letting OpenBLAS thread a GEMM changes its partition and so the last bits.)
+// Fast convolutions. Each pass first tries the specialised paths (direct for few channels, Winograd for 3x3
+// stride 1, per-tap GEMMs for 1-D, depthwise), else per image (and group) an im2col tile of at most ~GK_TILE_BYTES
+// and one GEMM (our small-K GEMM or OpenBLAS, which always runs on 1 thread). Work is cut into units whose shapes
+// depend only on the geometry (never on the thread count) and dealt to threads in contiguous ranges, so the same
+// GEMM calls and accumulations happen for any thread count: all three kernels are bitwise reproducible across
+// gk_set_num_threads values.
 #include "gk_internal.h"
 #include "direct.h"
 #include "winograd.h"
