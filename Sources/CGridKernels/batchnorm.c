@@ -86,7 +86,7 @@ void gk_batchnorm_apply(int64_t n, int64_t c, int64_t s, const float *x, const f
     gk_enable_flush_to_zero();
     if (c <= 0) return;
     bn_args a = {.n = n, .c = c, .s = s, .x = x, .mean = mean, .invstd = invstd, .gamma = gamma, .beta = beta, .y = y};
-    gk_parallel(gk_parts_for(c, 2.0 * (double)n * c * s), apply_part, &a, 0);
+    gk_parallel(gk_parts_for(c, 2.0 * (double)n * c * s), apply_part, &a);
 }
 
 void gk_batchnorm_backward(int64_t n, int64_t c, int64_t s, const float *x, const float *dy, const float *mean,
@@ -96,5 +96,5 @@ void gk_batchnorm_backward(int64_t n, int64_t c, int64_t s, const float *x, cons
     if (c <= 0) return;
     bn_args a = {.n = n, .c = c, .s = s, .x = x, .dy = dy, .mean = mean, .invstd = invstd, .gamma = gamma,
                  .dx = dx, .dgamma = dgamma, .dbeta = dbeta, .training = training};
-    gk_parallel(gk_parts_for(c, 6.0 * (double)n * c * s), backward_part, &a, 0);
+    gk_parallel(gk_parts_for(c, 6.0 * (double)n * c * s), backward_part, &a);
 }

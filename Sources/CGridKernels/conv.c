@@ -73,29 +73,17 @@ static void forward_part(void *vc, int part, int nparts) {
             const float *bg = c->bias ? c->bias + grp * d->cout_g : NULL;
             const float *ag = c->addend ? c->addend + (yg - c->y) : NULL;
             const int small = gk_small_gemm_applies(d->cout_g, np, K);
-            // Small K (gk_small_gemm_applies): a GEMM that starts y at the bias itself and reads x / col in place,
-            // without OpenBLAS's B packing and the fill pass below. With an addend (a residual sum) y starts as
-            // addend + bias and the GEMM accumulates: no separate addition pass.
-            if (small && !ag) {
-                if (!c->pw) gk_im2col(d, xg, d->cin_g, p0, p1, col);
-                gk_small_gemm(0, d->cout_g, np, K, wg, K, c->pw ? xg + p0 : col, c->pw ? d->osz : np, bg, 0, yg,
-                              d->osz);
-                continue;
-            }
+            // y starts as the bias (or addend + bias: a residual sum costs no separate pass) and the GEMM accumulates
+            // into it; without an addend the small-K GEMM (no B packing) starts at the bias itself: no fill pass.
             if (ag) gk_fill_add_bias_rows(d->cout_g, np, d->osz, bg, ag, yg);
-            else gk_fill_bias_rows(d->cout_g, np, d->osz, bg, yg);
-            if (small) {
-                if (!c->pw) gk_im2col(d, xg, d->cin_g, p0, p1, col);
-                gk_small_gemm(0, d->cout_g, np, K, wg, K, c->pw ? xg + p0 : col, c->pw ? d->osz : np, NULL, 1, yg,
-                              d->osz);
-                continue;
-            }
-            if (c->pw) {
-                gemm(0, 0, d->cout_g, np, K, wg, K, xg + p0, d->osz, 1.0f, yg, d->osz);
-            } else {
-                gk_im2col(d, xg, d->cin_g, p0, p1, col);
-                gemm(0, 0, d->cout_g, np, K, wg, K, col, np, 1.0f, yg, d->osz);
-            }
+            else if (!small) gk_fill_bias_rows(d->cout_g, np, d->osz, bg, yg);
+            if (!c->pw) gk_im2col(d, xg, d->cin_g, p0, p1, col);
+            const float *b = c->pw ? xg + p0 : col;
+            const int64_t ldb = c->pw ? d->osz : np;
+            if (small)
+                gk_small_gemm(0, d->cout_g, np, K, wg, K, b, ldb, ag ? NULL : bg, ag != NULL, yg, d->osz);
+            else
+                gemm(0, 0, d->cout_g, np, K, wg, K, b, ldb, 1.0f, yg, d->osz);
         }
     }
     gk_free(col);
@@ -115,20 +103,15 @@ static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, 
         if (addend) gk_add(ysize, y, addend, y);
         return;
     }
-    int done = 1;
-    if (gk_direct_applies(g, 0))   // few channels on one side: im2col would be mostly copying
-        gk_direct_forward(g, x, w, bias, y);
-    else if (gk_winograd_applies(g))   // 3x3 stride 1: F(4x4,3x3) needs 4x fewer multiplies than direct
-        gk_winograd_forward(g, x, w, bias, y);
-    else if (gk_depthwise_applies(g))
-        gk_depthwise_forward(g, x, w, bias, y);
-    else
-        done = 0;
-    if (done) {
+    const int path = gk_conv_path(g, 0);
+    if (path == GK_PATH_DIRECT || path == GK_PATH_WINOGRAD || path == GK_PATH_DEPTHWISE) {
+        if (path == GK_PATH_DIRECT) gk_direct_forward(g, x, w, bias, y);
+        else if (path == GK_PATH_WINOGRAD) gk_winograd_forward(g, x, w, bias, y);
+        else gk_depthwise_forward(g, x, w, bias, y);
         if (addend) gk_add(ysize, y, addend, y);
         return;
     }
-    c.pw = pointwise(&c.d);
+    c.pw = path == GK_PATH_POINTWISE;
     c.pc = tile_positions(c.d.cin_g * c.d.kvol, c.d.osz);
     // Small batches: cut images into more tiles (>= 256 positions each) so there are GK_MIN_UNITS units to share.
     int64_t want = (GK_MIN_UNITS + g->batch - 1) / g->batch, split = (c.d.osz + want - 1) / want;
@@ -137,7 +120,7 @@ static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, 
     c.nchunk = (c.d.osz + c.pc - 1) / c.pc;
     c.units = g->batch * c.nchunk;
     double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)(c.d.cin_g * c.d.kvol);
-    gk_parallel(gk_parts_for(c.units, flops), forward_part, &c, 1);
+    gk_parallel(gk_parts_for(c.units, flops), forward_part, &c);
 }
 
 void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
@@ -193,28 +176,19 @@ void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *
         gk_zero(g->batch * g->cin * c.d.isz, dx);
         return;
     }
-    if (gk_direct_applies(g, 1)) {
-        gk_direct_backward_data(g, dy, w, dx);
-        return;
+    switch (gk_conv_path(g, 1)) {
+    case GK_PATH_DIRECT: gk_direct_backward_data(g, dy, w, dx); return;
+    case GK_PATH_WINOGRAD: gk_winograd_backward_data(g, dy, w, dx); return;
+    case GK_PATH_TAPS: gk_taps_backward_data(g, dy, w, dx); return;
+    case GK_PATH_DEPTHWISE: gk_depthwise_backward_data(g, dy, w, dx); return;
+    case GK_PATH_POINTWISE: c.pw = 1; break;
+    default: c.pw = 0; break;
     }
-    if (gk_winograd_applies(g)) {
-        gk_winograd_backward_data(g, dy, w, dx);
-        return;
-    }
-    if (gk_taps_applies(g)) {   // 1-D: per-tap GEMMs on shifted dy, no col2im (forward keeps im2col + small GEMM)
-        gk_taps_backward_data(g, dy, w, dx);
-        return;
-    }
-    if (gk_depthwise_applies(g)) {
-        gk_depthwise_backward_data(g, dy, w, dx);
-        return;
-    }
-    c.pw = pointwise(&c.d);
     c.pc = tile_positions(c.d.cin_g * c.d.kvol, c.d.osz);
     c.nb = channel_blocks(&c.d, g->batch * g->groups);
     c.units = g->batch * g->groups * c.nb;
     double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)(c.d.cin_g * c.d.kvol);
-    gk_parallel(gk_parts_for(c.units, flops), backward_data_part, &c, 1);
+    gk_parallel(gk_parts_for(c.units, flops), backward_data_part, &c);
 }
 
 // ---- backward filter: units are (group, channel block, output-channel block); each owns a block of dw and sums
@@ -279,23 +253,14 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
         if (dbias) gk_zero(g->cout, dbias);
         return;
     }
-    if (gk_direct_applies(g, 2)) {
-        gk_direct_backward_filter(g, x, dy, dw, dbias);
-        return;
+    switch (gk_conv_path(g, 2)) {
+    case GK_PATH_DIRECT: gk_direct_backward_filter(g, x, dy, dw, dbias); return;
+    case GK_PATH_WINOGRAD: gk_winograd_backward_filter(g, x, dy, dw, dbias); return;
+    case GK_PATH_TAPS: gk_taps_backward_filter(g, x, dy, dw, dbias); return;
+    case GK_PATH_DEPTHWISE: gk_depthwise_backward_filter(g, x, dy, dw, dbias); return;
+    case GK_PATH_POINTWISE: c.pw = 1; break;
+    default: c.pw = 0; break;
     }
-    if (gk_winograd_applies(g)) {
-        gk_winograd_backward_filter(g, x, dy, dw, dbias);
-        return;
-    }
-    if (gk_taps_applies(g)) {
-        gk_taps_backward_filter(g, x, dy, dw, dbias);
-        return;
-    }
-    if (gk_depthwise_applies(g)) {
-        gk_depthwise_backward_filter(g, x, dy, dw, dbias);
-        return;
-    }
-    c.pw = pointwise(&c.d);
     c.pc = tile_positions(K, c.d.osz);
     c.nb = channel_blocks(&c.d, g->groups);
     // Few (group, channel block) units: also split output channels (blocks of >= 16 rows) so threads have work.
@@ -307,14 +272,16 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
     }
     c.units = g->groups * c.nb * c.nob;
     double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)K;
-    gk_parallel(gk_parts_for(c.units, flops), backward_filter_part, &c, 1);
+    gk_parallel(gk_parts_for(c.units, flops), backward_filter_part, &c);
     if (dbias) {
         conv_ctx cb = c;
         cb.dw = dbias;
-        gk_parallel(gk_parts_for(g->cout, (double)g->batch * g->cout * c.d.osz), dbias_part, &cb, 0);
+        gk_parallel(gk_parts_for(g->cout, (double)g->batch * g->cout * c.d.osz), dbias_part, &cb);
     }
 }
 
+// The one dispatch rule for all three passes (first match wins): few channels -> direct, 3x3 stride 1 -> Winograd,
+// 1-D backward passes -> per-tap GEMMs (the forward keeps im2col + the small-K GEMM), depthwise, else GEMM.
 int gk_conv_path(const gk_conv_geom *g, int which) {
     if (gk_direct_applies(g, which)) return GK_PATH_DIRECT;
     if (gk_winograd_applies(g)) return GK_PATH_WINOGRAD;

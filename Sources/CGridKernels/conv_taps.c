@@ -104,7 +104,7 @@ void gk_taps_forward(const gk_conv_geom *g, const float *x, const float *w, cons
     taps_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .bias = bias, .y = y, .wt = taps_weights(g, w)};
     start(&c, c.d.ow);
     const double flops = 2.0 * (double)g->batch * g->cout * g->cin * c.d.kw * c.d.ow;
-    gk_parallel(gk_parts_for(c.units, flops), forward_part, &c, 1);
+    gk_parallel(gk_parts_for(c.units, flops), forward_part, &c);
     gk_free((void *)c.wt);
 }
 
@@ -112,7 +112,7 @@ void gk_taps_backward_data(const gk_conv_geom *g, const float *dy, const float *
     taps_ctx c = {.g = g, .d = gk_unpack(g), .dy = dy, .dx = dx, .wt = taps_weights(g, w)};
     start(&c, c.d.iw);
     const double flops = 2.0 * (double)g->batch * g->cout * g->cin * c.d.kw * c.d.ow;
-    gk_parallel(gk_parts_for(c.units, flops), backward_data_part, &c, 1);
+    gk_parallel(gk_parts_for(c.units, flops), backward_data_part, &c);
     gk_free((void *)c.wt);
 }
 
@@ -123,7 +123,7 @@ void gk_taps_backward_filter(const gk_conv_geom *g, const float *x, const float 
     if (c.oblocks > 8) c.oblocks = 8;
     c.units = k * c.oblocks;
     const double flops = 2.0 * (double)g->batch * g->cout * g->cin * k * c.d.ow;
-    gk_parallel(gk_parts_for(c.units, flops), backward_filter_part, &c, 1);
+    gk_parallel(gk_parts_for(c.units, flops), backward_filter_part, &c);
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < k; j++) dw[i * k + j] = c.dwt[j * n + i];
     gk_free(c.dwt);

@@ -236,7 +236,7 @@ static void run_forward(const gk_dims *d, int64_t N, int64_t cin, int64_t cout, 
     }
     c.w = wp;
     const int64_t units = N * d->od * c.t.nbd * c.t.nch;
-    gk_parallel(gk_parts_for(units, 2.0 * (double)N * cout * d->osz * K), fwd_part, &c, 0);
+    gk_parallel(gk_parts_for(units, 2.0 * (double)N * cout * d->osz * K), fwd_part, &c);
     gk_free(wp);
 }
 
@@ -416,5 +416,5 @@ void gk_direct_backward_filter(const gk_conv_geom *g, const float *x, const floa
     if (c.ncb > g->cin) c.ncb = g->cin;
     c.t = tiles(&d, g->batch, g->cin, g->cout, cdiv(g->cin, c.ncb), 1);
     const double flops = 2.0 * (double)g->batch * g->cout * d.osz * g->cin * d.kvol;
-    gk_parallel(gk_parts_for(c.nob * c.ncb, flops), bwf_part, &c, 0);
+    gk_parallel(gk_parts_for(c.nob * c.ncb, flops), bwf_part, &c);
 }

@@ -152,15 +152,15 @@ int gk_depthwise_applies(const gk_conv_geom *g) {
 
 void gk_depthwise_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
     dw_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .w = w, .bias = bias, .y = y};
-    gk_parallel(gk_parts_for(g->batch * g->cout, work(g, &c.d)), fwd_part, &c, 0);
+    gk_parallel(gk_parts_for(g->batch * g->cout, work(g, &c.d)), fwd_part, &c);
 }
 
 void gk_depthwise_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx) {
     dw_ctx c = {.g = g, .d = gk_unpack(g), .dy = dy, .w = w, .dx = dx};
-    gk_parallel(gk_parts_for(g->batch * g->cin, work(g, &c.d)), bdata_part, &c, 0);
+    gk_parallel(gk_parts_for(g->batch * g->cin, work(g, &c.d)), bdata_part, &c);
 }
 
 void gk_depthwise_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {
     dw_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .dy = dy, .dw = dw, .db = dbias};
-    gk_parallel(gk_parts_for(g->cout, work(g, &c.d)), bfilter_part, &c, 0);
+    gk_parallel(gk_parts_for(g->cout, work(g, &c.d)), bfilter_part, &c);
 }

@@ -155,7 +155,7 @@ static void ew_run(ew_args *e) {
     if (e->n <= 0) return;
     int parts = 1;
     if (e->n >= EW_MIN_PARALLEL) parts = gk_parts_for(e->n / EW_BLOCK, (double)e->n);
-    gk_parallel(parts, ew_part, e, 0);
+    gk_parallel(parts, ew_part, e);
 }
 
 void gk_axpy(int64_t n, float a, const float *x, float *y) { ew_run(&(ew_args){.op = OP_AXPY, .n = n, .s = a, .a = x, .o = y}); }
@@ -205,5 +205,5 @@ void gk_channel_moments(int64_t n, int64_t c, int64_t s, const float *x, float *
     gk_enable_flush_to_zero();
     if (c <= 0) return;
     mom_args a = {n, c, s, x, mean, var};
-    gk_parallel(gk_parts_for(c, (double)n * c * s), moments_part, &a, 0);
+    gk_parallel(gk_parts_for(c, (double)n * c * s), moments_part, &a);
 }

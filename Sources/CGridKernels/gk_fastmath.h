@@ -129,15 +129,19 @@ GK_INLINE float log1p_f(float u) {
     return sel(u != u, u, y);
 }
 
-GK_INLINE float tanh_f(float x) {
-    float ax = fabs_(x);
-    float z = x * x;
+// tanh(|x|) for |x| < 0.625: Cephes' odd polynomial (z = x*x, ax = |x|).
+GK_INLINE float tanh_small(float z, float ax) {
     float p = -5.70498872745e-3f;
     p = p * z + 2.06390887954e-2f;
     p = p * z - 5.37397155531e-2f;
     p = p * z + 1.33314422036e-1f;
     p = p * z - 3.33332819422e-1f;
-    float small = (p * z) * ax + ax;
+    return (p * z) * ax + ax;
+}
+
+GK_INLINE float tanh_f(float x) {
+    float ax = fabs_(x);
+    float small = tanh_small(x * x, ax);
     float axc = ax > 10.0f ? 10.0f : ax;                   // tanh(10) rounds to 1
     float em = expm1_f(-2.0f * axc);
     float big = -em / (2.0f + em);

@@ -25,10 +25,9 @@ void openblas_set_num_threads(int n);
 
 /// Runs fn(ctx, part, nparts) for part in [0, nparts): part 0 on the caller, the rest on pool threads.
 /// If the pool is busy (another caller thread, or a nested call) all parts run here in order, so results never
-/// depend on whether the pool was free. blas_single marks parts that issue their own GEMMs (kept for callers' intent;
-/// OpenBLAS is single-threaded throughout, see gk_set_num_threads).
+/// depend on whether the pool was free. (OpenBLAS itself always runs on 1 thread, see gk_set_num_threads.)
 typedef void (*gk_part_fn)(void *ctx, int part, int nparts);
-GK_HIDDEN void gk_parallel(int nparts, gk_part_fn fn, void *ctx, int blas_single);
+GK_HIDDEN void gk_parallel(int nparts, gk_part_fn fn, void *ctx);
 
 /// [lo, hi) of the items that part gets when n items are dealt out in contiguous, nearly equal ranges.
 GK_INLINE void gk_range(int64_t n, int part, int nparts, int64_t *lo, int64_t *hi) {

@@ -228,7 +228,7 @@ static void pool_run(pool_job *j) {
     const int64_t planes = j->a.g->batch * j->a.g->cin;
     if (planes <= 0) return;
     const double work = (double)planes * (double)(j->a.d.isz + j->a.d.osz * j->a.d.kvol);
-    gk_parallel(gk_parts_for(planes, work), pool_part, j, 0);
+    gk_parallel(gk_parts_for(planes, work), pool_part, j);
 }
 
 void gk_maxpool_forward(const gk_conv_geom *g, const float *x, float *y, int64_t *indices) {

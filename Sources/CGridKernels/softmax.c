@@ -104,7 +104,7 @@ static void sm_run(sm_ctx *c) {
     c->nblk = (c->inner + SM_BLOCK - 1) / SM_BLOCK;
     const int64_t units = c->outer * c->nblk;
     if (units <= 0 || c->classes <= 0) return;
-    gk_parallel(gk_parts_for(units, 20.0 * (double)c->outer * (double)c->classes * (double)c->inner), sm_part, c, 0);
+    gk_parallel(gk_parts_for(units, 20.0 * (double)c->outer * (double)c->classes * (double)c->inner), sm_part, c);
 }
 
 void gk_softmax(int64_t outer, int64_t classes, int64_t inner, const float *x, float *y, int log_softmax) {

@@ -113,8 +113,7 @@ static int ensure_workers(int want) {
 }
 
 
-void gk_parallel(int nparts, gk_part_fn fn, void *ctx, int blas_single) {
-    (void)blas_single;   // OpenBLAS is always single-threaded now (see gk_set_num_threads)
+void gk_parallel(int nparts, gk_part_fn fn, void *ctx) {
     int got = nparts > 1 && pthread_mutex_trylock(&use_mu) == 0;
     if (!got || ensure_workers(nparts - 1) < nparts - 1) {
         // One part, pool busy (another caller, or nested) or could not grow: same parts, same order, here.

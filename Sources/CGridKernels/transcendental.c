@@ -70,15 +70,10 @@ GK_CLONES static void gate_fwd_k(int64_t n, const float *restrict a, const float
 // denominators), so one division instead of two (the denominators are in [1, 6]: no overflow, no cancellation).
 GK_CLONES static void gate_fwd_only_k(int64_t n, const float *restrict a, const float *restrict b, float *restrict y) {
     for (int64_t i = 0; i < n; i++) {
-        const float x = a[i], ax = fabs_(x), z = x * x;
-        float p = -5.70498872745e-3f;   // tanh_f's small-argument polynomial
-        p = p * z + 2.06390887954e-2f;
-        p = p * z - 5.37397155531e-2f;
-        p = p * z + 1.33314422036e-1f;
-        p = p * z - 3.33332819422e-1f;
+        const float x = a[i], ax = fabs_(x);
         const float em = expm1_neg_f(-2.0f * (ax > 10.0f ? 10.0f : ax));
         const int small = ax < 0.625f;
-        const float tn = copysign_(sel(small, (p * z) * ax + ax, -em), x), td = sel(small, 1.0f, 2.0f + em);
+        const float tn = copysign_(sel(small, tanh_small(x * x, ax), -em), x), td = sel(small, 1.0f, 2.0f + em);
         const float e = exp_neg_f(-fabs_(b[i]));
         const float r = tn * sel(b[i] >= 0.0f, 1.0f, e) / (td * (1.0f + e));
         y[i] = sel(x != x || b[i] != b[i], x + b[i], r);
@@ -181,7 +176,7 @@ static void tr_run(tr_args e) {
     if (e.n <= 0) return;
     int parts = 1;
     if (e.n >= TR_MIN_PARALLEL) parts = gk_parts_for(e.n / 4096, 16.0 * (double)e.n);
-    gk_parallel(parts, tr_part, &e, 0);
+    gk_parallel(parts, tr_part, &e);
 }
 
 void gk_exp(int64_t n, const float *x, float *y) { tr_run((tr_args){.op = T_EXP, .n = n, .a = x, .o = y}); }

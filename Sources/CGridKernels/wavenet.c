@@ -156,7 +156,7 @@ void gk_wavenet_stack_forward(int64_t batch, int64_t steps, int64_t res, int64_t
     if (batch >= threads || flops < 1e7) {   // a sequence per thread: the whole stack tile by tile
         stack_ctx c = {.batch = batch, .steps = steps, .res = res, .skip = skip, .layers = layers, .dil = dilations,
                        .h = h, .params = params, .wfg = wfg, .skip_sum = skip_sum};
-        gk_parallel(gk_parts_for(batch, flops), stack_part, &c, 1);
+        gk_parallel(gk_parts_for(batch, flops), stack_part, &c);
     } else {   // fewer sequences than threads: layer by layer, tiles shared out (same operations, same bits)
         float *ha = gk_alloc(sizeof(float) * (size_t)(batch * C * steps)), *hb = gk_alloc(sizeof(float) * (size_t)(batch * C * steps));
         gk_zero(batch * S * steps, skip_sum);
@@ -169,7 +169,7 @@ void gk_wavenet_stack_forward(int64_t batch, int64_t steps, int64_t res, int64_t
                         .ws = p + 4 * C * C + 2 * C, .bs = p + 4 * C * C + 2 * C + S * C,
                         .wr = p + 4 * C * C + 2 * C + S * C + S, .br = p + 4 * C * C + 2 * C + S * C + S + C * C,
                         .skip_sum = skip_sum, .hout = i + 1 < layers ? next : NULL};
-            gk_parallel(gk_parts_for(batch * c.tiles, flops / (double)layers), wn_part, &c, 1);
+            gk_parallel(gk_parts_for(batch * c.tiles, flops / (double)layers), wn_part, &c);
             cur = next;
         }
         gk_free(ha);

@@ -105,7 +105,7 @@ static void run_forward(const gk_wino_plan *p, const float *x, const float *w, i
         c.nob = blocks_for(c.nchunk, p->cout, 32);
         c.uks = gk_wino_kstride(p->cout * p->cin);
         c.uw = gk_alloc(sizeof(float) * (size_t)(36 * c.uks));
-        gk_parallel(gk_parts_for(p->cout, 400.0 * (double)p->cout * (double)p->cin), filter_part, &c, 0);
+        gk_parallel(gk_parts_for(p->cout, 400.0 * (double)p->cout * (double)p->cin), filter_part, &c);
     } else {              // one chunk: output-channel blocks of ~GK_WINO_UBLOCK_BYTES transformed filter each
         int64_t rows = GK_WINO_UBLOCK_BYTES / (36 * 4 * p->cin);
         rows = rows < 16 ? 16 : rows;
@@ -113,7 +113,7 @@ static void run_forward(const gk_wino_plan *p, const float *x, const float *w, i
         if (c.nob < blocks_for(1, p->cout, 32)) c.nob = blocks_for(1, p->cout, 32);
     }
     const double flops = 72.0 * (double)p->cout * (double)p->cin * (double)(p->rows * p->ntx);
-    gk_parallel(gk_parts_for(c.nchunk * c.nob, flops), fwd_part, &c, 1);
+    gk_parallel(gk_parts_for(c.nchunk * c.nob, flops), fwd_part, &c);
     gk_free(c.uw);
 }
 

@@ -112,25 +112,25 @@ void gk_winograd_backward_filter(const gk_conv_geom *g, const float *x, const fl
         c.nt = (c.r1 - c.r0) * p->ntx;
         c.vks = gk_wino_kstride(p->cin * c.nt);
         c.wks = gk_wino_kstride(p->cout * c.nt);
-        gk_parallel(gk_parts_for(txunits, txwork), transform_part, &c, 0);
+        gk_parallel(gk_parts_for(txunits, txwork), transform_part, &c);
         const double flops = 72.0 * (double)p->cout * (double)p->cin * (double)c.nt;
         if (c.nchunk > 1) {
-            gk_parallel(gk_parts_for(36, flops), gemm_part, &c, 1);
+            gk_parallel(gk_parts_for(36, flops), gemm_part, &c);
         } else {
             int64_t rows = GK_WINO_DU_BLOCK_BYTES / (36 * 4 * p->cin);
             rows = rows < 16 ? 16 : rows;
             c.nob = (p->cout + rows - 1) / rows;
-            gk_parallel(gk_parts_for(c.nob, flops), block_part, &c, 1);
+            gk_parallel(gk_parts_for(c.nob, flops), block_part, &c);
         }
     }
     if (c.nchunk > 1)
-        gk_parallel(gk_parts_for(p->cout, 400.0 * (double)p->cout * (double)p->cin), grad_part, &c, 0);
+        gk_parallel(gk_parts_for(p->cout, 400.0 * (double)p->cout * (double)p->cin), grad_part, &c);
     gk_free(c.du);
     gk_free(c.v);
     gk_free(c.wt);
     if (dbias) {
         c.dw = dbias;
         const double work = (double)g->batch * (double)g->cout * (double)(p->oh * p->ow);
-        gk_parallel(gk_parts_for(g->cout, work), dbias_part, &c, 0);
+        gk_parallel(gk_parts_for(g->cout, work), dbias_part, &c);
     }
 }

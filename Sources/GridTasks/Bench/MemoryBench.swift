@@ -40,7 +40,7 @@ public enum MemoryBench {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }),
               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else {
-            throw BenchError("memory benchmark needs Linux /proc/self/status (\(key))")
+            throw TaskError("memory benchmark needs Linux /proc/self/status (\(key))")
         }
         return kb / 1024
     }
@@ -48,14 +48,9 @@ public enum MemoryBench {
     /// Writing 5 to clear_refs resets VmHWM to the current resident size (Linux >= 4.0).
     static func resetPeak() throws {
         guard let h = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else {
-            throw BenchError("memory benchmark cannot reset the peak (no /proc/self/clear_refs)")
+            throw TaskError("memory benchmark cannot reset the peak (no /proc/self/clear_refs)")
         }
         h.write("5".data(using: .utf8)!)
         try h.close()
     }
-}
-
-public struct BenchError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ d: String) { description = d }
 }
