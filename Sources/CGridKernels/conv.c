@@ -50,6 +50,7 @@ typedef struct {
     const gk_conv_geom *g;
     gk_dims d;
     const float *x, *w, *bias, *dy, *addend;
+    const float *wpk;   // the weights packed for the small GEMM once per call (NULL: not used), not once per tile
     float *y, *dx, *dw;
     int64_t pc, nchunk, nb, nob, units;
     int pw;
@@ -73,15 +74,15 @@ static void forward_part(void *vc, int part, int nparts) {
             const float *bg = c->bias ? c->bias + grp * d->cout_g : NULL;
             const float *ag = c->addend ? c->addend + (yg - c->y) : NULL;
             const int small = gk_small_gemm_applies(d->cout_g, np, K);
-            // y starts as the bias (or addend + bias: a residual sum costs no separate pass) and the GEMM accumulates
-            // into it; without an addend the small-K GEMM (no B packing) starts at the bias itself: no fill pass.
-            if (ag) gk_fill_add_bias_rows(d->cout_g, np, d->osz, bg, ag, yg);
-            else if (!small) gk_fill_bias_rows(d->cout_g, np, d->osz, bg, yg);
+            // y starts as the bias (or addend + bias: a residual sum costs no separate pass). The small-K GEMM (no B
+            // packing) loads that start itself; OpenBLAS gets it filled in and accumulates.
+            if (!small) gk_fill_add_bias_rows(d->cout_g, np, d->osz, bg, ag, yg);
             if (!c->pw) gk_im2col(d, xg, d->cin_g, p0, p1, col);
             const float *b = c->pw ? xg + p0 : col;
             const int64_t ldb = c->pw ? d->osz : np;
             if (small)
-                gk_small_gemm(0, d->cout_g, np, K, wg, K, b, ldb, ag ? NULL : bg, ag != NULL, yg, d->osz);
+                gk_small_gemm_split(c->wpk ? GK_SG_PACKED : 0, d->cout_g, np, K, c->wpk ? c->wpk + grp * d->cout_g * K : wg,
+                                    K, b, NULL, K, ldb, bg, ag, d->osz, yg, d->osz);
             else
                 gemm(0, 0, d->cout_g, np, K, wg, K, b, ldb, 1.0f, yg, d->osz);
         }
@@ -120,7 +121,16 @@ static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, 
     c.nchunk = (c.d.osz + c.pc - 1) / c.pc;
     c.units = g->batch * c.nchunk;
     double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)(c.d.cin_g * c.d.kvol);
+    const int64_t K = c.d.cin_g * c.d.kvol;
+    float *wpk = NULL;
+    if (c.nchunk * g->batch > 1 && gk_small_gemm_applies(c.d.cout_g, c.pc < c.d.osz ? c.pc : c.d.osz, K)) {
+        wpk = gk_alloc(sizeof(float) * (size_t)(g->cout * K));
+        for (int64_t grp = 0; grp < g->groups; grp++)
+            gk_small_gemm_pack(0, c.d.cout_g, K, w + grp * c.d.cout_g * K, K, wpk + grp * c.d.cout_g * K);
+    }
+    c.wpk = wpk;
     gk_parallel(gk_parts_for(c.units, flops), forward_part, &c);
+    gk_free(wpk);
 }
 
 void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
@@ -148,9 +158,12 @@ static void backward_data_part(void *vc, int part, int nparts) {
         float *dxc = c->dx + (n * c->g->cin + grp * d->cin_g + a) * d->isz;
         const float *wsub = c->w + grp * d->cout_g * K + a * d->kvol;   // columns [a*kvol, b*kvol) of W_g
         const float *dyg = c->dy + (n * c->g->cout + grp * d->cout_g) * d->osz;
+        // W_g^T rows [a*kvol, b*kvol), packed once for all images and tiles (or packed by each call)
+        const int sg_mode = c->wpk ? GK_SG_PACKED : 1;
+        const float *wa = c->wpk ? c->wpk + (grp * K + a * d->kvol) * d->cout_g : wsub;
         if (c->pw) {
             if (gk_small_gemm_applies(b - a, d->osz, d->cout_g))   // small K: no B packing, no zero pass
-                gk_small_gemm(1, b - a, d->osz, d->cout_g, wsub, K, dyg, d->osz, NULL, 0, dxc, d->osz);
+                gk_small_gemm(sg_mode, b - a, d->osz, d->cout_g, wa, K, dyg, d->osz, NULL, 0, dxc, d->osz);
             else
                 gemm(1, 0, b - a, d->osz, d->cout_g, wsub, K, dyg, d->osz, 0.0f, dxc, d->osz);
             continue;
@@ -159,7 +172,7 @@ static void backward_data_part(void *vc, int part, int nparts) {
         for (int64_t p0 = 0; p0 < d->osz; p0 += c->pc) {
             const int64_t p1 = p0 + c->pc < d->osz ? p0 + c->pc : d->osz, np = p1 - p0;
             if (gk_small_gemm_applies((b - a) * d->kvol, np, d->cout_g))   // e.g. transposed 2x2 stride-2 upsampling
-                gk_small_gemm(1, (b - a) * d->kvol, np, d->cout_g, wsub, K, dyg + p0, d->osz, NULL, 0, dcol, np);
+                gk_small_gemm(sg_mode, (b - a) * d->kvol, np, d->cout_g, wa, K, dyg + p0, d->osz, NULL, 0, dcol, np);
             else
                 gemm(1, 0, (b - a) * d->kvol, np, d->cout_g, wsub, K, dyg + p0, d->osz, 0.0f, dcol, np);
             gk_col2im(d, dcol, b - a, p0, p1, dxc);
@@ -188,7 +201,23 @@ void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *
     c.nb = channel_blocks(&c.d, g->batch * g->groups);
     c.units = g->batch * g->groups * c.nb;
     double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)(c.d.cin_g * c.d.kvol);
+    // Pack each (group, channel block) of W^T once where the small GEMM will run (all blocks have <= rows_max rows).
+    const int64_t K = c.d.cin_g * c.d.kvol, rows_max = ((c.d.cin_g + c.nb - 1) / c.nb) * c.d.kvol;
+    const int64_t calls = g->batch * (c.pw ? 1 : (c.d.osz + c.pc - 1) / c.pc);
+    float *wpk = NULL;
+    if (calls > 1 && gk_small_gemm_applies(rows_max, c.pw || c.pc > c.d.osz ? c.d.osz : c.pc, c.d.cout_g)) {
+        wpk = gk_alloc(sizeof(float) * (size_t)(g->groups * K * c.d.cout_g));
+        for (int64_t grp = 0; grp < g->groups; grp++)
+            for (int64_t blk = 0; blk < c.nb; blk++) {
+                int64_t a, b;
+                gk_range(c.d.cin_g, (int)blk, (int)c.nb, &a, &b);
+                gk_small_gemm_pack(1, (b - a) * c.d.kvol, c.d.cout_g, w + grp * c.d.cout_g * K + a * c.d.kvol, K,
+                                   wpk + (grp * K + a * c.d.kvol) * c.d.cout_g);
+            }
+    }
+    c.wpk = wpk;
     gk_parallel(gk_parts_for(c.units, flops), backward_data_part, &c);
+    gk_free(wpk);
 }
 
 // ---- backward filter: units are (group, channel block, output-channel block); each owns a block of dw and sums

@@ -125,7 +125,8 @@ GK_HIDDEN void gk_fill_bias_rows(int64_t rows, int64_t cols, int64_t ld, const f
 }
 GK_HIDDEN void gk_fill_add_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, const float *src,
                                      float *y) {
-    fill_add_bias_rows_k(rows, cols, ld, bias, src, y);
+    if (src) fill_add_bias_rows_k(rows, cols, ld, bias, src, y);
+    else fill_bias_rows_k(rows, cols, ld, bias, y);
 }
 GK_HIDDEN double gk_sum(int64_t n, const float *x) { return sum_k(n, x); }
 

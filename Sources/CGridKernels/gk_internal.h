@@ -72,7 +72,7 @@ GK_HIDDEN void gk_fill_bias_rows(int64_t rows, int64_t cols, int64_t ld, const f
 GK_HIDDEN void gk_zero(int64_t n, float *x);
 /// y = tanh(a) * sigmoid(b) on this thread (the inference gate of gk_gate_forward, without the thread pool).
 GK_HIDDEN void gk_gate_rows(int64_t n, const float *a, const float *b, float *y);
-/// y rows (ld apart) = src rows + bias[row] (bias may be NULL); y must not overlap src.
+/// y rows (ld apart) = src rows + bias[row] (bias may be NULL; src NULL: the bias alone); y must not overlap src.
 GK_HIDDEN void gk_fill_add_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, const float *src,
                                      float *y);
 /// Fixed-order blocked sum (float lanes per 4096 block, blocks in double).

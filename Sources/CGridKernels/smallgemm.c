@@ -31,30 +31,35 @@ int gk_small_gemm_applies(int64_t m, int64_t n, int64_t k) {
 }
 
 // One mr x (8*nv) block of C (mr, nv compile-time after inlining, so s[][] lives in registers): start values,
-// then k rank-1 updates from the packed A panel (mr floats per k) and k rows of B read in place.
+// then k rank-1 updates from the packed A panel (mr floats per k) and k rows of B read in place (rows k1.. from b2).
 // save: also store the B vectors to sb (8*nv floats per k), for the later blocks of the strip, and prefetch the
-// next strip's row (pf, pfld apart): B rows far apart defeat the hardware prefetchers, and a strip read cold from
-// L3 or memory otherwise stalls the first block (measured: 32x16000x256 1.3x slower, a 64->256 1x1 backward 2x).
-GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, const float *restrict ap,
-                    const float *restrict b, int64_t ldb, float *restrict sb, const float *pf, int64_t pfld,
-                    const float *bias, int accumulate, float *restrict c, int64_t ldc) {
+// same rows of the next strip: B rows far apart defeat the hardware prefetchers, and a strip read cold from L3 or
+// memory otherwise stalls the first block (measured: 32x16000x256 1.3x slower, a 64->256 1x1 backward 2x).
+GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, int64_t k1, const float *restrict ap,
+                    const float *restrict b, const float *restrict b2, int64_t ldb, float *restrict sb,
+                    const float *bias, const float *start, int64_t lds, float *c, int64_t ldc) {
     v8f s[SG_MR][SG_NV];
     for (int i = 0; i < mr; i++)
         for (int v = 0; v < nv; v++) {
-            if (accumulate) s[i][v] = ld(c + i * ldc + 8 * v);
-            else s[i][v] = splat(bias ? bias[i] : 0.0f);
+            const v8f bi = splat(bias ? bias[i] : 0.0f);
+            s[i][v] = start ? ld(start + i * lds + 8 * v) + bi : bi;
         }
-    for (int64_t p = 0; p < k; p++, ap += mr, b += ldb) {
-        v8f bv[SG_NV];
-        for (int v = 0; v < nv; v++) bv[v] = ld(b + 8 * v);
-        if (save) {
-            for (int v = 0; v < nv; v++) st(sb + (p * nv + v) * 8, bv[v]);
-            __builtin_prefetch(pf + p * pfld);
-            __builtin_prefetch(pf + p * pfld + 8 * nv - 1);
-        }
-        for (int i = 0; i < mr; i++) {
-            const v8f av = splat(ap[i]);
-            for (int v = 0; v < nv; v++) s[i][v] = av * bv[v] + s[i][v];   // one FMA (-ffp-contract=on)
+    // Rows [0, k1) from b, then [k1, k) from b2 (sb stays contiguous): two loops, not a test per row.
+    int64_t p = 0;
+    for (int part = 0; part < 2; part++, b = b2) {
+        const int64_t pend = part == 0 ? k1 : k;
+        for (; p < pend; p++, ap += mr, b += ldb) {
+            v8f bv[SG_NV];
+            for (int v = 0; v < nv; v++) bv[v] = ld(b + 8 * v);
+            if (save) {
+                for (int v = 0; v < nv; v++) st(sb + (p * nv + v) * 8, bv[v]);
+                __builtin_prefetch(b + 8 * nv);
+                __builtin_prefetch(b + 16 * nv - 1);
+            }
+            for (int i = 0; i < mr; i++) {
+                const v8f av = splat(ap[i]);
+                for (int v = 0; v < nv; v++) s[i][v] = av * bv[v] + s[i][v];   // one FMA (-ffp-contract=on)
+            }
         }
     }
     for (int i = 0; i < mr; i++)
@@ -62,8 +67,8 @@ GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, const
 }
 
 #define SG_TILE(MRC, NVC, SAVE)                                                                               \
-    tile(MRC, NVC, SAVE, k, pa + i0 * k, bs, lds, sb, pf, pfld, bias ? bias + i0 : NULL, accumulate,               \
-         c + i0 * ldc + j, ldc)
+    tile(MRC, NVC, SAVE, k, blk == 0 ? k1 : k, pa + i0 * k, bs, b2s, lds_b, sb, bias ? bias + i0 : NULL,        \
+         start ? start + i0 * lds + j : NULL, lds, c + i0 * ldc + j, ldc)
 // Rows are dealt into ceil(m / SG_MR) blocks of nearly equal size (32 = 6+6+5+5+5+5, not 6*5+2): a block of
 // r rows has 2r independent FMA chains and fewer than ~8 leave the 4-cycle FMA latency exposed.
 #define SG_ROWS_CASE(R, NVC, SAVE)                                                                            \
@@ -86,26 +91,23 @@ GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, const
 // (free: the store ports are idle) that the other blocks read.
 #define SG_STRIP(NVC)                                                                                         \
     do {                                                                                                       \
-        const float *bs = b + j;                                                                               \
-        int64_t lds = ldb;                                                                                     \
-        const int nxt = j + 16 * (NVC) <= n; /* a next strip of this width to prefetch, else the same again */ \
-        const float *pf = nxt ? b + j + 8 * (NVC) : bs;                                                        \
-        const int64_t pfld = nxt ? ldb : 0;                                                                    \
+        const float *bs = b + j, *b2s = b2 + j;                                                                \
+        int64_t lds_b = ldb;                                                                                   \
         for (int64_t blk = 0, i0 = 0; blk < nblk; blk++) {                                                     \
             if (blk == 0 && nblk > 1) SG_TILE_R(big, NVC, 1);                                                  \
             else if (blk < nbig) SG_TILE_R(big, NVC, 0);                                                       \
             else SG_TILE_R(big - 1, NVC, 0);                                                                   \
-            if (blk == 0) bs = sb, lds = 8 * (NVC);                                                            \
+            if (blk == 0) bs = sb, lds_b = 8 * (NVC);                                                          \
             i0 += blk < nbig ? big : big - 1;                                                                  \
         }                                                                                                      \
     } while (0)
 
-GK_CLONES static void small_gemm_k(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                                   const float *restrict b, int64_t ldb, const float *bias, int accumulate,
-                                   float *restrict c, int64_t ldc, float *restrict pa, float *restrict sb) {
-    // Row blocks: nbig of `big` rows, then the rest of big - 1. Pack A: the block starting at row i0 with mr
-    // rows becomes k groups of mr floats at pa + i0*k.
-    const int64_t nblk = (m + SG_MR - 1) / SG_MR, big = (m + nblk - 1) / nblk, nbig = m - nblk * (big - 1);
+// Row blocks: nbig of `big` rows, then the rest of big - 1 (the same for packing and multiplying).
+#define SG_BLOCKS(m) const int64_t nblk = ((m) + SG_MR - 1) / SG_MR, big = ((m) + nblk - 1) / nblk, nbig = (m) - nblk * (big - 1)
+
+// The block starting at row i0 with mr rows becomes k groups of mr floats at pa + i0*k.
+void gk_small_gemm_pack(int trans_a, int64_t m, int64_t k, const float *a, int64_t lda, float *pa) {
+    SG_BLOCKS(m);
     for (int64_t blk = 0, i0 = 0; blk < nblk; blk++) {
         const int64_t mr = blk < nbig ? big : big - 1;
         float *dst = pa + i0 * k;
@@ -113,6 +115,12 @@ GK_CLONES static void small_gemm_k(int trans_a, int64_t m, int64_t n, int64_t k,
             for (int64_t i = 0; i < mr; i++) dst[p * mr + i] = trans_a ? a[p * lda + i0 + i] : a[(i0 + i) * lda + p];
         i0 += mr;
     }
+}
+
+GK_CLONES static void small_gemm_k(int64_t m, int64_t n, int64_t k, const float *restrict pa, const float *b,
+                                   const float *b2, int64_t k1, int64_t ldb, const float *bias, const float *start,
+                                   int64_t lds, float *c, int64_t ldc, float *restrict sb) {
+    SG_BLOCKS(m);
     int64_t j = 0;
     for (; j + 8 * SG_NV <= n; j += 8 * SG_NV) SG_STRIP(SG_NV);
     if (SG_NV > 1)
@@ -124,8 +132,9 @@ GK_CLONES static void small_gemm_k(int trans_a, int64_t m, int64_t n, int64_t k,
             const float *ap = pa + i0 * k + i;
             float *cr = c + (i0 + i) * ldc;
             for (int64_t jj = j; jj < n; jj++) {
-                float s = accumulate ? cr[jj] : bias ? bias[i0 + i] : 0.0f;
-                for (int64_t p = 0; p < k; p++) s = ap[p * mr] * b[p * ldb + jj] + s;
+                const float bi = bias ? bias[i0 + i] : 0.0f;
+                float s = start ? start[(i0 + i) * lds + jj] + bi : bi;
+                for (int64_t p = 0; p < k; p++) s = ap[p * mr] * (p < k1 ? b[p * ldb + jj] : b2[(p - k1) * ldb + jj]) + s;
                 cr[jj] = s;
             }
         }
@@ -133,14 +142,24 @@ GK_CLONES static void small_gemm_k(int trans_a, int64_t m, int64_t n, int64_t k,
     }
 }
 
-void gk_small_gemm(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
-                   int64_t ldb, const float *bias, int accumulate, float *c, int64_t ldc) {
+void gk_small_gemm_split(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                         const float *b2, int64_t k1, int64_t ldb, const float *bias, const float *start, int64_t lds,
+                         float *c, int64_t ldc) {
     gk_enable_flush_to_zero();
     if (m <= 0 || n <= 0) return;
     if (k < 0) k = 0;
+    if (!b2 || k1 > k) b2 = b + k * ldb, k1 = k;   // no second part: rows k1.. continue the first
     float stack_pa[SG_STACK_FLOATS] __attribute__((aligned(64)));
-    const int64_t need = m * k + 8 * SG_NV * k;   // packed A, then the B strip copy
+    const int packed = trans_a == GK_SG_PACKED;
+    const int64_t need = (packed ? 0 : m * k) + 8 * SG_NV * k;   // packed A, then the B strip copy
     float *pa = need <= SG_STACK_FLOATS ? stack_pa : gk_alloc(sizeof(float) * (size_t)need);
-    small_gemm_k(trans_a, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, pa, pa + m * k);
+    if (!packed) gk_small_gemm_pack(trans_a, m, k, a, lda, pa);
+    small_gemm_k(m, n, k, packed ? a : pa, b, b2, k1, ldb, bias, start, lds, c, ldc, packed ? pa : pa + m * k);
     if (pa != stack_pa) gk_free(pa);
+}
+
+void gk_small_gemm(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                   int64_t ldb, const float *bias, int accumulate, float *c, int64_t ldc) {
+    gk_small_gemm_split(trans_a, m, n, k, a, lda, b, NULL, k, ldb, accumulate ? NULL : bias, accumulate ? c : NULL,
+                        ldc, c, ldc);
 }

@@ -13,4 +13,15 @@ GK_HIDDEN int gk_small_gemm_applies(int64_t m, int64_t n, int64_t k);
 GK_HIDDEN void gk_small_gemm(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                              const float *b, int64_t ldb, const float *bias, int accumulate, float *c, int64_t ldc);
 
+/// A (m x k, or k x m where trans_a) in the kernel's block order: m*k floats at pa. Weights used by many calls are
+/// packed once and passed with trans_a = GK_SG_PACKED (lda ignored).
+#define GK_SG_PACKED 2
+GK_HIDDEN void gk_small_gemm_pack(int trans_a, int64_t m, int64_t k, const float *a, int64_t lda, float *pa);
+/// The general form: row p of B is b + p*ldb for p < k1 and b2 + (p - k1)*ldb after (two blocks of rows with one
+/// leading dimension, e.g. the lagged and current rows of a dilated causal convolution, without copying them into one
+/// matrix; b2 NULL: one block). C starts at start[row] + bias[row] (start NULL: 0, bias NULL: 0; start may be C).
+GK_HIDDEN void gk_small_gemm_split(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                   const float *b, const float *b2, int64_t k1, int64_t ldb, const float *bias,
+                                   const float *start, int64_t lds, float *c, int64_t ldc);
+
 #endif

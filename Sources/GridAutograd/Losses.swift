@@ -31,7 +31,6 @@ public enum Loss {
         precondition(targets.count == n * s, "cross-entropy: \(targets.count) targets for logits \(shapeDescription(x.shape))")
         if let classWeights { precondition(classWeights.count == c, "cross-entropy: \(classWeights.count) class weights for \(c) classes") }
         let maskValues = mask?.scalars
-        let logp = softmaxForward(x.value, axis: 1, log: true)
         let w = classWeights ?? [Float](repeating: 1, count: c)
         let wsum = w.reduce(0, +)
         // Per position: the weight of its term (0 when ignored or masked), then one pass over classes.
@@ -54,6 +53,7 @@ public enum Loss {
             } }
             return Variable.op(Tensor(Float(total * Double(norm))), [x]) { g in [g.item == 1 ? dx : dx * g.item] }
         }
+        let logp = softmaxForward(x.value, axis: 1, log: true)
         var total = 0.0
         var dx = Tensor(uninitializedShape: x.shape)
         logp.withUnsafeBufferPointer { lp in dx.withUnsafeMutableBufferPointer { pd in
