@@ -66,7 +66,9 @@ GK_INLINE gk_dims gk_unpack(const gk_conv_geom *g) {
 
 /// im2col rows [0, nch*kvol) for output positions [p0, p1) of one image (x at the first channel); col2im adds back.
 GK_HIDDEN void gk_im2col(const gk_dims *d, const float *x, int64_t nch, int64_t p0, int64_t p1, float *col);
-GK_HIDDEN void gk_col2im(const gk_dims *d, const float *col, int64_t nch, int64_t p0, int64_t p1, float *dx);
+/// dx (+)= scatter of col; assign (only where gk_windows_tile_input) overwrites instead of adding, so dx needs no zeroing.
+GK_HIDDEN void gk_col2im(const gk_dims *d, const float *col, int64_t nch, int64_t p0, int64_t p1, float *dx, int assign);
+GK_HIDDEN int gk_windows_tile_input(const gk_dims *d);
 /// y rows (ld apart) = bias[row], or 0 where bias is NULL.
 GK_HIDDEN void gk_fill_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y);
 GK_HIDDEN void gk_zero(int64_t n, float *x);

@@ -67,16 +67,16 @@ GK_CLONES static void gate_fwd_k(int64_t n, const float *restrict a, const float
     }
 }
 // Inference: tanh(a) * sigmoid(b) as one fraction, (tanh numerator * sigmoid numerator) / (product of the
-// denominators), so one division instead of two (the denominators are in [1, 6]: no overflow, no cancellation).
+// denominators), so one division instead of two (the denominators are in [1, 2] and [1, ~500]: no overflow, no
+// cancellation). tanh by the rational form: 30% faster than through expm1, <= 4e-7 relative error for the product.
 GK_CLONES static void gate_fwd_only_k(int64_t n, const float *restrict a, const float *restrict b, float *restrict y) {
     for (int64_t i = 0; i < n; i++) {
-        const float x = a[i], ax = fabs_(x);
-        const float em = expm1_neg_f(-2.0f * (ax > 10.0f ? 10.0f : ax));
-        const int small = ax < 0.625f;
-        const float tn = copysign_(sel(small, tanh_small(x * x, ax), -em), x), td = sel(small, 1.0f, 2.0f + em);
-        const float e = exp_neg_f(-fabs_(b[i]));
-        const float r = tn * sel(b[i] >= 0.0f, 1.0f, e) / (td * (1.0f + e));
-        y[i] = sel(x != x || b[i] != b[i], x + b[i], r);
+        const float x = a[i], bi = b[i];
+        float tn, td;
+        tanh_rational(x, &tn, &td);
+        const float e = exp_neg_f(-fabs_(bi));
+        const float r = tn * sel(bi >= 0.0f, 1.0f, e) / (td * (1.0f + e));
+        y[i] = sel(x != x || bi != bi, x + bi, r);
     }
 }
 GK_CLONES static void gate_back_k(int64_t n, const float *restrict ta, const float *restrict sb, const float *restrict g,

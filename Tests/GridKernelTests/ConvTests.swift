@@ -36,6 +36,17 @@ let convCases: [ConvCase] = [
              dilation: [2, 1, 1], padLo: [1, 0, 2], padHi: [0, 1, 1]),
     ConvCase(name: "3d 1x1x1", cin: 3, cout: 4, input: [3, 4, 5], kernel: [1, 1, 1]),
     ConvCase(name: "3d large K tiles", cin: 64, cout: 2, input: [6, 8, 8], kernel: [3, 3, 3], padLo: [1, 1, 1]),
+    // Windows that tile the input (UNet's 2x2 stride-2 sampling): paired im2col / col2im, and col2im assigning
+    // into a dx that starts as NaN, so a point it missed would show.
+    ConvCase(name: "2d 2x2 stride2 tiling", cin: 8, cout: 6, input: [10, 12], kernel: [2, 2], stride: [2, 2]),
+    ConvCase(name: "2d 2x2 stride2 leftover row/col", cin: 5, cout: 6, input: [9, 11], kernel: [2, 2], stride: [2, 2]),
+    ConvCase(name: "3d 2x2x2 stride2 tiling", cin: 3, cout: 5, input: [4, 6, 8], kernel: [2, 2, 2], stride: [2, 2, 2]),
+    ConvCase(name: "2d 2x2 stride2 padded", cin: 3, cout: 4, input: [8, 8], kernel: [2, 2], stride: [2, 2], padLo: [1, 1],
+             padHi: [1, 1]),
+    // Small-K GEMM with weights packed once per call, over several position tiles (forward) and images (backward).
+    ConvCase(name: "2d 2x2 stride2 small-K GEMM", cin: 32, cout: 64, input: [64, 64], kernel: [2, 2], stride: [2, 2]),
+    ConvCase(name: "2d 3x3 stride2 small-K GEMM tiles", cin: 16, cout: 40, input: [70, 70], kernel: [3, 3], stride: [2, 2],
+             padLo: [1, 1]),
 ]
 
 struct ConvOutputs { var y: [Float], dx: [Float], dw: [Float], db: [Float] }
