@@ -82,7 +82,7 @@ static void forward_part(void *vc, int part, int nparts) {
             const int64_t ldb = c->pw ? d->osz : np;
             if (small)
                 gk_small_gemm_split(c->wpk ? GK_SG_PACKED : 0, d->cout_g, np, K, c->wpk ? c->wpk + grp * d->cout_g * K : wg,
-                                    K, b, NULL, K, ldb, bg, ag, d->osz, yg, d->osz);
+                                    K, b, K, 0, ldb, bg, ag, d->osz, yg, d->osz);
             else
                 gemm(0, 0, d->cout_g, np, K, wg, K, b, ldb, 1.0f, yg, d->osz);
         }
@@ -105,9 +105,10 @@ static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, 
         return;
     }
     const int path = gk_conv_path(g, 0);
-    if (path == GK_PATH_DIRECT || path == GK_PATH_WINOGRAD || path == GK_PATH_DEPTHWISE) {
+    if (path == GK_PATH_DIRECT || path == GK_PATH_WINOGRAD || path == GK_PATH_DEPTHWISE || path == GK_PATH_TAPS) {
         if (path == GK_PATH_DIRECT) gk_direct_forward(g, x, w, bias, y);
         else if (path == GK_PATH_WINOGRAD) gk_winograd_forward(g, x, w, bias, y);
+        else if (path == GK_PATH_TAPS) gk_taps_forward(g, x, w, bias, y);
         else gk_depthwise_forward(g, x, w, bias, y);
         if (addend) gk_add(ysize, y, addend, y);
         return;
@@ -313,11 +314,11 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
 }
 
 // The one dispatch rule for all three passes (first match wins): few channels -> direct, 3x3 stride 1 -> Winograd,
-// 1-D backward passes -> per-tap GEMMs (the forward keeps im2col + the small-K GEMM), depthwise, else GEMM.
+// 1-D stride 1 -> taps read in place (the forward only where the small-K GEMM runs), depthwise, else GEMM.
 int gk_conv_path(const gk_conv_geom *g, int which) {
     if (gk_direct_applies(g, which)) return GK_PATH_DIRECT;
     if (gk_winograd_applies(g)) return GK_PATH_WINOGRAD;
-    if (which != 0 && gk_taps_applies(g)) return GK_PATH_TAPS;
+    if (gk_taps_applies(g, which)) return GK_PATH_TAPS;
     if (gk_depthwise_applies(g)) return GK_PATH_DEPTHWISE;
     gk_dims d = gk_unpack(g);
     return pointwise(&d) ? GK_PATH_POINTWISE : GK_PATH_IM2COL;

@@ -1,23 +1,29 @@
-// 1-D stride-1 convolutions (WaveNet's dilated causal layers, TDNNs, audio) as one GEMM per kernel tap: tap j
-// reads the input shifted by j*dilation - pad, so over the output range where that shift stays inside the input
-// the input rows themselves are the GEMM operand. No im2col / col2im copies (which are as large as the GEMM's
-// operand) and the padding costs nothing. Units depend only on the geometry, so results are bitwise the same for
-// any thread count.
+// 1-D stride-1 convolutions (WaveNet's dilated causal layers, TDNNs, audio) without im2col: tap j reads the input
+// shifted by j*dilation - pad, so over the positions where every tap's shift stays inside the input, the shifted input
+// rows themselves are the operand of one small-K GEMM with K = taps x channels (its B is read in place in blocks of
+// rows, one per tap), and at the edges (the padding) one GEMM per tap over its valid range. No im2col / col2im copies
+// (as large as the GEMM's operand). Units depend only on the geometry, so results are bitwise the same for any
+// thread count.
 #include "conv_taps.h"
 #include "gemm_abt.h"
+#include "smallgemm.h"
 
 #define TAPS_TILE 2048   // output positions per unit: cout x 2048 outputs + cin x 2048 inputs stay in L2
 
-int gk_taps_applies(const gk_conv_geom *g) {
+int gk_taps_applies(const gk_conv_geom *g, int which) {
     const gk_dims d = gk_unpack(g);
-    return g->groups == 1 && d.id == 1 && d.ih == 1 && d.kd == 1 && d.kh == 1 && d.kw >= 2 && d.sw == 1 &&
-           d.od == 1 && d.oh == 1 && g->cin >= 8 && g->cout >= 8 && d.ow >= 64;
+    const int shape = g->groups == 1 && d.id == 1 && d.ih == 1 && d.kd == 1 && d.kh == 1 && d.kw >= 2 && d.sw == 1 &&
+                      d.od == 1 && d.oh == 1 && g->cin >= 8 && g->cout >= 8 && d.ow >= 64;
+    // The forward only where the one-GEMM interior runs (per-tap OpenBLAS GEMMs lose to im2col + small GEMM there).
+    const int64_t n = d.ow < TAPS_TILE ? d.ow : TAPS_TILE;
+    return shape && (which != 0 || gk_small_gemm_applies(g->cout, n, d.kw * g->cin));
 }
 
 typedef struct {
     const gk_conv_geom *g;
     gk_dims d;
     const float *x, *dy, *bias, *wt;   // wt: weights as [k][cout][cin]
+    const float *apk;   // rows x (taps * k) stacked tap weights packed for the small GEMM, or NULL
     float *y, *dx, *dwt;
     int64_t tiles, units, oblocks;
 } taps_ctx;
@@ -31,6 +37,26 @@ static void clip(int64_t t0, int64_t t1, int64_t shift, int64_t limit, int64_t *
 
 // Forward: y[:, t] = b + sum_j W_j x[:, t + shift_j] over output positions t. Backward data is the same walk with the
 // roles swapped: dx[:, s] = sum_j W_j^T dy[:, s - shift_j] over input positions s. Units: (image, position tile).
+static int64_t tap_shift(const gk_dims *d, int64_t j, int backward) {
+    return backward ? d->pw - j * d->dw : j * d->dw - d->pw;
+}
+
+// Positions [t0, t1) of one image, one GEMM per tap over its valid range, after a bias (or zero) fill.
+static void per_tap(const taps_ctx *c, int backward, const float *sn, float *dn, int64_t t0, int64_t t1) {
+    const gk_dims *d = &c->d;
+    const int64_t rows = backward ? c->g->cin : c->g->cout, k = backward ? c->g->cout : c->g->cin;
+    const int64_t out_len = backward ? d->iw : d->ow, in_len = backward ? d->ow : d->iw;
+    gk_fill_bias_rows(rows, t1 - t0, out_len, backward ? NULL : c->bias, dn + t0);
+    for (int64_t j = 0; j < d->kw; j++) {
+        const int64_t shift = tap_shift(d, j, backward);
+        int64_t a, b;
+        clip(t0, t1, shift, in_len, &a, &b);
+        if (b > a)
+            gk_sgemm(backward, 0, rows, b - a, k, 1.0f, c->wt + j * c->g->cout * c->g->cin, c->g->cin,
+                     sn + a + shift, in_len, 1.0f, dn + a, out_len);
+    }
+}
+
 static void taps_part(taps_ctx *c, int part, int nparts, int backward) {
     const gk_dims *d = &c->d;
     const int64_t rows = backward ? c->g->cin : c->g->cout, k = backward ? c->g->cout : c->g->cin;
@@ -44,15 +70,17 @@ static void taps_part(taps_ctx *c, int part, int nparts, int backward) {
         const int64_t t1 = t0 + TAPS_TILE < out_len ? t0 + TAPS_TILE : out_len;
         const float *sn = src + n * k * in_len;
         float *dn = dst + n * rows * out_len;
-        gk_fill_bias_rows(rows, t1 - t0, out_len, backward ? NULL : c->bias, dn + t0);
-        for (int64_t j = 0; j < d->kw; j++) {
-            const int64_t shift = backward ? d->pw - j * d->dw : j * d->dw - d->pw;
-            int64_t a, b;
-            clip(t0, t1, shift, in_len, &a, &b);
-            if (b > a)
-                gk_sgemm(backward, 0, rows, b - a, k, 1.0f, c->wt + j * c->g->cout * c->g->cin, c->g->cin,
-                         sn + a + shift, in_len, 1.0f, dn + a, out_len);
+        int64_t a = t0, b = t1;   // interior: every tap inside the input
+        for (int64_t j = 0; j < d->kw; j++) clip(a, b, tap_shift(d, j, backward), in_len, &a, &b);
+        if (!c->apk || !gk_small_gemm_applies(rows, b - a, d->kw * k)) {
+            per_tap(c, backward, sn, dn, t0, t1);
+            continue;
         }
+        const int64_t s0 = tap_shift(d, 0, backward);
+        gk_small_gemm_split(GK_SG_PACKED, rows, b - a, d->kw * k, c->apk, 0, sn + a + s0, k,
+                            tap_shift(d, 1, backward) - s0, in_len, backward ? NULL : c->bias, NULL, 0, dn + a, out_len);
+        if (a > t0) per_tap(c, backward, sn, dn, t0, a);
+        if (t1 > b) per_tap(c, backward, sn, dn, b, t1);
     }
 }
 
@@ -100,20 +128,43 @@ static void start(taps_ctx *c, int64_t positions) {
     c->units = c->g->batch * c->tiles;
 }
 
+// The taps side by side, A[r][j*k + i] = W_j[r][i] (forward: r = out, i = in; backward: W_j^T), packed; NULL where
+// the small GEMM would not run on a full tile.
+static float *stacked_taps(const gk_conv_geom *g, const float *w, int backward) {
+    const int64_t kw = g->kernel[2], rows = backward ? g->cin : g->cout, k = backward ? g->cout : g->cin;
+    const int64_t len = backward ? g->in[2] : g->out[2], n = len < TAPS_TILE ? len : TAPS_TILE;
+    if (!gk_small_gemm_applies(rows, n, kw * k)) return NULL;
+    float *a = gk_alloc(sizeof(float) * (size_t)(rows * kw * k)), *apk = gk_alloc(sizeof(float) * (size_t)(rows * kw * k));
+    for (int64_t o = 0; o < g->cout; o++)
+        for (int64_t i = 0; i < g->cin; i++)
+            for (int64_t j = 0; j < kw; j++) {
+                const float v = w[(o * g->cin + i) * kw + j];
+                if (backward) a[i * kw * k + j * k + o] = v;
+                else a[o * kw * k + j * k + i] = v;
+            }
+    gk_small_gemm_pack(0, rows, kw * k, a, kw * k, apk);
+    gk_free(a);
+    return apk;
+}
+
+static void run_taps(taps_ctx *c, const float *w, int backward) {
+    c->wt = taps_weights(c->g, w);
+    c->apk = stacked_taps(c->g, w, backward);
+    start(c, backward ? c->d.iw : c->d.ow);
+    const double flops = 2.0 * (double)c->g->batch * c->g->cout * c->g->cin * c->d.kw * c->d.ow;
+    gk_parallel(gk_parts_for(c->units, flops), backward ? backward_data_part : forward_part, c);
+    gk_free((void *)c->wt);
+    gk_free((void *)c->apk);
+}
+
 void gk_taps_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
-    taps_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .bias = bias, .y = y, .wt = taps_weights(g, w)};
-    start(&c, c.d.ow);
-    const double flops = 2.0 * (double)g->batch * g->cout * g->cin * c.d.kw * c.d.ow;
-    gk_parallel(gk_parts_for(c.units, flops), forward_part, &c);
-    gk_free((void *)c.wt);
+    taps_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .bias = bias, .y = y};
+    run_taps(&c, w, 0);
 }
 
 void gk_taps_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx) {
-    taps_ctx c = {.g = g, .d = gk_unpack(g), .dy = dy, .dx = dx, .wt = taps_weights(g, w)};
-    start(&c, c.d.iw);
-    const double flops = 2.0 * (double)g->batch * g->cout * g->cin * c.d.kw * c.d.ow;
-    gk_parallel(gk_parts_for(c.units, flops), backward_data_part, &c);
-    gk_free((void *)c.wt);
+    taps_ctx c = {.g = g, .d = gk_unpack(g), .dy = dy, .dx = dx};
+    run_taps(&c, w, 1);
 }
 
 void gk_taps_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {

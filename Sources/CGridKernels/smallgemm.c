@@ -31,12 +31,13 @@ int gk_small_gemm_applies(int64_t m, int64_t n, int64_t k) {
 }
 
 // One mr x (8*nv) block of C (mr, nv compile-time after inlining, so s[][] lives in registers): start values,
-// then k rank-1 updates from the packed A panel (mr floats per k) and k rows of B read in place (rows k1.. from b2).
+// then k rank-1 updates from the packed A panel (mr floats per k) and k rows of B read in place: blocks of k1 rows,
+// ldb apart, block q starting at b + q*bstep.
 // save: also store the B vectors to sb (8*nv floats per k), for the later blocks of the strip, and prefetch the
 // same rows of the next strip: B rows far apart defeat the hardware prefetchers, and a strip read cold from L3 or
 // memory otherwise stalls the first block (measured: 32x16000x256 1.3x slower, a 64->256 1x1 backward 2x).
 GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, int64_t k1, const float *restrict ap,
-                    const float *restrict b, const float *restrict b2, int64_t ldb, float *restrict sb,
+                    const float *b, int64_t bstep, int64_t ldb, float *restrict sb,
                     const float *bias, const float *start, int64_t lds, float *c, int64_t ldc) {
     v8f s[SG_MR][SG_NV];
     for (int i = 0; i < mr; i++)
@@ -44,11 +45,11 @@ GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, int64
             const v8f bi = splat(bias ? bias[i] : 0.0f);
             s[i][v] = start ? ld(start + i * lds + 8 * v) + bi : bi;
         }
-    // Rows [0, k1) from b, then [k1, k) from b2 (sb stays contiguous): two loops, not a test per row.
+    // One loop per block of rows, not a test per row (sb stays contiguous).
     int64_t p = 0;
-    for (int part = 0; part < 2; part++, b = b2) {
-        const int64_t pend = part == 0 ? k1 : k;
-        for (; p < pend; p++, ap += mr, b += ldb) {
+    for (const float *b0 = b; p < k; b0 += bstep) {
+        const int64_t pend = p + k1 < k ? p + k1 : k;
+        for (b = b0; p < pend; p++, ap += mr, b += ldb) {
             v8f bv[SG_NV];
             for (int v = 0; v < nv; v++) bv[v] = ld(b + 8 * v);
             if (save) {
@@ -67,7 +68,7 @@ GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, int64
 }
 
 #define SG_TILE(MRC, NVC, SAVE)                                                                               \
-    tile(MRC, NVC, SAVE, k, blk == 0 ? k1 : k, pa + i0 * k, bs, b2s, lds_b, sb, bias ? bias + i0 : NULL,        \
+    tile(MRC, NVC, SAVE, k, blk == 0 ? k1 : k, pa + i0 * k, bs, bstep, lds_b, sb, bias ? bias + i0 : NULL,       \
          start ? start + i0 * lds + j : NULL, lds, c + i0 * ldc + j, ldc)
 // Rows are dealt into ceil(m / SG_MR) blocks of nearly equal size (32 = 6+6+5+5+5+5, not 6*5+2): a block of
 // r rows has 2r independent FMA chains and fewer than ~8 leave the 4-cycle FMA latency exposed.
@@ -91,7 +92,7 @@ GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, int64
 // (free: the store ports are idle) that the other blocks read.
 #define SG_STRIP(NVC)                                                                                         \
     do {                                                                                                       \
-        const float *bs = b + j, *b2s = b2 + j;                                                                \
+        const float *bs = b + j;                                                                               \
         int64_t lds_b = ldb;                                                                                   \
         for (int64_t blk = 0, i0 = 0; blk < nblk; blk++) {                                                     \
             if (blk == 0 && nblk > 1) SG_TILE_R(big, NVC, 1);                                                  \
@@ -118,7 +119,7 @@ void gk_small_gemm_pack(int trans_a, int64_t m, int64_t k, const float *a, int64
 }
 
 GK_CLONES static void small_gemm_k(int64_t m, int64_t n, int64_t k, const float *restrict pa, const float *b,
-                                   const float *b2, int64_t k1, int64_t ldb, const float *bias, const float *start,
+                                   int64_t k1, int64_t bstep, int64_t ldb, const float *bias, const float *start,
                                    int64_t lds, float *c, int64_t ldc, float *restrict sb) {
     SG_BLOCKS(m);
     int64_t j = 0;
@@ -134,7 +135,7 @@ GK_CLONES static void small_gemm_k(int64_t m, int64_t n, int64_t k, const float 
             for (int64_t jj = j; jj < n; jj++) {
                 const float bi = bias ? bias[i0 + i] : 0.0f;
                 float s = start ? start[(i0 + i) * lds + jj] + bi : bi;
-                for (int64_t p = 0; p < k; p++) s = ap[p * mr] * (p < k1 ? b[p * ldb + jj] : b2[(p - k1) * ldb + jj]) + s;
+                for (int64_t p = 0; p < k; p++) s = ap[p * mr] * b[(p / k1) * bstep + (p % k1) * ldb + jj] + s;
                 cr[jj] = s;
             }
         }
@@ -143,23 +144,23 @@ GK_CLONES static void small_gemm_k(int64_t m, int64_t n, int64_t k, const float 
 }
 
 void gk_small_gemm_split(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
-                         const float *b2, int64_t k1, int64_t ldb, const float *bias, const float *start, int64_t lds,
+                         int64_t k1, int64_t bstep, int64_t ldb, const float *bias, const float *start, int64_t lds,
                          float *c, int64_t ldc) {
     gk_enable_flush_to_zero();
     if (m <= 0 || n <= 0) return;
     if (k < 0) k = 0;
-    if (!b2 || k1 > k) b2 = b + k * ldb, k1 = k;   // no second part: rows k1.. continue the first
+    if (k1 <= 0 || k1 > k) k1 = k > 0 ? k : 1;   // one block
     float stack_pa[SG_STACK_FLOATS] __attribute__((aligned(64)));
     const int packed = trans_a == GK_SG_PACKED;
     const int64_t need = (packed ? 0 : m * k) + 8 * SG_NV * k;   // packed A, then the B strip copy
     float *pa = need <= SG_STACK_FLOATS ? stack_pa : gk_alloc(sizeof(float) * (size_t)need);
     if (!packed) gk_small_gemm_pack(trans_a, m, k, a, lda, pa);
-    small_gemm_k(m, n, k, packed ? a : pa, b, b2, k1, ldb, bias, start, lds, c, ldc, packed ? pa : pa + m * k);
+    small_gemm_k(m, n, k, packed ? a : pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, packed ? pa : pa + m * k);
     if (pa != stack_pa) gk_free(pa);
 }
 
 void gk_small_gemm(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                    int64_t ldb, const float *bias, int accumulate, float *c, int64_t ldc) {
-    gk_small_gemm_split(trans_a, m, n, k, a, lda, b, NULL, k, ldb, accumulate ? NULL : bias, accumulate ? c : NULL,
+    gk_small_gemm_split(trans_a, m, n, k, a, lda, b, k, 0, ldb, accumulate ? NULL : bias, accumulate ? c : NULL,
                         ldc, c, ldc);
 }

@@ -17,11 +17,12 @@ GK_HIDDEN void gk_small_gemm(int trans_a, int64_t m, int64_t n, int64_t k, const
 /// packed once and passed with trans_a = GK_SG_PACKED (lda ignored).
 #define GK_SG_PACKED 2
 GK_HIDDEN void gk_small_gemm_pack(int trans_a, int64_t m, int64_t k, const float *a, int64_t lda, float *pa);
-/// The general form: row p of B is b + p*ldb for p < k1 and b2 + (p - k1)*ldb after (two blocks of rows with one
-/// leading dimension, e.g. the lagged and current rows of a dilated causal convolution, without copying them into one
-/// matrix; b2 NULL: one block). C starts at start[row] + bias[row] (start NULL: 0, bias NULL: 0; start may be C).
+/// The general form: B in blocks of k1 rows ldb apart, block q starting at b + q*bstep, so row p is at
+/// b + (p / k1)*bstep + (p % k1)*ldb: the taps of a 1-D convolution (block q = the input shifted by q*dilation) are
+/// read in place, with no im2col copy (k1 = k: one block). C starts at start[row] + bias[row] (start NULL: 0, bias
+/// NULL: 0; start may be C).
 GK_HIDDEN void gk_small_gemm_split(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                                   const float *b, const float *b2, int64_t k1, int64_t ldb, const float *bias,
+                                   const float *b, int64_t k1, int64_t bstep, int64_t ldb, const float *bias,
                                    const float *start, int64_t lds, float *c, int64_t ldc);
 
 #endif

@@ -39,10 +39,10 @@ typedef struct {
 // operations in the same order wherever the tile comes from, so the per-layer and whole-stack forms agree bit for bit.
 static void layer_tile(int64_t C, int64_t S, int64_t len, const float *lag, const float *now, int64_t ld,
                        const wn_layer *ly, float *fg, float *z, float *sk, int64_t sk_ld, float *ho, int64_t ho_ld) {
-    gk_small_gemm_split(GK_SG_PACKED, 2 * C, len, 2 * C, ly->wfg, 0, lag, now, C, ld, ly->bfg, NULL, 0, fg, WN_LD);
+    gk_small_gemm_split(GK_SG_PACKED, 2 * C, len, 2 * C, ly->wfg, 0, lag, C, now - lag, ld, ly->bfg, NULL, 0, fg, WN_LD);
     for (int64_t ch = 0; ch < C; ch++) gk_gate_rows(len, fg + ch * WN_LD, fg + (C + ch) * WN_LD, z + ch * WN_LD);
-    gk_small_gemm_split(GK_SG_PACKED, S, len, C, ly->ws, 0, z, NULL, C, WN_LD, ly->bs, sk, sk_ld, sk, sk_ld);
-    if (ho) gk_small_gemm_split(GK_SG_PACKED, C, len, C, ly->wr, 0, z, NULL, C, WN_LD, ly->br, now, ld, ho, ho_ld);
+    gk_small_gemm_split(GK_SG_PACKED, S, len, C, ly->ws, 0, z, C, 0, WN_LD, ly->bs, sk, sk_ld, sk, sk_ld);
+    if (ho) gk_small_gemm_split(GK_SG_PACKED, C, len, C, ly->wr, 0, z, C, 0, WN_LD, ly->br, now, ld, ho, ho_ld);
 }
 
 // Input rows of a tile at [t0, t0 + len) of a sequence h (C rows, T apart) for a layer of dilation d: read in place
