@@ -36,19 +36,20 @@ int gk_small_gemm_applies(int64_t m, int64_t n, int64_t k) {
 // save: also store the B vectors to sb (8*nv floats per k), for the later blocks of the strip, and prefetch the
 // same rows of the next strip: B rows far apart defeat the hardware prefetchers, and a strip read cold from L3 or
 // memory otherwise stalls the first block (measured: 32x16000x256 1.3x slower, a 64->256 1x1 backward 2x).
-GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, int64_t k1, const float *restrict ap,
-                    const float *b, int64_t bstep, int64_t ldb, float *restrict sb,
+// hs (a start matrix) and mb (more than one block of B rows) are compile-time too: as run-time tests they cost 7%.
+GK_INLINE void tile(const int mr, const int nv, const int save, const int hs, const int mb, int64_t k, int64_t k1,
+                    const float *restrict ap, const float *b, int64_t bstep, int64_t ldb, float *restrict sb,
                     const float *bias, const float *start, int64_t lds, float *c, int64_t ldc) {
     v8f s[SG_MR][SG_NV];
     for (int i = 0; i < mr; i++)
         for (int v = 0; v < nv; v++) {
             const v8f bi = splat(bias ? bias[i] : 0.0f);
-            s[i][v] = start ? ld(start + i * lds + 8 * v) + bi : bi;
+            s[i][v] = hs ? ld(start + i * lds + 8 * v) + bi : bi;
         }
     // One loop per block of rows, not a test per row (sb stays contiguous).
     int64_t p = 0;
     for (const float *b0 = b; p < k; b0 += bstep) {
-        const int64_t pend = p + k1 < k ? p + k1 : k;
+        const int64_t pend = mb && p + k1 < k ? p + k1 : k;
         for (b = b0; p < pend; p++, ap += mr, b += ldb) {
             v8f bv[SG_NV];
             for (int v = 0; v < nv; v++) bv[v] = ld(b + 8 * v);
@@ -68,7 +69,7 @@ GK_INLINE void tile(const int mr, const int nv, const int save, int64_t k, int64
 }
 
 #define SG_TILE(MRC, NVC, SAVE)                                                                               \
-    tile(MRC, NVC, SAVE, k, blk == 0 ? k1 : k, pa + i0 * k, bs, bstep, lds_b, sb, bias ? bias + i0 : NULL,       \
+    tile(MRC, NVC, SAVE, hs, mb && blk == 0, k, k1, pa + i0 * k, bs, bstep, lds_b, sb, bias ? bias + i0 : NULL,  \
          start ? start + i0 * lds + j : NULL, lds, c + i0 * ldc + j, ldc)
 // Rows are dealt into ceil(m / SG_MR) blocks of nearly equal size (32 = 6+6+5+5+5+5, not 6*5+2): a block of
 // r rows has 2r independent FMA chains and fewer than ~8 leave the 4-cycle FMA latency exposed.
@@ -118,14 +119,26 @@ void gk_small_gemm_pack(int trans_a, int64_t m, int64_t k, const float *a, int64
     }
 }
 
-GK_CLONES static void small_gemm_k(int64_t m, int64_t n, int64_t k, const float *restrict pa, const float *b,
-                                   int64_t k1, int64_t bstep, int64_t ldb, const float *bias, const float *start,
-                                   int64_t lds, float *c, int64_t ldc, float *restrict sb) {
+GK_INLINE void strips(const int hs, const int mb, int64_t m, int64_t n, int64_t k, const float *restrict pa,
+                      const float *b, int64_t k1, int64_t bstep, int64_t ldb, const float *bias, const float *start,
+                      int64_t lds, float *c, int64_t ldc, float *restrict sb, int64_t *j_end) {
     SG_BLOCKS(m);
     int64_t j = 0;
     for (; j + 8 * SG_NV <= n; j += 8 * SG_NV) SG_STRIP(SG_NV);
     if (SG_NV > 1)
         for (; j + 8 <= n; j += 8) SG_STRIP(1);
+    *j_end = j;
+}
+
+GK_CLONES static void small_gemm_k(int64_t m, int64_t n, int64_t k, const float *restrict pa, const float *b,
+                                   int64_t k1, int64_t bstep, int64_t ldb, const float *bias, const float *start,
+                                   int64_t lds, float *c, int64_t ldc, float *restrict sb) {
+    int64_t j;
+    if (start && k1 < k) strips(1, 1, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb, &j);
+    else if (start) strips(1, 0, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb, &j);
+    else if (k1 < k) strips(0, 1, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb, &j);
+    else strips(0, 0, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb, &j);
+    SG_BLOCKS(m);
     // Last n % 8 columns: scalar, same start value and k order (a*b + s contracts to the same FMA).
     for (int64_t blk = 0, i0 = 0; blk < nblk && j < n; blk++) {
         const int64_t mr = blk < nbig ? big : big - 1;
