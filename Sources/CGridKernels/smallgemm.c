@@ -46,6 +46,10 @@ GK_INLINE void tile(const int mr, const int nv, const int save, const int hs, co
             const v8f bi = splat(bias ? bias[i] : 0.0f);
             s[i][v] = hs ? ld(start + i * lds + 8 * v) + bi : bi;
         }
+    for (int i = 0; i < mr; i++) {
+        if (hs) __builtin_prefetch(start + i * lds + 8 * nv);
+        if (!hs || c != start) __builtin_prefetch(c + i * ldc + 8 * nv, 1);
+    }
     // One loop per block of rows, not a test per row (sb stays contiguous).
     int64_t p = 0;
     for (const float *b0 = b; p < k; b0 += bstep) {
