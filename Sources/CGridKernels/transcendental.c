@@ -57,13 +57,21 @@ GK_CLONES static void softplus_back_k(int64_t n, const float *restrict x, const 
 GK_CLONES static void log_back_k(int64_t n, const float *restrict x, const float *restrict g, float *restrict dx) {
     for (int64_t i = 0; i < n; i++) dx[i] = g[i] / x[i];
 }
+// Training: tanh(a) and sigmoid(b) kept for the backward pass. Both through exp of a non-positive argument (one
+// scale factor, results below FLT_MIN flushed): tanh|a| = (1 - e) / (1 + e) with e = exp(-2|a|) <= exp(-1.25) (no
+// cancellation) or the small-argument polynomial; 1.5 instead of 2.1 ns per value, errors <= 1.5e-7 / 1.7e-7.
 GK_CLONES static void gate_fwd_k(int64_t n, const float *restrict a, const float *restrict b, float *restrict y,
                                  float *restrict ta, float *restrict sb) {
     for (int64_t i = 0; i < n; i++) {
-        float t = tanh_f(a[i]), s = sigmoid_f(b[i]);
-        ta[i] = t;
-        sb[i] = s;
-        y[i] = t * s;
+        const float x = a[i], ax = fabs_(x), bi = b[i];
+        const float ea = exp_neg_f(-2.0f * (ax > 10.0f ? 10.0f : ax));
+        const float t = copysign_(sel(ax < 0.625f, tanh_small(x * x, ax), (1.0f - ea) / (1.0f + ea)), x);
+        const float e = exp_neg_f(-fabs_(bi));
+        const float s = sel(bi >= 0.0f, 1.0f, e) / (1.0f + e);
+        const float tt = sel(x != x, x, t), ss = sel(bi != bi, bi, s);
+        ta[i] = tt;
+        sb[i] = ss;
+        y[i] = tt * ss;
     }
 }
 // Inference: tanh(a) * sigmoid(b) as one fraction, (tanh numerator * sigmoid numerator) / (product of the
