@@ -2,8 +2,11 @@
 // thousands of positions, B rows ldb = image size apart). OpenBLAS copies all of B into panels in a separate
 // pass (~16% of a WaveNet step) and needs C pre-filled. Here C is done in strips of SG_NV*8 columns: the first
 // SG_MR-row block of a strip reads B's K rows in place and keeps a contiguous copy of that strip (at most
-// 16 KB, in L1) for the strip's other row blocks; only A (M*K floats) is packed, once. The start value (bias or
-// 0, or C itself) is loaded into the accumulators, so C is written once.
+// 16 KB, in L1) for the strip's other row blocks; only A (M*K floats) is packed, once per call or, for weights that
+// serve many calls (conv tiles, WaveNet layers), once by the caller (GK_SG_PACKED: packing per call cost 6-20%).
+// B may be several blocks of rows at a fixed offset from each other (the taps of a 1-D convolution read in place).
+// The start value (bias, plus a start matrix: C itself or an addend) is loaded into the accumulators, so C is
+// written once and a residual sum costs no pass of its own.
 // Every element is start + a[0]*b[0] + a[1]*b[1] + ... added in k order (one FMA each on FMA CPUs), in the vector
 // blocks and in the scalar edge alike: results do not depend on the blocking or on where a tile starts.
 #include "smallgemm.h"
