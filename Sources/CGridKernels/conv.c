@@ -52,7 +52,8 @@ typedef struct {
     const float *x, *w, *bias, *dy, *addend;
     const float *wpk;   // the weights packed for the small GEMM once per call (NULL: not used), not once per tile
     float *y, *dx, *dw;
-    int64_t pc, nchunk, nb, nob, units;
+    float *partial;     // backward filter split over image groups: one dw per group, summed in order afterwards
+    int64_t pc, nchunk, nb, nob, ngrp, units;
     int pw;
 } conv_ctx;
 
@@ -235,14 +236,16 @@ static void backward_filter_part(void *vc, int part, int nparts) {
     gk_range(c->units, part, nparts, &lo, &hi);
     float *col = c->pw ? NULL : gk_alloc(sizeof(float) * (size_t)(rows_max * c->pc));
     for (int64_t u = lo; u < hi; u++) {
-        const int64_t grp = u / (c->nb * c->nob), blk = (u / c->nob) % c->nb, oblk = u % c->nob;
-        int64_t a, b, o0, o1;
+        const int64_t ig = u % c->ngrp, v = u / c->ngrp;
+        const int64_t grp = v / (c->nb * c->nob), blk = (v / c->nob) % c->nb, oblk = v % c->nob;
+        int64_t a, b, o0, o1, n0, n1;
         gk_range(d->cin_g, (int)blk, (int)c->nb, &a, &b);
         gk_range(d->cout_g, (int)oblk, (int)c->nob, &o0, &o1);
+        gk_range(c->g->batch, (int)ig, (int)c->ngrp, &n0, &n1);
         const int64_t rows = (b - a) * d->kvol, m = o1 - o0;
-        float *dwb = c->dw + (grp * d->cout_g + o0) * K + a * d->kvol;
+        float *dwb = (c->partial ? c->partial + ig * c->g->cout * K : c->dw) + (grp * d->cout_g + o0) * K + a * d->kvol;
         for (int64_t o = 0; o < m; o++) gk_zero(rows, dwb + o * K);
-        for (int64_t n = 0; n < c->g->batch; n++) {
+        for (int64_t n = n0; n < n1; n++) {
             const float *xc = c->x + (n * c->g->cin + grp * d->cin_g + a) * d->isz;
             const float *dyo = c->dy + (n * c->g->cout + grp * d->cout_g + o0) * d->osz;
             if (c->pw) {   // long reductions over positions with a narrow side: dot-product kernel, else OpenBLAS
@@ -305,9 +308,25 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
         if (c.nob > c.d.cout_g / 16) c.nob = c.d.cout_g / 16;
         if (c.nob < 1) c.nob = 1;
     }
-    c.units = g->groups * c.nb * c.nob;
+    // Still too few units (a small layer over many small images, e.g. a TDNN's): also split the images into groups,
+    // each summing its own copy of dw, added in group order afterwards. The groups depend on the geometry only.
+    c.ngrp = 1;
+    if (g->groups * c.nb * c.nob < GK_MIN_UNITS / 2 && g->batch > 1 && g->cout * K <= ((int64_t)1 << 16)) {
+        c.ngrp = GK_MIN_UNITS / (g->groups * c.nb * c.nob);
+        if (c.ngrp > g->batch) c.ngrp = g->batch;
+    }
+    c.partial = c.ngrp > 1 ? gk_alloc(sizeof(float) * (size_t)(c.ngrp * g->cout * K)) : NULL;
+    c.units = g->groups * c.nb * c.nob * c.ngrp;
     double flops = 2.0 * (double)g->batch * (double)g->cout * (double)c.d.osz * (double)K;
     gk_parallel(gk_parts_for(c.units, flops), backward_filter_part, &c);
+    if (c.partial) {
+        for (int64_t i = 0; i < g->cout * K; i++) {
+            float s = c.partial[i];
+            for (int64_t q = 1; q < c.ngrp; q++) s += c.partial[q * g->cout * K + i];
+            dw[i] = s;
+        }
+        gk_free(c.partial);
+    }
     if (dbias) {
         conv_ctx cb = c;
         cb.dw = dbias;

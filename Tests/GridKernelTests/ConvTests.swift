@@ -43,6 +43,8 @@ let convCases: [ConvCase] = [
     ConvCase(name: "3d 2x2x2 stride2 tiling", cin: 3, cout: 5, input: [4, 6, 8], kernel: [2, 2, 2], stride: [2, 2, 2]),
     ConvCase(name: "2d 2x2 stride2 padded", cin: 3, cout: 4, input: [8, 8], kernel: [2, 2], stride: [2, 2], padLo: [1, 1],
              padHi: [1, 1]),
+    // A small layer over short frames (a TDNN's): the backward filter is split over image groups as well.
+    ConvCase(name: "1d TDNN frames 16->8 k3", cin: 16, cout: 8, input: [15], kernel: [3]),
     // Small-K GEMM with weights packed once per call, over several position tiles (forward) and images (backward).
     ConvCase(name: "2d 2x2 stride2 small-K GEMM", cin: 32, cout: 64, input: [64, 64], kernel: [2, 2], stride: [2, 2]),
     ConvCase(name: "2d 3x3 stride2 small-K GEMM tiles", cin: 16, cout: 40, input: [70, 70], kernel: [3, 3], stride: [2, 2],
