@@ -150,7 +150,9 @@ func naiveConvTranspose(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ spec: ConvTran
         let x = rnd(s.x, seed: 11), w = rnd(s.w, seed: 12), b = s.bias ? rnd([s.w[0]], seed: 13) : nil, a = rnd(g.outputShape, seed: 14)
         let y = Variable.conv(Variable(x), Variable(w), bias: b.map { Variable($0) }, adding: Variable(a), geometry: g)
         let expected = zip(naiveConv(x, w, b, g), a.scalars).map { $0 + $1 }
-        #expect(approxEqualA(y.value.scalars, expected, tol: 1e-5), "forward with addend, case \(i)")
+        // Winograd (case 3) rounds at up to ~1.4e-5 of the output scale, more without FMA (the baseline clone, as under
+        // qemu -cpu Nehalem); the kernel tests bound it at 5e-5 of the scale.
+        #expect(approxEqualA(y.value.scalars, expected, tol: i == 3 ? 5e-5 : 1e-5), "forward with addend, case \(i)")
         // Winograd's transforms round at ~1e-5 of the output, which the Float central differences (eps 1e-2) turn
         // into ~1e-3 noise; the kernel tests compare its three passes with the direct kernel at 5e-5.
         expectGradientsMatch(GradCase("conv adding \(i)", tol: i == 3 ? 5e-3 : 2e-3, [x, w, a] + (b.map { [$0] } ?? [])) { v in
