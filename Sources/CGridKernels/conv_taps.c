@@ -35,8 +35,7 @@ static void clip(int64_t t0, int64_t t1, int64_t shift, int64_t limit, int64_t *
     *hi = b > a ? b : a;
 }
 
-// Forward: y[:, t] = b + sum_j W_j x[:, t + shift_j] over output positions t. Backward data is the same walk with the
-// roles swapped: dx[:, s] = sum_j W_j^T dy[:, s - shift_j] over input positions s. Units: (image, position tile).
+// Offset of tap j's input from the output position (forward), or of dy from dx (backward).
 static int64_t tap_shift(const gk_dims *d, int64_t j, int backward) {
     return backward ? d->pw - j * d->dw : j * d->dw - d->pw;
 }
@@ -46,7 +45,7 @@ static void per_tap(const taps_ctx *c, int backward, const float *sn, float *dn,
     const gk_dims *d = &c->d;
     const int64_t rows = backward ? c->g->cin : c->g->cout, k = backward ? c->g->cout : c->g->cin;
     const int64_t out_len = backward ? d->iw : d->ow, in_len = backward ? d->ow : d->iw;
-    gk_fill_bias_rows(rows, t1 - t0, out_len, backward ? NULL : c->bias, dn + t0);
+    gk_fill_add_bias_rows(rows, t1 - t0, out_len, backward ? NULL : c->bias, NULL, dn + t0);
     for (int64_t j = 0; j < d->kw; j++) {
         const int64_t shift = tap_shift(d, j, backward);
         int64_t a, b;
@@ -57,6 +56,8 @@ static void per_tap(const taps_ctx *c, int backward, const float *sn, float *dn,
     }
 }
 
+// Forward: y[:, t] = b + sum_j W_j x[:, t + shift_j] over output positions t. Backward data is the same walk with the
+// roles swapped: dx[:, s] = sum_j W_j^T dy[:, s - shift_j] over input positions s. Units: (image, position tile).
 static void taps_part(taps_ctx *c, int part, int nparts, int backward) {
     const gk_dims *d = &c->d;
     const int64_t rows = backward ? c->g->cin : c->g->cout, k = backward ? c->g->cout : c->g->cin;

@@ -62,7 +62,7 @@ GK_HIDDEN void gk_zero(int64_t n, float *x) {
     if (n > 0) memset(x, 0, sizeof(float) * (size_t)n);
 }
 
-// y[r, 0..cols) += bias[r] for rows with leading dimension ld.
+// y[r, 0..cols) = bias[r] (0 without a bias) for rows with leading dimension ld; the second form adds src rows.
 GK_CLONES static void fill_bias_rows_k(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y) {
     for (int64_t r = 0; r < rows; r++) {
         float *restrict yr = y + r * ld;
@@ -120,9 +120,6 @@ GK_CLONES static double sum_sq_dev(int64_t n, const float *x, float mean) {
 }
 
 // Clones cannot carry hidden visibility, so the internal entry points are thin wrappers.
-GK_HIDDEN void gk_fill_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y) {
-    fill_bias_rows_k(rows, cols, ld, bias, y);
-}
 GK_HIDDEN void gk_fill_add_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, const float *src,
                                      float *y) {
     if (src) fill_add_bias_rows_k(rows, cols, ld, bias, src, y);

@@ -69,8 +69,6 @@ GK_HIDDEN void gk_im2col(const gk_dims *d, const float *x, int64_t nch, int64_t 
 /// dx (+)= scatter of col; assign (only where gk_windows_tile_input) overwrites instead of adding, so dx needs no zeroing.
 GK_HIDDEN void gk_col2im(const gk_dims *d, const float *col, int64_t nch, int64_t p0, int64_t p1, float *dx, int assign);
 GK_HIDDEN int gk_windows_tile_input(const gk_dims *d);
-/// y rows (ld apart) = bias[row], or 0 where bias is NULL.
-GK_HIDDEN void gk_fill_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y);
 GK_HIDDEN void gk_zero(int64_t n, float *x);
 /// y = tanh(a) * sigmoid(b) on this thread (the inference gate of gk_gate_forward, without the thread pool).
 GK_HIDDEN void gk_gate_rows(int64_t n, const float *a, const float *b, float *y);

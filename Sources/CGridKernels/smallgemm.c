@@ -126,25 +126,25 @@ void gk_small_gemm_pack(int trans_a, int64_t m, int64_t k, const float *a, int64
     }
 }
 
-GK_INLINE void strips(const int hs, const int mb, int64_t m, int64_t n, int64_t k, const float *restrict pa,
-                      const float *b, int64_t k1, int64_t bstep, int64_t ldb, const float *bias, const float *start,
-                      int64_t lds, float *c, int64_t ldc, float *restrict sb, int64_t *j_end) {
+// The vector strips; returns where the scalar edge starts.
+GK_INLINE int64_t strips(const int hs, const int mb, int64_t m, int64_t n, int64_t k, const float *restrict pa,
+                         const float *b, int64_t k1, int64_t bstep, int64_t ldb, const float *bias, const float *start,
+                         int64_t lds, float *c, int64_t ldc, float *restrict sb) {
     SG_BLOCKS(m);
     int64_t j = 0;
     for (; j + 8 * SG_NV <= n; j += 8 * SG_NV) SG_STRIP(SG_NV);
     if (SG_NV > 1)
         for (; j + 8 <= n; j += 8) SG_STRIP(1);
-    *j_end = j;
+    return j;
 }
 
 GK_CLONES static void small_gemm_k(int64_t m, int64_t n, int64_t k, const float *restrict pa, const float *b,
                                    int64_t k1, int64_t bstep, int64_t ldb, const float *bias, const float *start,
                                    int64_t lds, float *c, int64_t ldc, float *restrict sb) {
-    int64_t j;
-    if (start && k1 < k) strips(1, 1, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb, &j);
-    else if (start) strips(1, 0, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb, &j);
-    else if (k1 < k) strips(0, 1, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb, &j);
-    else strips(0, 0, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb, &j);
+    const int64_t j = start && k1 < k ? strips(1, 1, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb)
+                      : start    ? strips(1, 0, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb)
+                      : k1 < k   ? strips(0, 1, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb)
+                                 : strips(0, 0, m, n, k, pa, b, k1, bstep, ldb, bias, start, lds, c, ldc, sb);
     SG_BLOCKS(m);
     // Last n % 8 columns: scalar, same start value and k order (a*b + s contracts to the same FMA).
     for (int64_t blk = 0, i0 = 0; blk < nblk && j < n; blk++) {

@@ -26,13 +26,6 @@ typedef struct {
     float *skip_sum, *hout;
 } wn_ctx;
 
-// Stacks [h[t - d]; h[t]] for t in [t0, t0 + len) into col (2C x len); lag(ch, t) reads h at t (t < 0 gives 0).
-#define WN_FILL_COL(C, len, lagrow, nowrow)                                                                        \
-    for (int64_t ch = 0; ch < (C); ch++) {                                                                       \
-        float *lag_ = col + ch * (len), *now_ = col + ((C) + ch) * (len);                                        \
-        for (int64_t j = 0; j < (len); j++) { lag_[j] = lagrow; now_[j] = nowrow; }                             \
-    }
-
 // One layer on one tile: lag and now are C rows (ld apart) of the input at t - d and at t. fg = b + [W_0 W_1][lag; now]
 // (one GEMM with K = 2C reading both row blocks in place, starting at the bias), z = gate(fg), sk = sk + bs + Ws z,
 // and ho = now + br + Wr z unless ho is NULL (the GEMMs start at those sums: no separate passes). The same
@@ -46,14 +39,18 @@ static void layer_tile(int64_t C, int64_t S, int64_t len, const float *lag, cons
 }
 
 // Input rows of a tile at [t0, t0 + len) of a sequence h (C rows, T apart) for a layer of dilation d: read in place
-// when t0 >= d, else copied into col with zeros before position 0.
+// when t0 >= d, else stacked into col as [h[t - d]; h[t]] (2C x len) with zeros before position 0.
 static void tile_input(int64_t C, int64_t T, int64_t d, int64_t t0, int64_t len, const float *h, float *col,
                        const float **lag, const float **now, int64_t *ld) {
     if (t0 >= d) {
         *lag = h + t0 - d, *now = h + t0, *ld = T;
         return;
     }
-    WN_FILL_COL(C, len, t0 + j - d >= 0 ? h[ch * T + t0 + j - d] : 0.0f, h[ch * T + t0 + j])
+    for (int64_t ch = 0; ch < C; ch++)
+        for (int64_t j = 0; j < len; j++) {
+            col[ch * len + j] = t0 + j - d >= 0 ? h[ch * T + t0 + j - d] : 0.0f;
+            col[(C + ch) * len + j] = h[ch * T + t0 + j];
+        }
     *lag = col, *now = col + C * len, *ld = len;
 }
 

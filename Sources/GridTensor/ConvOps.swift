@@ -18,7 +18,7 @@ public enum GridRuntime {
 
 extension ConvGeometry {
     /// Which kernel runs each pass for this geometry (forward, backward data, backward filter): "winograd",
-    /// "direct", "taps" (1-D, one GEMM per kernel tap), "depthwise", "pointwise" (1x1 as a plain GEMM) or "im2col".
+    /// "direct", "taps" (1-D, the taps read in place), "depthwise", "pointwise" (1x1 as a plain GEMM) or "im2col".
     public var kernelPaths: [String] {
         var cg = cGeometry
         let names = ["im2col", "pointwise", "depthwise", "direct", "winograd", "taps"]

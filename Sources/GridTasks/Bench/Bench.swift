@@ -32,6 +32,17 @@ public enum Bench {
         let model: any Layer
         let input: Tensor
         let loss: (Variable) -> Variable
+
+        /// One training step on the fixed input (forward, backward, Adam at torch_ref.py's learning rate).
+        func trainingStep() -> () -> Void {
+            let opt = Adam(model.parameters.map(\.param), learningRate: 1e-3)
+            let x = Variable(input)
+            return {
+                opt.zeroGrad()
+                loss(model(x)).backward()
+                opt.step()
+            }
+        }
     }
 
     static func setup(_ w: BenchWorkload) -> Setup {
@@ -61,14 +72,7 @@ public enum Bench {
         GridRuntime.threads = threads
         let s = setup(w)
         let n = steps ?? (w == .tdnn ? 50 : (w == .unet ? 3 : 10))
-        let opt = Adam(s.model.parameters.map(\.param), learningRate: 1e-3)
-        let x = Variable(s.input)
-        func trainStep() {
-            opt.zeroGrad()
-            let l = s.loss(s.model(x))
-            l.backward()
-            opt.step()
-        }
+        let trainStep = s.trainingStep(), x = Variable(s.input)
         s.model.train()
         for _ in 0..<3 { trainStep() }
         let train = minimumTime(repeats: repeats) { for _ in 0..<n { trainStep() } } / Double(n)

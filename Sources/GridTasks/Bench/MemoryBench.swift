@@ -20,15 +20,8 @@ public enum MemoryBench {
     public static func run(_ w: BenchWorkload, steps: Int = 3) throws -> MemoryRecord {
         GridRuntime.threads = 1
         let s = Bench.setup(w)
-        let opt = Adam(s.model.parameters.map(\.param), learningRate: 1e-3)
-        let x = Variable(s.input)
+        let step = s.trainingStep()
         s.model.train()
-        func step() {
-            opt.zeroGrad()
-            let l = s.loss(s.model(x))
-            l.backward()
-            opt.step()
-        }
         let baseline = try statusMB("VmRSS")
         step()
         try resetPeak()
