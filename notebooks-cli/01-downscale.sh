@@ -13,7 +13,7 @@ STATIC=(--static "$D/orog_mod1_rectilinear_grid_2D.nc:orog" --static "$D/sftlf_m
 # 1. What is in the file (CF-decoded header and statistics).
 $G info "$D/tas_rectilinear_grid_2D.nc" --var tas
 # 2. Train (about a minute on one core).
-$G train downscale --truth "$D/tas_rectilinear_grid_2D.nc" --var tas "${STATIC[@]}" --factor 4 --epochs 20 --seed 0 --out "$W/model.h5" --quiet
+$G train downscale --truth "$D/tas_rectilinear_grid_2D.nc" --var tas "${STATIC[@]}" --factor 4 --epochs 20 --seed 0 --output "$W/model.h5" --quiet
 # 3. Apply to a coarse file; check the output grid.
 $G coarsen --input "$D/tas_rectilinear_grid_2D.nc" --var tas --factor 4 --output "$W/coarse.nc"
 $G downscale --model "$W/model.h5" --input "$W/coarse.nc" "${STATIC[@]}" --output "$W/fine.nc" --quiet

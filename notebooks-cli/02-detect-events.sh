@@ -24,7 +24,7 @@ head -4 "$W/objects.csv"
 $G evaluate detect --model models/detect-unet.h5 --input "$D/weather_test.nc" --quiet
 $G evaluate detect --model models/detect-unet.h5 --input "$D/weather_test.nc" --json --quiet > "$W/eval.json"
 # 4. A short training: the Liu et al. (2016) patch classifier (about 10 s), scored by per-class accuracy.
-$G train detect --input "$D/weather_train.nc" --model patchcnn --epochs 20 --seed 0 --out "$W/patch.h5" --quiet
+$G train detect --input "$D/weather_train.nc" --model patchcnn --epochs 20 --seed 0 --output "$W/patch.h5" --quiet
 $G evaluate detect --model "$W/patch.h5" --input "$D/weather_test.nc" --json --quiet > "$W/patch.json"
 python3 - "$W/eval.json" "$W/patch.json" "$W/info.json" "$W/overlay.png" "$W/objects.csv" <<'PY'
 import json, sys
@@ -34,17 +34,17 @@ objects = len(open(sys.argv[5]).read().splitlines()) - 1
 v = info["variables"]["class"]
 flags = {a["name"]: a["value"] for a in v["attributes"]}
 # measured with seed 0 on one thread; pass within 0.05
-expected = {"cnnVsLabels": {"TC": 0.711, "AR": 0.725}, "cnnVsTruth": {"TC": 0.695, "AR": 0.581},
-            "labellerVsTruth": {"TC": 0.703, "AR": 0.654}}
+expected = {"cnn_vs_labels": {"TC": 0.711, "AR": 0.725}, "cnn_vs_truth": {"TC": 0.695, "AR": 0.581},
+            "labeller_vs_truth": {"TC": 0.703, "AR": 0.654}}
 ok = png and objects > 0 and v["shape"] == [12, 96, 192] and flags.get("flag_meanings") == "none tropical_cyclone atmospheric_river"
 for k, want in expected.items():
     for c, iou in want.items():
         got = e[k]["classes"][c]["iou"]
         print(f"{k:16s} {c}: IoU {got:.3f} (measured {iou:.3f})")
         ok = ok and got >= iou - 0.05
-acc = p["patchVsLabels"]["accuracy"]
-print("patch classifier per-class accuracy: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(acc.items())) + f"; mean {p['patchVsLabels']['meanAccuracy']:.3f}")
-ok = ok and p["patchVsLabels"]["meanAccuracy"] >= 0.90
+acc = p["patch_vs_labels"]["accuracy"]
+print("patch classifier per-class accuracy: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(acc.items())) + f"; mean {p['patch_vs_labels']['mean_accuracy']:.3f}")
+ok = ok and p["patch_vs_labels"]["mean_accuracy"] >= 0.90
 print("PASS" if ok else "FAIL", f"mask {v['shape']}, {objects} objects, overlay PNG {'ok' if png else 'missing'}")
 sys.exit(0 if ok else 1)
 PY

@@ -26,7 +26,7 @@ trap 'rm -rf "$work"' EXIT
 start=$SECONDS
 
 echo "== train the jet-image CNN (defaults: sqrt pixels, width 16, 12 epochs, seed 0)" >&2
-"$GRIDCNN" train classify --input "$JETS" --out "$work/cnn.h5" --seed 0 --threads 1 --quiet --json > "$work/train.json"
+"$GRIDCNN" train classify --input "$JETS" --output "$work/cnn.h5" --seed 0 --threads 1 --quiet --json > "$work/train.json"
 
 echo "== evaluate on the checkpoint's held-out test jets" >&2
 "$GRIDCNN" evaluate classify --model "$work/cnn.h5" --input "$JETS" \

@@ -16,7 +16,7 @@ W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 # 1. The network (Waibel 1987/1989): shapes 16x15 -> 8x13 -> 3x9 -> 3.
 $G summary tdnn
 # 2. Train on 15 voices (3 more pick the epoch); tokens shifted by +-1 frame, half of them with noise.
-$G train syllables --data "$D" --epochs 150 --seed 0 --out "$W/tdnn.h5" --quiet --json > "$W/train.json"
+$G train syllables --data "$D" --epochs 150 --seed 0 --output "$W/tdnn.h5" --quiet --json > "$W/train.json"
 # 3. Held-out voices, clean and noisy, TDNN vs nearest centroid.
 $G evaluate syllables --model "$W/tdnn.h5" --data "$D" --snr clean,20,10,5,0 --repeats 5 --quiet
 $G evaluate syllables --model "$W/tdnn.h5" --data "$D" --snr clean,20,10,5,0 --repeats 5 --quiet --json > "$W/eval.json"
@@ -28,11 +28,11 @@ import json, sys
 e = json.load(open(sys.argv[1]))
 s = {x["condition"]: x for x in e["scores"]}
 for c, x in s.items():
-    print(f"{c:>6}: TDNN {100 * x['tdnnAccuracy']:5.1f} %   nearest centroid {100 * x['nearestCentroidAccuracy']:5.1f} %")
+    print(f"{c:>6}: TDNN {100 * x['tdnn_accuracy']:5.1f} %   nearest centroid {100 * x['nearest_centroid_accuracy']:5.1f} %")
 clean, five = s["clean"], s["5 dB"]
-ok = (clean["tdnnAccuracy"] >= 0.85 and clean["tdnnAccuracy"] > clean["nearestCentroidAccuracy"]
-      and five["tdnnAccuracy"] > five["nearestCentroidAccuracy"])
-print("PASS" if ok else "FAIL", f"clean {100 * clean['tdnnAccuracy']:.1f} % (>= 85 %, centroid {100 * clean['nearestCentroidAccuracy']:.1f} %),",
-      f"5 dB {100 * five['tdnnAccuracy']:.1f} % vs centroid {100 * five['nearestCentroidAccuracy']:.1f} %")
+ok = (clean["tdnn_accuracy"] >= 0.85 and clean["tdnn_accuracy"] > clean["nearest_centroid_accuracy"]
+      and five["tdnn_accuracy"] > five["nearest_centroid_accuracy"])
+print("PASS" if ok else "FAIL", f"clean {100 * clean['tdnn_accuracy']:.1f} % (>= 85 %, centroid {100 * clean['nearest_centroid_accuracy']:.1f} %),",
+      f"5 dB {100 * five['tdnn_accuracy']:.1f} % vs centroid {100 * five['nearest_centroid_accuracy']:.1f} %")
 sys.exit(0 if ok else 1)
 PY

@@ -17,7 +17,7 @@ if ! dpkg -s alsa-utils >/dev/null 2>&1; then ${SUDO:-} apt-get update -qq && ${
 # 1. Receptive field: kernel 2, dilations 1, 2, ..., 256 -> 1 + (1 + 2 + ... + 256) = 512 samples (32 ms at 16 kHz).
 $G summary wavenet --layers 9 --input-shape 256,4000 | tail -6
 # 2. Train (residual 32, skip 64, 9 layers; random 4000-sample windows, 4 per step).
-$G train sequence --input "$S/sentences" --epochs 3 --steps-per-epoch 40 --batch-size 4 --seed 0 --out "$W/wavenet.h5" --quiet --json > "$W/train.json"
+$G train sequence --input "$S/sentences" --epochs 3 --steps-per-epoch 40 --batch-size 4 --seed 0 --output "$W/wavenet.h5" --quiet --json > "$W/train.json"
 # 3. Held-out real speech: WaveNet vs baselines (bits/sample).
 $G evaluate sequence --model "$W/wavenet.h5" --input /usr/share/sounds/alsa --quiet
 $G evaluate sequence --model "$W/wavenet.h5" --input /usr/share/sounds/alsa --quiet --json > "$W/eval.json"
@@ -25,7 +25,7 @@ $G evaluate sequence --model "$W/wavenet.h5" --input /usr/share/sounds/alsa --qu
 $G generate --model "$W/wavenet.h5" --seconds 1 --seed 1 --output "$W/sample.wav" --quiet --json > "$W/gen.json"
 # 5. A non-audio series: ECG at 360 Hz from NetCDF, next-step regression; the final 20 % is held out.
 $G train sequence --input "$S/ecg.nc:ecg" --layers 7 --residual 16 --skip 32 --window 1000 --batch-size 8 \
-  --epochs 4 --steps-per-epoch 25 --seed 0 --out "$W/ecg.h5" --quiet --json > "$W/ecg-train.json"
+  --epochs 4 --steps-per-epoch 25 --seed 0 --output "$W/ecg.h5" --quiet --json > "$W/ecg-train.json"
 $G evaluate sequence --model "$W/ecg.h5" --quiet
 $G evaluate sequence --model "$W/ecg.h5" --quiet --json > "$W/ecg-eval.json"
 python3 - "$W" <<'PY'
@@ -33,12 +33,12 @@ import json, sys
 w = sys.argv[1]
 t, e, g, ecg = (json.load(open(f"{w}/{n}.json")) for n in ("train", "eval", "gen", "ecg-eval"))
 s, r = e["scores"], ecg["scores"]
-print(f"receptive field {t['receptiveField']} samples; trained {t['steps']} steps in {t['seconds']:.0f} s")
+print(f"receptive field {t['receptive_field']} samples; trained {t['steps']} steps in {t['seconds']:.0f} s")
 print("held-out bits/sample: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(s.items())))
 print(f"ECG RMSE (mV) on the final minute: wavenet {r['wavenet']:.4f}, persistence {r['persistence']:.4f}, AR(16) {r['ar16']:.4f}")
-print(f"generated {g['samples']} samples at {g['samplesPerSecond']:.0f} samples/s")
-ok = (t["receptiveField"] == 512 and s["wavenet"] < s["histogram"] and r["wavenet"] < r["persistence"]
-      and g["samples"] == g["sampleRate"])
+print(f"generated {g['samples']} samples at {g['samples_per_second']:.0f} samples/s")
+ok = (t["receptive_field"] == 512 and s["wavenet"] < s["histogram"] and r["wavenet"] < r["persistence"]
+      and g["samples"] == g["sample_rate"])
 print("PASS" if ok else "FAIL", f"wavenet {s['wavenet']:.3f} vs histogram {s['histogram']:.3f} bits/sample;",
       f"ECG wavenet {r['wavenet']:.4f} vs persistence {r['persistence']:.4f} mV")
 sys.exit(0 if ok else 1)

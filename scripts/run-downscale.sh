@@ -16,7 +16,7 @@ STATIC=(--static "$D/orog_mod1_rectilinear_grid_2D.nc:orog" --static "$D/sftlf_m
 
 echo "== 1. train: coarse (4x4 block means) + elevation + land fraction -> fine temperature" >&2
 $G train downscale --truth "$TAS" --var tas "${STATIC[@]}" --factor 4 --model srcnn --epochs 20 --seed 0 \
-   --out "$OUT/model.h5" --overwrite
+   --output "$OUT/model.h5" --overwrite
 echo "== 2. make a coarse input file and downscale it to the fine grid (CF NetCDF)" >&2
 $G coarsen --input "$TAS" --var tas --factor 4 --output "$OUT/tas_coarse.nc" --overwrite
 $G downscale --model "$OUT/model.h5" --input "$OUT/tas_coarse.nc" "${STATIC[@]}" --output "$OUT/tas_downscaled.nc" --overwrite

@@ -1,5 +1,5 @@
-// Model registry: a Codable ModelConfig (kind + the common options) rebuilds any model, so a checkpoint can store
-// its config next to the state dict. Options a kind does not use are ignored; nil takes the kind's default.
+// Model options as `gridcnn summary` takes them: a kind and the common options (nil takes the kind's default),
+// turned into the full ModelSpec. Options a kind does not use are ignored.
 import Foundation
 import GridTensor
 import GridNN
@@ -144,18 +144,27 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
+    /// The spec of the model these options describe.
+    public var spec: ModelSpec {
+        switch kind {
+        case .srcnn: return .srcnn(srcnn)
+        case .unet: return .unet(unet)
+        case .wavenet: return .wavenet(wavenet)
+        case .tdnn: return .tdnn(tdnn)
+        case .lenet5: return .lenet5(convnet)
+        case .alexnet: return .alexnet(convnet)
+        case .weathercnn: return .weathercnn(convnet)
+        case .jetcnn: return .jetcnn(convnet)
+        case .vgg16: return .vgg16(convnet)
+        case .resnet34: return .resnet34(resnet)
+        case .maxout: return .maxout(maxout)
+        }
+    }
+
     /// Builds the model (validate() first for a thrown error instead of a trap on a bad shape).
     public func build() -> Module {
-        let seed = self.seed ?? 0
-        switch kind {
-        case .srcnn: return SRCNN(srcnn, seed: seed)
-        case .unet: return UNet(unet, seed: seed)
-        case .wavenet: return WaveNet(wavenet, seed: seed)
-        case .tdnn: return TDNN(tdnn, seed: seed)
-        case .lenet5, .alexnet, .weathercnn, .jetcnn, .vgg16: return ConvNet(convnet, seed: seed)
-        case .resnet34: return ResNet(resnet, seed: seed)
-        case .maxout: return MaxOutNet(maxout, seed: seed)
-        }
+        // validate() has checked what ModelSpec.build would refuse.
+        try! spec.build(seed: seed ?? 0)
     }
 
     /// Summary of the built model on a batch of one.

@@ -6,15 +6,17 @@ import Foundation
 import GridTensor
 import GridIO
 import GridNN
+import GridModels
 
 public struct Checkpoint {
     public static let format = "gridcnn-checkpoint"
-    public static let formatVersion: Int64 = 1
+    /// 2: the model as one ModelSpec (`model_spec`); 1 stored a kind and a config apart (still read).
+    public static let formatVersion: Int64 = 2
 
     public var task: String
-    public var modelKind: String
-    /// The model's Codable config as JSON, so the exact architecture can be rebuilt.
-    public var modelConfig: String
+    /// The exact architecture, to rebuild the model.
+    public var model: ModelSpec
+    public var modelKind: String { model.kind }
     /// The task's record (e.g. DownscaleSpec) as JSON.
     public var taskSpec: String
     public var trainingState: TrainingState
@@ -26,18 +28,18 @@ public struct Checkpoint {
     public var extras: [String: Tensor] = [:]
     public var gridcnnVersion: String
 
-    public init(task: String, modelKind: String, modelConfig: String, taskSpec: String, trainingState: TrainingState,
+    public init(task: String, model: ModelSpec, taskSpec: String, trainingState: TrainingState,
                 trainingOptions: TrainingOptions, weights: [String: Tensor], buffers: [String: Tensor],
                 optimizer: [String: Tensor], gridcnnVersion: String) {
-        self.task = task; self.modelKind = modelKind; self.modelConfig = modelConfig; self.taskSpec = taskSpec
+        self.task = task; self.model = model; self.taskSpec = taskSpec
         self.trainingState = trainingState; self.trainingOptions = trainingOptions
         self.weights = weights; self.buffers = buffers; self.optimizer = optimizer; self.gridcnnVersion = gridcnnVersion
     }
 
-    /// Captures a model (and optionally its optimiser) with the task's record. `modelConfig` is the config's JSON.
-    public init<Spec: Encodable>(task: String, modelKind: String, modelConfig: String, spec: Spec, model: any Layer,
+    /// Captures a model (and optionally its optimiser) with the task's record.
+    public init<Spec: Encodable>(task: String, modelSpec: ModelSpec, spec: Spec, model: any Layer,
                                  optimizer: Optimizer?, state: TrainingState, options: TrainingOptions, version: String) throws {
-        self.init(task: task, modelKind: modelKind, modelConfig: modelConfig, taskSpec: try jsonString(spec),
+        self.init(task: task, model: modelSpec, taskSpec: try jsonString(spec),
                   trainingState: state, trainingOptions: options,
                   weights: Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.param.value) }),
                   buffers: Dictionary(uniqueKeysWithValues: model.buffers.map { ($0.name, $0.buffer.value) }),
@@ -62,7 +64,7 @@ public struct Checkpoint {
         let attrs: [(String, HDF5Value)] = [
             ("format", .string(Checkpoint.format)), ("format_version", .int(Checkpoint.formatVersion)),
             ("gridcnn_version", .string(gridcnnVersion)), ("task", .string(task)), ("model_kind", .string(modelKind)),
-            ("model_config", .string(modelConfig)), ("task_spec", .string(taskSpec)),
+            ("model_spec", .string(try jsonString(model))), ("task_spec", .string(taskSpec)),
             ("training_state", .string(try jsonString(trainingState))), ("training_options", .string(try jsonString(trainingOptions))),
             ("content_sha256", .string(contentChecksum)),
             ("created", .string(ISO8601DateFormatter().string(from: Date()))),
@@ -79,7 +81,7 @@ public struct Checkpoint {
     public static func load(_ path: String) throws -> Checkpoint {
         let f: HDF5File
         do { f = try HDF5File(path: path) } catch let e as GridIOError {
-            throw TrainError("\(path): not a readable gridcnn checkpoint (\(e.description))")
+            throw TrainError("\(path): not a readable gridcnn checkpoint (\(e.description))", path: path, underlying: e)
         }
         func text(_ name: String) throws -> String {
             guard let v = try? f.attribute(name), case .string(let s) = v else {
@@ -100,7 +102,13 @@ public struct Checkpoint {
         let decoder = JSONDecoder()
         var ck: Checkpoint
         do {
-            ck = Checkpoint(task: try text("task"), modelKind: try text("model_kind"), modelConfig: try text("model_config"),
+            let model: ModelSpec
+            if (try? f.attributeNames())?.contains("model_spec") == true {
+                model = try decoder.decode(ModelSpec.self, from: Data(try text("model_spec").utf8))
+            } else {
+                model = try ModelSpec(kind: try text("model_kind"), configJSON: try text("model_config"))
+            }
+            ck = Checkpoint(task: try text("task"), model: model,
                             taskSpec: try text("task_spec"),
                             trainingState: try decoder.decode(TrainingState.self, from: Data(try text("training_state").utf8)),
                             trainingOptions: try decoder.decode(TrainingOptions.self, from: Data(try text("training_options").utf8)),
@@ -108,9 +116,9 @@ public struct Checkpoint {
                             gridcnnVersion: try text("gridcnn_version"))
             ck.extras = try group("task")
         } catch let e as TrainError { throw e } catch let e as GridIOError {
-            throw TrainError("\(path): damaged checkpoint (\(e.description))")
+            throw TrainError("\(path): damaged checkpoint (\(e.description))", path: path, underlying: e)
         } catch {
-            throw TrainError("\(path): damaged checkpoint (\(error))")
+            throw TrainError("\(path): damaged checkpoint (\(error))", path: path, underlying: error)
         }
         guard try text("content_sha256") == ck.contentChecksum else {
             throw TrainError("\(path): checkpoint checksum mismatch: the file is damaged")
@@ -141,10 +149,8 @@ public struct Checkpoint {
     }
 }
 
-public struct TrainError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
+/// Errors of training and checkpoints (GridError: one line, with the file and the error underneath).
+public typealias TrainError = GridError
 
 /// Sorted-key JSON, the form configs and task records are stored in.
 public func jsonString<T: Encodable>(_ value: T) throws -> String {

@@ -1,5 +1,5 @@
 // The training loop shared by every task: seeded batches, optimiser steps, validation each epoch, early stopping,
-// progress, and checkpoints (also on Ctrl-C). Shuffling and per-step randomness are derived from (seed, epoch,
+// progress, and checkpoints (also on an interrupt, which the caller supplies: library code installs no handlers). Shuffling and per-step randomness are derived from (seed, epoch,
 // step), so a run resumed from a checkpoint continues exactly as if it had never stopped.
 import Foundation
 import GridTensor
@@ -43,9 +43,31 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var epoch = 0
     public var step = 0
     public var bestScore: Double? = nil
+    /// The epoch (1-based) whose model scored `bestScore`.
+    public var bestEpoch: Int? = nil
     public var epochsWithoutImprovement = 0
     public var history: [EpochRecord] = []
+    /// The running loss of the epoch in progress, so a run resumed mid-epoch reports the same epoch loss.
+    public var epochLossSum = 0.0
+    public var epochLossCount = 0
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, step, bestScore, bestEpoch, epochsWithoutImprovement, history, epochLossSum, epochLossCount
+    }
+
+    // Checkpoints of earlier versions lack the newer fields.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        step = try c.decode(Int.self, forKey: .step)
+        bestScore = try c.decodeIfPresent(Double.self, forKey: .bestScore)
+        bestEpoch = try c.decodeIfPresent(Int.self, forKey: .bestEpoch)
+        epochsWithoutImprovement = try c.decodeIfPresent(Int.self, forKey: .epochsWithoutImprovement) ?? 0
+        history = try c.decodeIfPresent([EpochRecord].self, forKey: .history) ?? []
+        epochLossSum = try c.decodeIfPresent(Double.self, forKey: .epochLossSum) ?? 0
+        epochLossCount = try c.decodeIfPresent(Int.self, forKey: .epochLossCount) ?? 0
+    }
 }
 
 public struct EpochRecord: Codable, Equatable, Sendable {
@@ -55,9 +77,6 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var seconds: Double
 }
 
-/// Set by SIGINT; the loop finishes its step, saves, and returns.
-nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
-
 public enum TrainingOutcome: Equatable { case finished, stoppedEarly, interrupted }
 
 public final class Trainer {
@@ -66,6 +85,8 @@ public final class Trainer {
     public let options: TrainingOptions
     public var state: TrainingState
     public var quiet = false
+    /// Asked after every step; when it reports a stop the loop saves and returns `.interrupted`.
+    public var interrupt: InterruptSource = NoInterrupt()
     /// True while the loop is saving because of Ctrl-C (or stopAtStep), so `save` can tell it from an epoch end.
     public private(set) var isStopping = false
     /// loss(model output, batch) -> scalar Variable.
@@ -92,14 +113,10 @@ public final class Trainer {
         let perEpoch = stepsPerEpoch(data)
         let totalSteps = perEpoch * options.epochs
         if options.cosineSchedule { optimizer.schedule = .cosine(totalSteps: totalSteps, minimum: options.learningRate * 0.05) }
-        interruptRequested = 0
-        let previous = signal(SIGINT) { _ in interruptRequested = 1 }
-        defer { signal(SIGINT, previous) }
         let progress = ProgressReporter("train", total: totalSteps, quiet: quiet)
         while state.epoch < options.epochs {
             let started = Date()
             let order = epochOrder(data.sampleCount, epoch: state.epoch)
-            var lossSum = 0.0, lossCount = 0
             model.train()
             while state.step < (state.epoch + 1) * perEpoch {
                 let within = state.step - state.epoch * perEpoch
@@ -111,10 +128,11 @@ public final class Trainer {
                 l.backward()
                 if let c = options.clipNorm { optimizer.clipGradients(maxNorm: c) }
                 optimizer.step()
-                lossSum += Double(l.value.item); lossCount += 1
+                state.epochLossSum += Double(l.value.item); state.epochLossCount += 1
                 state.step += 1
-                progress.update(state.step, status: String(format: "epoch %d loss %.4g", state.epoch + 1, lossSum / Double(lossCount)))
-                if interruptRequested != 0 || state.step == stopAtStep {
+                progress.update(state.step, status: String(format: "epoch %d loss %.4g", state.epoch + 1,
+                                                           state.epochLossSum / Double(state.epochLossCount)))
+                if interrupt.pendingSignal != nil || state.step == stopAtStep {
                     progress.log("interrupted: saving a checkpoint at step \(state.step)")
                     isStopping = true
                     defer { isStopping = false }
@@ -124,15 +142,18 @@ public final class Trainer {
             }
             model.eval()
             let score = validate.map { f in GradMode.withNoGrad { f() } }
-            state.history.append(EpochRecord(epoch: state.epoch + 1, trainLoss: lossSum / Double(max(lossCount, 1)),
+            let epochLoss = state.epochLossSum / Double(max(state.epochLossCount, 1))
+            state.history.append(EpochRecord(epoch: state.epoch + 1, trainLoss: epochLoss,
                                              validationScore: score, seconds: Date().timeIntervalSince(started)))
             state.epoch += 1
+            state.epochLossSum = 0; state.epochLossCount = 0
             var improved = true
             if let score {
                 improved = state.bestScore.map { score < $0 } ?? true
                 if improved { state.bestScore = score; state.epochsWithoutImprovement = 0 } else { state.epochsWithoutImprovement += 1 }
-                progress.log(String(format: "epoch %d: train loss %.5g, validation %.5g%@", state.epoch, lossSum / Double(max(lossCount, 1)), score, improved ? " (best)" : ""))
+                progress.log(String(format: "epoch %d: train loss %.5g, validation %.5g%@", state.epoch, epochLoss, score, improved ? " (best)" : ""))
             }
+            if improved { state.bestEpoch = state.epoch }
             try save?(self, improved)
             if let p = options.patience, state.epochsWithoutImprovement >= p {
                 progress.log("early stop: no improvement for \(p) epochs")

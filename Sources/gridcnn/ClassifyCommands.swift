@@ -14,8 +14,9 @@ struct TrainClassifyCommand: ParsableCommand {
         physics baselines (mass window, tau21, mass+tau21 likelihood ratio) are fitted on the training split.
 
         Example:
-          gridcnn train classify --input jets_sample.h5 --out cnn.h5
-          gridcnn train classify --input jets_sample.h5 --model maxout --out maxout.h5
+          gridcnn train classify --input jets_sample.h5 --output cnn.h5
+          gridcnn train classify --input jets_sample.h5 --model maxout --output maxout.h5
+        \(TrainingFlags.defaults(ClassifyTrainRequest(input: "", output: "").run.options))
         """)
 
     @Option(help: "Jet file (HDF5: images [N,H,W], labels [N], mass [N], tau21 [N]).") var input: String
@@ -23,32 +24,19 @@ struct TrainClassifyCommand: ParsableCommand {
     @Option(help: "Width: CNN first-layer filters (second = 2x, default 16) or first maxout layer units (default 256).") var width: Int?
     @Option(help: "Dropout before the output (default: 0.5 CNN, 0 maxout).") var dropout: Float?
     @Option(help: "Pixel scaling: sqrt, log, standardize (per pixel) or log-standardize.") var scaling: String = "sqrt"
-    @Option(help: "Epochs.") var epochs = 12
-    @Option(help: "Batch size.") var batchSize = 64
-    @Option(help: "Learning rate (AdamW, cosine schedule).") var lr: Float = 2e-3
-    @Option(help: "Weight decay (AdamW).") var weightDecay: Float = 0
-    @Option(help: "Stop after this many epochs without a better validation AUC.") var patience: Int = 4
-    @Option(help: "Random seed (split, initialisation, batches).") var seed: UInt64 = 0
-    @Option(help: "Checkpoint to write (HDF5).") var out: String
-    @Flag(help: "Replace an existing checkpoint.") var overwrite = false
-    @Flag(help: "Print the training report as JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var flags: TrainingFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
             guard let kind = ClassifyModelKind(rawValue: model) else { throw TaskError("--model must be jetcnn or maxout, not '\(model)'") }
             guard let scale = JetScaling(rawValue: scaling) else { throw TaskError("--scaling must be sqrt, log, standardize or log-standardize, not '\(scaling)'") }
             if let width, width < 1 { throw TaskError("--width must be at least 1") }
             if let dropout, !(0..<1).contains(dropout) { throw TaskError("--dropout must be in [0, 1)") }
-            guard patience >= 1 else { throw TaskError("--patience must be at least 1") }
-            var r = ClassifyTrainRequest(input: input, output: out)
+            var r = ClassifyTrainRequest(input: input, output: flags.output)
             r.model = kind; r.width = width; r.dropout = dropout; r.scaling = scale
-            r.training.epochs = epochs; r.training.batchSize = batchSize; r.training.learningRate = lr
-            r.training.weightDecay = weightDecay; r.training.seed = seed; r.training.patience = patience
-            r.overwrite = overwrite; r.quiet = runOptions.quiet; r.version = gridcnnVersion
+            flags.apply(to: &r.run)
             let report = try ClassifyTraining.run(r)
-            if json { try printJSON(report) } else { print(ClassifyTraining.summary(report)) }
+            if flags.json { try printJSON(report) } else { print(ClassifyTraining.summary(report)) }
         }
     }
 }

@@ -172,7 +172,8 @@ struct TrainDetectCommand: ParsableCommand {
         Every --validate-every-th time step is held out; the best epoch is kept.
 
         Example (the shipped models/detect-unet.h5):
-          gridcnn train detect --input datasets/weather/weather_train.nc --model unet --out models/detect-unet.h5
+          gridcnn train detect --input datasets/weather/weather_train.nc --model unet --output models/detect-unet.h5
+        \(TrainingFlags.defaults(DetectTrainRequest(input: "", output: "").run.options))
         """)
 
     @Option(help: "Training NetCDF (PSL, U850, V850, TMQ, optional T500).") var input: String
@@ -187,24 +188,14 @@ struct TrainDetectCommand: ParsableCommand {
     @Option(help: "Weight of the soft Dice loss added to the cross-entropy (UNet; 0 = off).") var dice = 0.5
     @Option(help: "Std of smooth random perturbations added to the standardised inputs in training (UNet; 0 = off).") var noise = 0.3
     @Option(help: "Fields the network sees, comma-separated from psl,u,v,iwv,t (T500 is only used for the warm-core check unless listed).") var inputs = "psl,u,v,iwv"
-    @Option(help: "Epochs.") var epochs = 40
-    @Option(help: "Steps per epoch (default: about one pass over the area).") var stepsPerEpoch: Int?
-    @Option(help: "Batch size.") var batchSize = 8
-    @Option(help: "Learning rate (AdamW, cosine schedule).") var lr: Float = 2e-3
-    @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Checkpoint to write (HDF5).") var out: String
     @OptionGroup var variables: DetectVariableOptions
     @OptionGroup var thresholds: LabellerFlags
-    @Flag(help: "Replace an existing checkpoint.") var overwrite = false
-    @Flag(help: "Print the training report as JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var flags: TrainingFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
             guard let kind = DetectModelKind(rawValue: model) else { throw TaskError("--model must be unet or patchcnn, not '\(model)'") }
-            var r = DetectTrainRequest(input: input, output: out)
+            var r = DetectTrainRequest(input: input, output: flags.output)
             r.labels = labels; r.names = variables.names; r.labeller = try thresholds.apply(); r.model = kind
             r.base = base; r.depth = depth; r.patch = patch; r.validateEvery = validateEvery; r.latitudeChannel = !noLatitude
             r.maxClassWeight = maxClassWeight; r.diceWeight = dice; r.noise = noise
@@ -215,11 +206,9 @@ struct TrainDetectCommand: ParsableCommand {
                 }
                 return role
             })
-            r.training.epochs = epochs; r.training.batchSize = batchSize; r.training.learningRate = lr; r.training.seed = seed
-            r.training.patience = patience; r.training.stepsPerEpoch = stepsPerEpoch
-            r.overwrite = overwrite; r.quiet = runOptions.quiet; r.version = gridcnnVersion
+            flags.apply(to: &r.run)
             let rep = try DetectTraining.run(r)
-            if json { try printJSON(rep) } else {
+            if flags.json { try printJSON(rep) } else {
                 let best = rep.bestValidationScore.map { 1 - $0 } ?? .nan
                 print(String(format: "trained %@ (%d parameters) %d epochs (%d steps) in %.1f s; best validation %@ %.3f; checkpoint %@",
                              rep.model, rep.parameters, rep.epochs, rep.steps, rep.seconds,

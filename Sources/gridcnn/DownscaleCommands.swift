@@ -13,7 +13,8 @@ struct TrainDownscaleCommand: ParsableCommand {
         paired coarse/fine files are used instead. Every --validate-every-th time step is held out.
         Example:
           gridcnn train downscale --truth tas.nc --var tas --static orog.nc --static sftlf.nc --factor 4 \\
-            --model srcnn --epochs 30 --out model.h5
+            --model srcnn --epochs 30 --output model.h5
+        \(TrainingFlags.defaults(DownscaleTrainRequest(truth: "", output: "").run.options))
         """)
 
     @Option(help: "Fine-resolution truth (FILE or FILE:VAR).") var truth: String
@@ -28,31 +29,18 @@ struct TrainDownscaleCommand: ParsableCommand {
     @Option(help: "Training patch size on the fine grid.") var patch = 48
     @Option(help: "Hold out every k-th time step for validation.") var validateEvery = 4
     @Flag(inversion: .prefixedNo, help: "Correct a climatology-aware first guess (ties the model to the training grid).") var climatology = true
-    @Option(help: "Epochs.") var epochs = 20
-    @Option(help: "Optimiser steps per epoch.") var stepsPerEpoch: Int = 20
-    @Option(help: "Batch size.") var batchSize = 16
-    @Option(help: "Learning rate (AdamW, cosine schedule).") var lr: Float = 2e-3
-    @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Checkpoint to write (HDF5).") var out: String
-    @Flag(help: "Replace an existing checkpoint.") var overwrite = false
-    @Option(help: "Continue an interrupted run (the OUT.interrupted.h5 that Ctrl-C left) with the same options.") var resume: String?
-    @Flag(help: "Print the training report as JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var flags: TrainingFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
             guard let kind = DownscaleModelKind(rawValue: model) else { throw TaskError("--model must be srcnn or unet, not '\(model)'") }
             guard let interp = Interpolation(rawValue: interpolation) else { throw TaskError("--interpolation must be bicubic, bilinear or nearest") }
-            var r = DownscaleTrainRequest(truth: truth, output: out)
+            var r = DownscaleTrainRequest(truth: truth, output: flags.output)
             r.variable = variable; r.coarse = coarse; r.statics = statics; r.factor = factor; r.model = kind
             r.width = width; r.depth = depth; r.interpolation = interp; r.patch = patch; r.validateEvery = validateEvery; r.climatology = climatology
-            r.training.epochs = epochs; r.training.batchSize = batchSize; r.training.learningRate = lr
-            r.training.seed = seed; r.training.patience = patience; r.training.stepsPerEpoch = stepsPerEpoch
-            r.overwrite = overwrite; r.resume = resume; r.quiet = runOptions.quiet; r.version = gridcnnVersion
+            flags.apply(to: &r.run)
             let report = try DownscaleTraining.run(r)
-            if json { try printJSON(report) } else {
+            if flags.json { try printJSON(report) } else {
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; best validation RMSE %.4f (bicubic %.4f); checkpoint %@",
                              report.epochs, report.steps, report.seconds, report.bestValidationRMSE ?? .nan, report.bicubicValidationRMSE, report.checkpoint))
             }

@@ -17,7 +17,8 @@ struct TrainSyllablesCommand: ParsableCommand {
         DATA is DIR/<voice>/<b|d|g>*.wav (e.g. datasets/speech/syllables). Whole voices are held out: every 4th voice \
         (sorted) for testing and every 6th of the rest for validation, unless named with --test-voices/--validation-voices.
         Example:
-          gridcnn train syllables --data datasets/speech/syllables --epochs 150 --out tdnn.h5
+          gridcnn train syllables --data datasets/speech/syllables --epochs 150 --output tdnn.h5
+        \(TrainingFlags.defaults(SyllableTrainRequest(data: "", output: "").run.options))
         """)
 
     @Option(help: "Corpus directory: DIR/<voice>/<b|d|g>*.wav.") var data: String
@@ -26,20 +27,11 @@ struct TrainSyllablesCommand: ParsableCommand {
     @Option(help: "Onset shifts in frames used as augmentation, comma-separated.") var shifts = "-1,0,1"
     @Option(help: "Fraction of training tokens given white noise at a random SNR in [0, 30] dB.") var noiseFraction = 0.5
     @Option(help: "Hidden units of the first TDNN layer (Waibel: 8).") var hidden = 8
-    @Option(help: "Epochs.") var epochs = 150
-    @Option(help: "Batch size.") var batchSize = 16
-    @Option(help: "Learning rate (AdamW, cosine schedule).") var lr: Float = 0.01
-    @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Checkpoint to write (HDF5).") var out: String
-    @Flag(help: "Replace an existing checkpoint.") var overwrite = false
-    @Flag(help: "Print the training report as JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var flags: TrainingFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
-            var r = SyllableTrainRequest(data: data, output: out)
+            var r = SyllableTrainRequest(data: data, output: flags.output)
             r.testVoices = voiceList(testVoices); r.validationVoices = voiceList(validationVoices)
             r.shifts = try shifts.split(separator: ",").map { s in
                 guard let v = Int(s.trimmingCharacters(in: .whitespaces)) else { throw TaskError("--shifts: '\(s)' is not an integer") }
@@ -47,11 +39,9 @@ struct TrainSyllablesCommand: ParsableCommand {
             }
             guard (0...1).contains(noiseFraction) else { throw TaskError("--noise-fraction must be in [0, 1]") }
             r.noiseFraction = noiseFraction; r.hidden = hidden
-            r.training.epochs = epochs; r.training.batchSize = batchSize; r.training.learningRate = lr
-            r.training.seed = seed; r.training.patience = patience
-            r.overwrite = overwrite; r.quiet = runOptions.quiet; r.version = gridcnnVersion
+            flags.apply(to: &r.run)
             let report = try SyllableTraining.run(r)
-            if json { try printJSON(report) } else {
+            if flags.json { try printJSON(report) } else {
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; validation loss %.4f, accuracy %.1f%%; test voices %@; checkpoint %@",
                              report.epochs, report.steps, report.seconds, report.bestValidationLoss ?? .nan, 100 * (report.validationAccuracy ?? .nan),
                              (report.voices["test"] ?? []).joined(separator: ","), report.checkpoint))
@@ -134,8 +124,9 @@ struct TrainSequenceCommand: ParsableCommand {
         Series: --input FILE.nc:VAR; the final --test-fraction is held out for `evaluate`, the --validation-fraction
         before it picks the epoch; the network predicts the next increment (0 = persistence).
         Examples:
-          gridcnn train sequence --input datasets/speech/sentences --epochs 6 --out wavenet.h5
-          gridcnn train sequence --input datasets/speech/ecg.nc:ecg --layers 8 --window 2000 --out ecg.h5
+          gridcnn train sequence --input datasets/speech/sentences --epochs 6 --output wavenet.h5
+          gridcnn train sequence --input datasets/speech/ecg.nc:ecg --layers 8 --window 2000 --output ecg.h5
+        \(TrainingFlags.defaults(SequenceTrainRequest(inputs: [], output: "").run.options))
         """)
 
     @Option(help: "WAV files/directories, or one FILE.nc:VAR (repeatable).") var input: [String]
@@ -151,30 +142,18 @@ struct TrainSequenceCommand: ParsableCommand {
     @Option(help: "Series: final fraction held out for testing.") var testFraction = 0.2
     @Option(help: "Series: fraction before the test segment used for validation.") var validationFraction = 0.1
     @Option(help: "Order of the LPC / AR baseline.") var lpcOrder = 16
-    @Option(help: "Epochs.") var epochs = 6
-    @Option(help: "Steps per epoch.") var stepsPerEpoch = 40
-    @Option(help: "Batch size (windows per step).") var batchSize = 4
-    @Option(help: "Learning rate (AdamW, cosine schedule).") var lr: Float = 3e-3
-    @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Checkpoint to write (HDF5).") var out: String
-    @Flag(help: "Replace an existing checkpoint.") var overwrite = false
-    @Flag(help: "Print the training report as JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var flags: TrainingFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
-            var r = SequenceTrainRequest(inputs: input, output: out)
+            var r = SequenceTrainRequest(inputs: input, output: flags.output)
             r.variable = variable; r.sampleRate = rate; r.mixDown = mix; r.window = window
             r.residualChannels = residual; r.skipChannels = skip; r.layers = layers; r.stacks = stacks
             r.validationFiles = validationFiles; r.testFraction = testFraction; r.validationFraction = validationFraction; r.lpcOrder = lpcOrder
             guard rate > 0 else { throw TaskError("--rate must be positive") }
-            r.training.epochs = epochs; r.training.stepsPerEpoch = stepsPerEpoch; r.training.batchSize = batchSize
-            r.training.learningRate = lr; r.training.seed = seed; r.training.patience = patience; r.training.clipNorm = 1
-            r.overwrite = overwrite; r.quiet = runOptions.quiet; r.version = gridcnnVersion
+            flags.apply(to: &r.run)
             let report = try SequenceTraining.run(r)
-            if json { try printJSON(report) } else {
+            if flags.json { try printJSON(report) } else {
                 let base = report.validationBaselines.keys.sorted().map { String(format: "%@ %.4f", $0, report.validationBaselines[$0]!) }.joined(separator: ", ")
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; validation %@ %.4f (%@); checkpoint %@",
                              report.epochs, report.steps, report.seconds, report.metric, report.bestValidation ?? .nan, base, report.checkpoint))

@@ -1,4 +1,5 @@
-// What every subcommand shares: thread count, quiet mode, and turning any error into one line on stderr and exit 1.
+// What every subcommand shares: thread count, quiet mode, the training and output flags, Ctrl-C, and turning any
+// error into one line on stderr with exit 1 (130 / 143 after an interrupt that saved resumable state).
 import ArgumentParser
 import Foundation
 import GridTensor
@@ -11,15 +12,84 @@ struct RunOptions: ParsableArguments {
     func apply() { GridRuntime.threads = threads }
 }
 
-/// Runs a job; errors become `error: <message>` on stderr and exit code 1 (never a crash or a stack trace).
+/// The flags of every `train` command. Options left out keep the job's own defaults (listed in each command's help),
+/// which live once, in the job's request type.
+struct TrainingFlags: ParsableArguments {
+    @Option(name: [.customLong("output"), .customLong("out")], help: "Checkpoint to write (HDF5).") var output: String
+    @Option(help: "Epochs.") var epochs: Int?
+    @Option(help: "Optimiser steps per epoch (0: one pass over the training samples).") var stepsPerEpoch: Int?
+    @Option(help: "Batch size.") var batchSize: Int?
+    @Option(help: "Learning rate (AdamW, cosine schedule).") var lr: Float?
+    @Option(help: "Weight decay (AdamW).") var weightDecay: Float?
+    @Option(help: "Clip the gradient norm at this value (0: off).") var clipNorm: Float?
+    @Option(help: "Stop after this many epochs without a better validation score (0: never).") var patience: Int?
+    @Option(help: "Random seed (split, initialisation, batches).") var seed: UInt64?
+    @Flag(help: "Replace an existing checkpoint (only once the new one is complete).") var overwrite = false
+    @Option(help: "Continue an interrupted run from the OUT.interrupted.h5 it left (same command and options).") var resume: String?
+    @Option(help: ArgumentHelp("Stop after this many steps as Ctrl-C would (scripted time limits).", visibility: .hidden)) var stopAtStep: Int?
+    @Flag(help: "Print the training report as JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+
+    /// Applies the given flags over the job's defaults and connects Ctrl-C / SIGTERM.
+    func apply(to run: inout TrainingRun) {
+        runOptions.apply()
+        var o = run.options
+        if let epochs { o.epochs = epochs }
+        if let stepsPerEpoch { o.stepsPerEpoch = stepsPerEpoch == 0 ? nil : stepsPerEpoch }
+        if let batchSize { o.batchSize = batchSize }
+        if let lr { o.learningRate = lr }
+        if let weightDecay { o.weightDecay = weightDecay }
+        if let clipNorm { o.clipNorm = clipNorm == 0 ? nil : clipNorm }
+        if let patience { o.patience = patience == 0 ? nil : patience }
+        if let seed { o.seed = seed }
+        run.options = o
+        run.output = output; run.overwrite = overwrite; run.resume = resume; run.stopAtStep = stopAtStep
+        run.quiet = runOptions.quiet; run.version = gridcnnVersion
+        run.interrupt = SignalInterrupt.install()
+    }
+
+    /// "Defaults: 20 epochs of 20 steps, batch 16, lr 0.002." for a command's help.
+    static func defaults(_ o: TrainingOptions) -> String {
+        var parts = ["\(o.epochs) epochs" + (o.stepsPerEpoch.map { " of \($0) steps" } ?? ""), "batch \(o.batchSize)",
+                     "lr \(o.learningRate)", "seed \(o.seed)"]
+        if o.weightDecay != 0 { parts.append("weight decay \(o.weightDecay)") }
+        if let c = o.clipNorm { parts.append("gradient norm clipped at \(c)") }
+        if let p = o.patience { parts.append("patience \(p)") }
+        return "Defaults: " + parts.joined(separator: ", ") + "."
+    }
+}
+
+/// SIGINT and SIGTERM while training: the first asks the job to stop after its step and save; a second one ends
+/// the process at once.
+nonisolated(unsafe) private var caughtSignal: sig_atomic_t = 0
+
+final class SignalInterrupt: InterruptSource {
+    static func install() -> SignalInterrupt {
+        for s in [SIGINT, SIGTERM] {
+            signal(s) { sig in
+                if caughtSignal != 0 { signal(sig, SIG_DFL); raise(sig); return }
+                caughtSignal = sig
+            }
+        }
+        return SignalInterrupt()
+    }
+    var pendingSignal: Int32? { caughtSignal == 0 ? nil : Int32(caughtSignal) }
+}
+
+/// Runs a job; errors become `error: <message>` on stderr and exit code 1 (never a crash or a stack trace); an
+/// interrupted training run exits 130 (SIGINT) or 143 (SIGTERM) after saying how to resume.
 func runJob(_ body: () throws -> Void) throws {
-    do { try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch {
+    do { try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch let e as TrainingInterrupted {
+        writeStderr("interrupted: \(e.description)\n")
+        throw ExitCode(e.exitCode)
+    } catch {
         writeStderr("error: \(describe(error))\n")
         throw ExitCode(1)
     }
 }
 
 func describe(_ error: Error) -> String {
+    if let e = error as? ValidationError { return e.message }
     if let e = error as? LocalizedError, let d = e.errorDescription { return d }
     return String(describing: error)
 }
@@ -27,8 +97,10 @@ func describe(_ error: Error) -> String {
 /// The command line as typed, for `history` attributes.
 var commandLine: String { CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ") }
 
+/// Every command's `--json`: one document, snake_case keys.
 func printJSON<T: Encodable>(_ value: T) throws {
     let e = JSONEncoder()
     e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    e.keyEncodingStrategy = .convertToSnakeCase
     print(String(decoding: try e.encode(value), as: UTF8.self))
 }

@@ -198,14 +198,14 @@ func syntheticJets(_ n: Int, size: Int = 25, seed: UInt64 = 1) -> (images: Tenso
         let j = syntheticJets(60)
         let input = try d.write("jets.h5", images: j.images, labels: j.labels, columns: ["mass": j.mass, "tau21": j.tau21, "pt": j.mass, "eta": j.mass])
         var r = ClassifyTrainRequest(input: input, output: d.path("cnn.h5"))
-        r.width = 2; r.training.epochs = 2; r.training.batchSize = 12; r.quiet = true
+        r.width = 2; r.run.options.epochs = 2; r.run.options.batchSize = 12; r.run.quiet = true
         let report = try ClassifyTraining.run(r)
         #expect(report.trainJets == 36 && report.validationJets == 12 && report.testJets == 12)
         #expect(FileManager.default.fileExists(atPath: d.path("cnn.h5")))
         #expect(throws: TaskError.self) { try ClassifyTraining.run(r) }  // exists, no overwrite
 
         var m = ClassifyTrainRequest(input: input, output: d.path("maxout.h5"))
-        m.model = .maxout; m.width = 8; m.training.epochs = 1; m.training.batchSize = 12; m.quiet = true
+        m.model = .maxout; m.width = 8; m.run.options.epochs = 1; m.run.options.batchSize = 12; m.run.quiet = true
         _ = try ClassifyTraining.run(m)
 
         var e = ClassifyEvaluateRequest(model: d.path("cnn.h5"), input: input)

@@ -173,14 +173,14 @@ import GridIO
         let dir = try detectTemporaryDirectory()
         let (path, _, _) = try fixture(dir)
         var t = DetectTrainRequest(input: path, output: dir.appendingPathComponent("m.h5").path)
-        t.model = kind; t.base = 4; t.depth = 2; t.patch = kind == .unet ? 16 : 12; t.validateEvery = 4; t.quiet = true
-        t.training.epochs = 2; t.training.stepsPerEpoch = 2; t.training.batchSize = 2
+        t.model = kind; t.base = 4; t.depth = 2; t.patch = kind == .unet ? 16 : 12; t.validateEvery = 4; t.run.quiet = true
+        t.run.options.epochs = 2; t.run.options.stepsPerEpoch = 2; t.run.options.batchSize = 2
         let rep = try DetectTraining.run(t)
         #expect(rep.trainingSteps == [0, 1, 2] && rep.validationSteps == [3])
         #expect(rep.channels == ["PSL-zonal", "U850", "V850", "cyclonic-vorticity", "TMQ", "TMQ-zonal", "sin(lat)"])
-        #expect(FileManager.default.fileExists(atPath: t.output))
+        #expect(FileManager.default.fileExists(atPath: t.run.output))
 
-        var d = DetectRequest(model: t.output, input: path, output: dir.appendingPathComponent("mask.nc").path)
+        var d = DetectRequest(model: t.run.output, input: path, output: dir.appendingPathComponent("mask.nc").path)
         d.objects = dir.appendingPathComponent("objects.csv").path; d.figure = dir.appendingPathComponent("overlay.png").path; d.quiet = true
         let det = try DetectApplying.run(d)
         #expect(det.steps == 4)
@@ -190,7 +190,7 @@ import GridIO
         let png = try Data(contentsOf: URL(fileURLWithPath: d.figure!))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
 
-        var e = DetectEvaluateRequest(model: t.output, input: path)
+        var e = DetectEvaluateRequest(model: t.run.output, input: path)
         e.quiet = true
         let ev = try DetectEvaluating.run(e)
         #expect(ev.truthSource?.hasSuffix(":true_class") == true)
@@ -202,6 +202,6 @@ import GridIO
         }
         #expect(DetectEvaluating.table(ev).contains("labeller vs truth"))
         // A downscaling job refuses a detection checkpoint.
-        #expect(throws: TaskError.self) { try DownscaleApplying.run(DownscaleApplyRequest(model: t.output, input: path, output: dir.appendingPathComponent("d.nc").path)) }
+        #expect(throws: TaskError.self) { try DownscaleApplying.run(DownscaleApplyRequest(model: t.run.output, input: path, output: dir.appendingPathComponent("d.nc").path)) }
     }
 }

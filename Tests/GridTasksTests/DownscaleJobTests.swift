@@ -58,7 +58,7 @@ struct SyntheticClimate {
     func request(_ out: String) -> DownscaleTrainRequest {
         var r = DownscaleTrainRequest(truth: truth, output: out)
         r.variable = "tas"; r.statics = [elevation]; r.factor = 4; r.patch = 16; r.validateEvery = 3
-        r.training.epochs = 2; r.training.stepsPerEpoch = 3; r.training.batchSize = 2; r.quiet = true
+        r.run.options.epochs = 2; r.run.options.stepsPerEpoch = 3; r.run.options.batchSize = 2; r.run.quiet = true
         r.model = .srcnn; r.width = 8
         return r
     }
@@ -107,15 +107,17 @@ struct SyntheticClimate {
         try DownscaleTraining.run(r)
         let out = s.dir.appendingPathComponent("resumed.h5").path
         var first = s.request(out)
-        first.stopAtStep = 4
-        #expect(throws: TaskError.self) { try DownscaleTraining.run(first) }
-        #expect(FileManager.default.fileExists(atPath: first.interruptedPath))
+        first.validateEvery = 3; first.run.stopAtStep = 4
+        #expect(throws: TrainingInterrupted.self) { try DownscaleTraining.run(first) }
+        #expect(!FileManager.default.fileExists(atPath: out), "an interrupted run must not leave a model under the final name")
+        #expect(FileManager.default.fileExists(atPath: first.run.interruptedPath))
         var second = s.request(out)
-        second.resume = first.interruptedPath
+        second.validateEvery = 3; second.run.resume = first.run.interruptedPath
         try DownscaleTraining.run(second)
-        #expect(!FileManager.default.fileExists(atPath: first.interruptedPath))
+        #expect(!FileManager.default.fileExists(atPath: first.run.interruptedPath))
         let a = try Checkpoint.load(straight), b = try Checkpoint.load(out)
         #expect(a.trainingState.step == b.trainingState.step && a.trainingState.bestScore == b.trainingState.bestScore)
+        #expect(a.contentChecksum == b.contentChecksum)
         for (k, v) in a.weights { #expect(b.weights[k]?.scalars == v.scalars, "weight \(k) differs after resume") }
     }
 

@@ -138,7 +138,7 @@ import GridIO
         try w.finish()
         var r = SequenceTrainRequest(inputs: [dir + "/s.nc:sig"], output: dir + "/m.h5")
         r.window = 200; r.residualChannels = 4; r.skipChannels = 4; r.layers = 4
-        r.training.epochs = 2; r.training.stepsPerEpoch = 5; r.training.batchSize = 2; r.quiet = true; r.lpcOrder = 4
+        r.run.options.epochs = 2; r.run.options.stepsPerEpoch = 5; r.run.options.batchSize = 2; r.run.quiet = true; r.lpcOrder = 4
         let report = try SequenceTraining.run(r)
         #expect(report.mode == .series && report.receptiveField == 16 && report.trainSamples == 2100)
         let e = try SequenceEvaluating.run(SequenceEvaluateRequest(model: dir + "/m.h5"))

@@ -39,7 +39,7 @@ func makeTrainer(_ model: SRCNN, epochs: Int, state: TrainingState = TrainingSta
 }
 
 func snapshot(_ m: SRCNN, _ t: Trainer, _ options: TrainingOptions) throws -> Checkpoint {
-    try Checkpoint(task: "test", modelKind: "srcnn", modelConfig: "{}", spec: ["k": 1], model: m, optimizer: t.optimizer,
+    try Checkpoint(task: "test", modelSpec: .srcnn(m.config), spec: ["k": 1], model: m, optimizer: t.optimizer,
                    state: t.state, options: options, version: "test")
 }
 

@@ -20,8 +20,8 @@ public enum ClassifyModelKind: String, Codable, CaseIterable, Sendable {
 public enum ClassifyModel {
     public static let defaultWidth = 16
 
-    /// The config JSON of a new network for images of `imageSize` [H, W].
-    public static func config(kind: ClassifyModelKind, imageSize: [Int], width: Int? = nil, dropout: Float? = nil) throws -> String {
+    /// A new network for images of `imageSize` [H, W].
+    public static func spec(kind: ClassifyModelKind, imageSize: [Int], width: Int? = nil, dropout: Float? = nil) throws -> ModelSpec {
         switch kind {
         case .jetcnn:
             let w = width ?? defaultWidth
@@ -30,30 +30,11 @@ public enum ClassifyModel {
             do { try ConvNet.check(c) } catch {
                 throw TaskError("the jet CNN cannot take \(imageSize[0])x\(imageSize[1]) images (\(error)); it needs at least 4x4")
             }
-            return try jsonString(c)
+            return .jetcnn(c)
         case .maxout:
             let w = width ?? 256
-            return try jsonString(MaxOutNetConfig(inFeatures: imageSize.reduce(1, *), units: [w, max(w / 2, 1)], pieces: 5,
-                                                  hidden: [64], classes: 1, dropout: dropout ?? 0))
-        }
-    }
-
-    /// Builds the network a config describes (weights initialised from `seed`).
-    public static func build(kind: String, config: String, seed: UInt64 = 0) throws -> Module {
-        let data = Data(config.utf8)
-        do {
-            switch kind {
-            case ClassifyModelKind.jetcnn.rawValue:
-                let c = try JSONDecoder().decode(ConvNetConfig.self, from: data)
-                try ConvNet.check(c)
-                return ConvNet(c, seed: seed)
-            case ClassifyModelKind.maxout.rawValue:
-                return MaxOutNet(try JSONDecoder().decode(MaxOutNetConfig.self, from: data), seed: seed)
-            default:
-                throw TaskError("unknown jet classifier kind '\(kind)' (known: \(ClassifyModelKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-        } catch let e as TaskError { throw e } catch {
-            throw TaskError("the checkpoint's \(kind) config cannot be read: \(error)")
+            return .maxout(MaxOutNetConfig(inFeatures: imageSize.reduce(1, *), units: [w, max(w / 2, 1)], pieces: 5,
+                                           hidden: [64], classes: 1, dropout: dropout ?? 0))
         }
     }
 
@@ -131,16 +112,10 @@ struct JetBatches: BatchSource {
 
 /// Loads a checkpoint and checks that it is a jet classifier.
 func loadClassifier(_ path: String) throws -> (Checkpoint, ClassifySpec, Module, JetPreprocessing) {
-    let ck: Checkpoint
-    do { ck = try Checkpoint.load(path) } catch { throw TaskError(JetFile.describe(error)) }
-    guard ck.task == "classify" else { throw TaskError("\(path): a '\(ck.task)' checkpoint, not a jet classifier") }
-    let spec: ClassifySpec
-    do { spec = try ck.spec(ClassifySpec.self) } catch { throw TaskError("\(path): \(JetFile.describe(error))") }
-    let model = try ClassifyModel.build(kind: ck.modelKind, config: ck.modelConfig)
-    do { try ck.restore(into: model) } catch { throw TaskError("\(path): \(JetFile.describe(error))") }
-    model.eval()
-    guard let prep = JetPreprocessing(scaling: spec.scaling, extras: ck.extras) else {
+    let trained: TrainedModel<ClassifySpec>
+    do { trained = try TrainedModel(checkpoint: path, task: "classify") } catch { throw TaskError(JetFile.describe(error)) }
+    guard let prep = JetPreprocessing(scaling: trained.spec.scaling, extras: trained.checkpoint.extras) else {
         throw TaskError("\(path): the checkpoint lacks the pixel statistics (task/pixel_mean, task/pixel_std)")
     }
-    return (ck, spec, model, prep)
+    return (trained.checkpoint, trained.spec, trained.model, prep)
 }

@@ -14,17 +14,15 @@ public struct ClassifyTrainRequest {
     public var width: Int?
     public var dropout: Float?
     public var scaling: JetScaling = .sqrt
-    public var training: TrainingOptions = {
+    /// Output, training options (12 epochs, batch 64, lr 2e-3, patience 4), resume, interrupt.
+    public var run: TrainingRun
+
+    public init(input: String, output: String) {
+        self.input = input
         var t = TrainingOptions()
         t.epochs = 12; t.batchSize = 64; t.learningRate = 2e-3; t.patience = 4
-        return t
-    }()
-    public var output: String
-    public var overwrite = false
-    public var quiet = false
-    public var version = "dev"
-
-    public init(input: String, output: String) { self.input = input; self.output = output }
+        run = TrainingRun(output: output, options: t)
+    }
 }
 
 public struct ClassifyTrainReport: Codable {
@@ -56,19 +54,15 @@ public struct ClassifyTrainReport: Codable {
 public enum ClassifyTraining {
     public static func run(_ r: ClassifyTrainRequest) throws -> ClassifyTrainReport {
         let started = Date()
-        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
-            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
-        }
-        guard r.training.epochs >= 1 else { throw TaskError("--epochs must be at least 1") }
-        guard r.training.batchSize >= 1 else { throw TaskError("--batch-size must be at least 1") }
-        guard r.training.learningRate > 0, r.training.learningRate.isFinite else { throw TaskError("--lr must be positive") }
+        let job = try TrainingJob(task: "classify", run: r.run)
+        let seed = r.run.options.seed
         let data = try JetFile.load(r.input, fields: [.labels, .mass, .tau21])
         let labels = data.labels!
         let nSig = labels.filter { $0 == 1 }.count
         guard nSig >= 5, data.count - nSig >= 5 else {
             throw TaskError("\(r.input): \(nSig) signal and \(data.count - nSig) background jets; training needs at least 5 of each")
         }
-        let split = JetSplit.make(labels: labels, seed: r.training.seed)
+        let split = JetSplit.make(labels: labels, seed: seed)
         let prep = JetPreprocessing(scaling: r.scaling, images: data.images, rows: split.train)
         let x = prep.apply(data.images)
         let baselines = PhysicsBaselines(mass: data.mass!, tau21: data.tau21!, labels: labels, rows: split.train)
@@ -78,38 +72,30 @@ public enum ClassifyTraining {
             baselineAUC[k] = ClassifyMetrics.auc(scores: v.scores, labels: valLabels)
         }
 
-        let config = try ClassifyModel.config(kind: r.model, imageSize: data.imageSize, width: r.width, dropout: r.dropout)
-        let model = try ClassifyModel.build(kind: r.model.rawValue, config: config, seed: r.training.seed)
+        let modelSpec = try ClassifyModel.spec(kind: r.model, imageSize: data.imageSize, width: r.width, dropout: r.dropout)
+        let model = try modelSpec.build(seed: seed)
         let spec = ClassifySpec(model: r.model, imageHeight: data.imageSize[0], imageWidth: data.imageSize[1], scaling: r.scaling,
-                                seed: r.training.seed, trainingFile: r.input, jets: data.count, labelsSHA256: data.labelsChecksum!,
+                                seed: seed, trainingFile: r.input, jets: data.count, labelsSHA256: data.labelsChecksum!,
                                 trainJets: split.train.count, validationJets: split.validation.count, testJets: split.test.count,
                                 baselines: baselines)
-        if !r.quiet {
-            writeStderr("classify: \(r.input): \(data.count) jets (\(nSig) signal) of \(data.imageSize[0])x\(data.imageSize[1]) pixels; split \(split.train.count) train / \(split.validation.count) validation / \(split.test.count) test (seed \(r.training.seed))\n")
+        if !r.run.quiet {
+            writeStderr("classify: \(r.input): \(data.count) jets (\(nSig) signal) of \(data.imageSize[0])x\(data.imageSize[1]) pixels; split \(split.train.count) train / \(split.validation.count) validation / \(split.test.count) test (seed \(seed))\n")
             writeStderr("classify: model \(r.model.rawValue) (\(model.parameterCount) parameters), \(r.scaling.rawValue) pixels; validation AUC of mass \(fmt(baselineAUC["mass"])), tau21 \(fmt(baselineAUC["tau21"])), mass+tau21 \(fmt(baselineAUC["mass_tau21"]))\n")
         }
-        let trainer = Trainer(model: model, options: r.training) { out, batch in
-            Loss.bceWithLogits(out, batch.target)
-        }
-        trainer.quiet = r.quiet
         let validate: () -> Double = {
             1 - ClassifyMetrics.auc(scores: ClassifyModel.logits(model, x, rows: split.validation), labels: valLabels)
         }
-        var bestEpoch: Int?
-        try trainer.fit(JetBatches(input: x, labels: labels, rows: split.train), validate: validate) { tr, improved in
-            guard improved else { return }
-            bestEpoch = tr.state.epoch
-            var ck = try Checkpoint(task: "classify", modelKind: r.model.rawValue, modelConfig: config, spec: spec, model: tr.model,
-                                    optimizer: tr.optimizer, state: tr.state, options: r.training, version: r.version)
-            ck.extras = prep.tensors
-            ck.extras["split"] = split.codes(count: data.count)
-            try ck.save(to: r.output, overwrite: true)
+        var extras = prep.tensors
+        extras["split"] = split.codes(count: data.count)
+        let result = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: extras,
+                                   data: JetBatches(input: x, labels: labels, rows: split.train), validate: validate) { out, batch in
+            Loss.bceWithLogits(out, batch.target)
         }
-        return ClassifyTrainReport(model: r.model.rawValue, parameters: model.parameterCount, scaling: r.scaling.rawValue, seed: r.training.seed,
-                                   epochs: trainer.state.epoch, steps: trainer.state.step, trainJets: split.train.count,
-                                   validationJets: split.validation.count, testJets: split.test.count, bestEpoch: bestEpoch,
-                                   bestValidationAUC: trainer.state.bestScore.map { 1 - $0 }, validationAUCBaselines: baselineAUC,
-                                   history: trainer.state.history, seconds: Date().timeIntervalSince(started), checkpoint: r.output)
+        return ClassifyTrainReport(model: r.model.rawValue, parameters: model.parameterCount, scaling: r.scaling.rawValue, seed: seed,
+                                   epochs: result.state.epoch, steps: result.state.step, trainJets: split.train.count,
+                                   validationJets: split.validation.count, testJets: split.test.count, bestEpoch: result.state.bestEpoch,
+                                   bestValidationAUC: result.state.bestScore.map { 1 - $0 }, validationAUCBaselines: baselineAUC,
+                                   history: result.state.history, seconds: Date().timeIntervalSince(started), checkpoint: result.checkpoint)
     }
 
     static func fmt(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "-" }

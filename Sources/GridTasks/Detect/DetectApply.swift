@@ -52,13 +52,8 @@ public struct Detector {
     public let kind: String
 
     public init(path: String) throws {
-        let ck = try Checkpoint.load(path)
-        guard ck.task == "detect" else { throw TaskError("\(path): a '\(ck.task)' checkpoint, not a detection model") }
-        spec = try ck.spec(DetectSpec.self)
-        kind = ck.modelKind
-        (model, multiple) = try DetectModel.build(kind: ck.modelKind, config: ck.modelConfig)
-        try ck.restore(into: model)
-        model.eval()
+        let trained = try TrainedModel<DetectSpec>(checkpoint: path, task: "detect")
+        spec = trained.spec; model = trained.model; multiple = trained.inputMultiple; kind = trained.checkpoint.modelKind
     }
 
     /// Variable names for an input: the user's, else the names the model was trained with when the file has them,

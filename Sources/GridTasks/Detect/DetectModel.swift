@@ -107,35 +107,18 @@ public struct DetectSpec: Codable, Equatable, Sendable {
 }
 
 public enum DetectModel {
-    /// A model config (JSON) for `channels` inputs and 3 classes.
-    public static func config(kind: DetectModelKind, channels: Int, base: Int?, depth: Int?, patch: Int) throws -> String {
+    /// A new network for `channels` inputs and 3 classes.
+    public static func spec(kind: DetectModelKind, channels: Int, base: Int?, depth: Int?, patch: Int) throws -> ModelSpec {
         switch kind {
         case .unet:
-            return try jsonString(UNetConfig(inChannels: channels, outChannels: EventClass.allCases.count, base: base ?? 12,
-                                             depth: depth ?? 3, upMode: .transposedConv))
+            return .unet(UNetConfig(inChannels: channels, outChannels: EventClass.allCases.count, base: base ?? 12,
+                                    depth: depth ?? 3, upMode: .transposedConv))
         case .patchcnn:
             let w = base ?? 16
             let cfg = ConvNetConfig.extremeWeather(inChannels: channels, inputSize: [patch, patch], classes: EventClass.allCases.count,
                                                    widths: [w, 2 * w], hidden: [50], dropout: 0.5)
             do { try ConvNet.check(cfg) } catch { throw TaskError("patch classifier does not fit a \(patch)x\(patch) patch: \(error)") }
-            return try jsonString(cfg)
-        }
-    }
-
-    /// Builds the network of a kind and config; `multiple` is what spatial sizes must divide (UNet: 2^depth).
-    public static func build(kind: String, config: String, seed: UInt64 = 0) throws -> (any Layer, multiple: Int) {
-        let data = Data(config.utf8)
-        do {
-            switch kind {
-            case "unet":
-                let c = try JSONDecoder().decode(UNetConfig.self, from: data)
-                return (UNet(c, seed: seed), 1 << c.depth)
-            case "patchcnn":
-                return (ConvNet(try JSONDecoder().decode(ConvNetConfig.self, from: data), seed: seed), 1)
-            default: throw TaskError("unknown detection model kind '\(kind)' (known: unet, patchcnn)")
-            }
-        } catch let e as TaskError { throw e } catch {
-            throw TaskError("unreadable \(kind) model config in the checkpoint: \(error)")
+            return .patchcnn(cfg)
         }
     }
 

@@ -1,8 +1,7 @@
 // `gridcnn train detect`: labels from the heuristic labeller (or a given label file), held-out time steps for
 // validation, per-channel standardisation fitted on the training steps, a UNet with class-weighted cross-entropy
 // plus soft Dice, or the patch classifier; the best epoch (validation mean IoU, or mean per-class accuracy) is kept
-// in the checkpoint with everything `gridcnn detect` needs. Optimiser state is not stored, which keeps shipped
-// checkpoints small.
+// in the checkpoint with everything `gridcnn detect` needs.
 import Foundation
 import GridTensor
 import GridAutograd
@@ -32,14 +31,14 @@ public struct DetectTrainRequest {
     public var inputs: Set<FieldRole> = [.psl, .u850, .v850, .iwv]
     /// Weight of the soft Dice loss of the event classes added to the cross-entropy (UNet; 0: off).
     public var diceWeight = 0.5
-    public var training: TrainingOptions = {
-        var t = TrainingOptions(); t.epochs = 40; t.batchSize = 8; t.learningRate = 2e-3; return t
-    }()
-    public var output: String
-    public var overwrite = false
-    public var quiet = false
-    public var version = "dev"
-    public init(input: String, output: String) { self.input = input; self.output = output }
+    /// Output, training options (40 epochs, batch 8, lr 2e-3), resume, interrupt.
+    public var run: TrainingRun
+    public init(input: String, output: String) {
+        self.input = input
+        var t = TrainingOptions()
+        t.epochs = 40; t.batchSize = 8; t.learningRate = 2e-3
+        run = TrainingRun(output: output, options: t)
+    }
 }
 
 public struct DetectTrainReport: Codable {
@@ -66,11 +65,10 @@ public enum DetectTraining {
     public static func run(_ r: DetectTrainRequest) throws -> DetectTrainReport {
         let started = Date()
         try r.labeller.validate()
-        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
-            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
-        }
+        let job = try TrainingJob(task: "detect", run: r.run)
+        let seed = r.run.options.seed
         let input = try DetectInput(path: r.input, names: r.names, required: [.psl, .u850, .v850, .iwv], optional: [.t500])
-        if !r.quiet { for n in input.notes { writeStderr("train detect: \(n)\n") } }
+        if !r.run.quiet { for n in input.notes { writeStderr("train detect: \(n)\n") } }
         let steps = try input.readAll()
         let grid = input.grid
         let labels: [[Int8]]
@@ -112,8 +110,9 @@ public enum DetectTraining {
                               labelSource: r.labels ?? "labeller", labeller: r.labeller, patch: patch, trainFile: r.input,
                               trainingSteps: training, validationSteps: validation, classWeights: weights,
                               gridSpacing: abs(grid.lat[1] - grid.lat[0]))
-        let config = try DetectModel.config(kind: r.model, channels: spec.inputChannels, base: r.base, depth: r.depth, patch: patch)
-        let (model, multiple) = try DetectModel.build(kind: r.model.rawValue, config: config, seed: r.training.seed)
+        let modelSpec = try DetectModel.spec(kind: r.model, channels: spec.inputChannels, base: r.base, depth: r.depth, patch: patch)
+        let model = try modelSpec.build(seed: seed)
+        let multiple = modelSpec.inputMultiple
         let data = DetectTensors(spec: spec, steps: steps, labels: labels, grid: grid)
         let source: BatchSource
         let validate: () -> Double
@@ -131,34 +130,27 @@ public enum DetectTraining {
                 return 1 - s.meanIoU
             }
         case .patchcnn:
-            source = PatchSamples(data: data, grid: grid, steps: training, size: patch, seed: r.training.seed, jitter: 3)
-            let held = PatchSamples(data: data, grid: grid, steps: evalSteps, size: patch, seed: r.training.seed &+ 1, jitter: 0)
+            source = PatchSamples(data: data, grid: grid, steps: training, size: patch, seed: seed, jitter: 3)
+            let held = PatchSamples(data: data, grid: grid, steps: evalSteps, size: patch, seed: seed &+ 1, jitter: 0)
             validate = { 1 - PatchScores.evaluate(model, held).meanAccuracy }
         }
-        if !r.quiet {
+        if !r.run.quiet {
             writeStderr("train detect: \(r.input) \(t) steps of \(grid.height)x\(grid.width)\(grid.periodic ? " (global)" : ""), channels \(norms.map(\.label).joined(separator: ", "))\(r.latitudeChannel ? ", sin(lat)" : ""); labels: \(r.labels ?? "heuristic labeller")\n")
             writeStderr(String(format: "train detect: %@ with %d parameters; training steps %@, validation %@; label fractions TC %.4f AR %.4f; class weights %@\n",
                                r.model.rawValue, model.parameterCount, "\(training)", "\(validation)", counts[1] / total, counts[2] / total, "\(weights)"))
         }
-        let trainer = Trainer(model: model, options: r.training) { out, batch in
+        let result = try job.train(model: model, spec: modelSpec, taskSpec: spec, data: source, validate: validate) { out, batch in
             guard r.model == .unet else { return Loss.crossEntropy(out, targets: batch.labels!) }
             let ce = Loss.crossEntropy(out, targets: batch.labels!, classWeights: weights)
             return r.diceWeight > 0 ? ce + DetectTraining.softDice(out, targets: batch.labels!) * Float(r.diceWeight) : ce
-        }
-        trainer.quiet = r.quiet
-        try trainer.fit(source, validate: validate) { tr, improved in
-            guard improved else { return }
-            let ck = try Checkpoint(task: "detect", modelKind: r.model.rawValue, modelConfig: config, spec: spec, model: tr.model,
-                                    optimizer: nil, state: tr.state, options: r.training, version: r.version)
-            try ck.save(to: r.output, overwrite: true)
         }
         return DetectTrainReport(model: r.model.rawValue, parameters: model.parameterCount,
                                  channels: norms.map(\.label) + (r.latitudeChannel ? ["sin(lat)"] : []), labelSource: spec.labelSource,
                                  trainingSteps: training, validationSteps: validation,
                                  classFractions: ["TC": counts[1] / total, "AR": counts[2] / total], classWeights: weights,
-                                 epochs: trainer.state.epoch, steps: trainer.state.step, bestValidationScore: trainer.state.bestScore,
-                                 history: trainer.state.history, seconds: Date().timeIntervalSince(started), checkpoint: r.output,
-                                 seed: r.training.seed)
+                                 epochs: result.state.epoch, steps: result.state.step, bestValidationScore: result.state.bestScore,
+                                 history: result.state.history, seconds: Date().timeIntervalSince(started), checkpoint: result.checkpoint,
+                                 seed: seed)
     }
 
     /// Mean over the event classes (TC, AR) of 1 - soft Dice of the softmax probabilities against one-hot targets

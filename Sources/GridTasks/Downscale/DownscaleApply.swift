@@ -32,9 +32,8 @@ public struct DownscaleApplyReport: Codable {
 public enum DownscaleApplying {
     public static func run(_ r: DownscaleApplyRequest) throws -> DownscaleApplyReport {
         let started = Date()
-        let ck = try Checkpoint.load(r.model)
-        guard ck.task == "downscale" else { throw TaskError("\(r.model): a '\(ck.task)' checkpoint, not a downscaling model") }
-        let spec = try ck.spec(DownscaleSpec.self)
+        let trained = try TrainedModel<DownscaleSpec>(checkpoint: r.model, task: "downscale")
+        let (ck, spec, model, multiple) = (trained.checkpoint, trained.spec, trained.model, trained.inputMultiple)
         let (inPath, inVar) = FieldLoader.splitSpec(r.input)
         let file = try NetCDFFile(path: inPath)
         let name = r.variable ?? inVar ?? spec.variable
@@ -62,9 +61,6 @@ public enum DownscaleApplying {
         var localSpec = spec
         localSpec.fineHeight = h; localSpec.fineWidth = w
         let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { $0.data.squeezed(0) }, climatology: DownscaleClimatology(ck.extras))
-        let (model, multiple) = try DownscaleModel.build(kind: ck.modelKind, config: ck.modelConfig)
-        try ck.restore(into: model)
-        model.eval()
 
         let checksum = try SHA256.hex(file: r.model)
         let writer = try NetCDFWriter(path: r.output, overwrite: r.overwrite, history: r.history, attributes: [

@@ -28,9 +28,8 @@ public struct DownscaleEvaluation: Codable {
 
 public enum DownscaleEvaluating {
     public static func run(_ r: DownscaleEvaluateRequest) throws -> DownscaleEvaluation {
-        let ck = try Checkpoint.load(r.model)
-        guard ck.task == "downscale" else { throw TaskError("\(r.model): a '\(ck.task)' checkpoint, not a downscaling model") }
-        let spec = try ck.spec(DownscaleSpec.self)
+        let trained = try TrainedModel<DownscaleSpec>(checkpoint: r.model, task: "downscale")
+        let (ck, spec, model, multiple) = (trained.checkpoint, trained.spec, trained.model, trained.inputMultiple)
         let (truthPath, truthVar) = FieldLoader.splitSpec(r.truth)
         let truth = try FieldLoader.load(truthPath, variable: r.variable ?? truthVar ?? spec.variable)
         guard truth.variable.name == spec.variable || r.variable != nil else {
@@ -59,9 +58,6 @@ public enum DownscaleEvaluating {
         }
         let statics = try loadStatics(r.statics, spec: spec)
         let inputs = try DownscaleInputs(spec: spec, statics: statics, climatology: DownscaleClimatology(ck.extras))
-        let (model, multiple) = try DownscaleModel.build(kind: ck.modelKind, config: ck.modelConfig)
-        try ck.restore(into: model)
-        model.eval()
 
         let sel = { (x: Tensor) in DownscaleTraining.select(x, steps) }
         let truthEval = sel(truth.data)

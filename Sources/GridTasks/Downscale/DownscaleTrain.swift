@@ -22,20 +22,15 @@ public struct DownscaleTrainRequest {
     public var validateEvery: Int = 4
     /// Correct a climatology-aware first guess (needs 2+ training steps; ties the model to this grid).
     public var climatology = true
-    public var training = TrainingOptions()
-    public var output: String
-    public var overwrite = false
-    /// A checkpoint written by an interrupted run (Ctrl-C) of the same command, to continue from.
-    public var resume: String?
-    /// Stop after this step as Ctrl-C would (for tests and scripted time limits).
-    public var stopAtStep: Int?
-    public var quiet = false
-    public var version = "dev"
+    /// Output, training options (20 epochs of 20 steps, batch 16, lr 2e-3), resume, interrupt.
+    public var run: TrainingRun
 
-    public init(truth: String, output: String) { self.truth = truth; self.output = output }
-
-    /// Where an interrupted run leaves its full state.
-    public var interruptedPath: String { (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".interrupted.h5" }
+    public init(truth: String, output: String) {
+        self.truth = truth
+        var t = TrainingOptions()
+        t.epochs = 20; t.stepsPerEpoch = 20; t.batchSize = 16; t.learningRate = 2e-3
+        run = TrainingRun(output: output, options: t)
+    }
 }
 
 public struct DownscaleTrainReport: Codable {
@@ -52,9 +47,7 @@ public struct DownscaleTrainReport: Codable {
 public enum DownscaleTraining {
     public static func run(_ r: DownscaleTrainRequest) throws -> DownscaleTrainReport {
         let started = Date()
-        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite && r.resume == nil {
-            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
-        }
+        let job = try TrainingJob(task: "downscale", run: r.run)
         let (truthPath, truthVar) = FieldLoader.splitSpec(r.truth)
         let truth = try FieldLoader.load(truthPath, variable: r.variable ?? truthVar)
         let (h, w) = (truth.height, truth.width)
@@ -103,36 +96,19 @@ public enum DownscaleTraining {
         let modelInput = inputs.modelInput(interpolated: interpolated)
         let residual = ((truth.data - inputs.firstGuess(interpolated: interpolated)) * (1 / spec.fieldNorm.std)).unsqueezed(1).contiguous()
 
-        let kind = r.model.rawValue
-        let config = DownscaleModel.config(kind: r.model, channels: inputs.channels, width: r.width, depth: r.depth)
-        let (model, multiple) = try DownscaleModel.build(kind: kind, config: config, seed: r.training.seed)
+        let modelSpec = DownscaleModel.spec(kind: r.model, channels: inputs.channels, width: r.width, depth: r.depth)
+        let model = try modelSpec.build(seed: r.run.options.seed)
+        let multiple = modelSpec.inputMultiple
         var patch = r.patch
         if multiple > 1 { patch = max(multiple, patch / multiple * multiple) }
         let data = DownscalePatches(input: modelInput, residual: residual, steps: training, patch: patch)
 
         let bicubicRMSE = Metrics.scores(prediction: select(interpolated, validation.isEmpty ? training : validation),
                                          truth: select(truth.data, validation.isEmpty ? training : validation)).rmse
-        if !r.quiet {
-            writeStderr("downscale: \(truthPath) '\(spec.variable)' \(t)x\(h)x\(w), factor \(r.factor), \(statics.count) static field(s), model \(kind) (\(model.parameterCount) parameters)\n")
+        if !r.run.quiet {
+            writeStderr("downscale: \(truthPath) '\(spec.variable)' \(t)x\(h)x\(w), factor \(r.factor), \(statics.count) static field(s), model \(modelSpec.kind) (\(model.parameterCount) parameters)\n")
             writeStderr("downscale: training steps \(training), validation steps \(validation); bicubic validation RMSE \(String(format: "%.4f", bicubicRMSE)) \(spec.units ?? "")\n")
         }
-        var state = TrainingState()
-        var resumedOptimizer: [String: Tensor]?
-        if let path = r.resume {
-            let ck = try Checkpoint.load(path)
-            guard ck.task == "downscale", ck.modelKind == kind, ck.modelConfig == config, ck.trainingOptions == r.training else {
-                throw TaskError("\(path): not an interrupted run of this command (task, model or training options differ)")
-            }
-            try ck.restore(into: model)
-            state = ck.trainingState
-            resumedOptimizer = ck.optimizer
-            if !r.quiet { writeStderr("downscale: resuming from \(path) at epoch \(state.epoch), step \(state.step)\n") }
-        }
-        let trainer = Trainer(model: model, options: r.training, state: state) { out, batch in
-            Loss.mse(out, Variable(batch.target), mask: batch.mask)
-        }
-        if let s = resumedOptimizer { try trainer.optimizer.load(state: s) }
-        trainer.quiet = r.quiet
         let evalSteps = validation.isEmpty ? training : validation
         let validate: () -> Double = {
             let x = select(modelInput, evalSteps)
@@ -140,22 +116,13 @@ public enum DownscaleTraining {
             let pred = inputs.reconstruct(interpolated: select(interpolated, evalSteps), residual: res)
             return Metrics.scores(prediction: pred, truth: select(truth.data, evalSteps)).rmse
         }
-        let outcome = try trainer.fit(data, validate: validation.isEmpty ? nil : validate, stopAtStep: r.stopAtStep) { tr, improved in
-            let interrupted = tr.isStopping
-            guard improved || interrupted else { return }
-            var ck = try Checkpoint(task: "downscale", modelKind: kind, modelConfig: config, spec: spec, model: tr.model,
-                                    optimizer: tr.optimizer, state: tr.state, options: r.training, version: r.version)
-            if spec.useClimatology { ck.extras = climatology.tensors }
-            // An interrupted run keeps its latest state apart, so the best model in `output` stays intact.
-            try ck.save(to: interrupted ? r.interruptedPath : r.output, overwrite: true)
+        let result = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: spec.useClimatology ? climatology.tensors : [:],
+                                   data: data, validate: validation.isEmpty ? nil : validate) { out, batch in
+            Loss.mse(out, Variable(batch.target), mask: batch.mask)
         }
-        if outcome == .interrupted {
-            throw TaskError("interrupted at step \(trainer.state.step); continue with --resume \(r.interruptedPath)")
-        }
-        if r.resume != nil { try? FileManager.default.removeItem(atPath: r.interruptedPath) }
-        return DownscaleTrainReport(epochs: trainer.state.epoch, steps: trainer.state.step, bestValidationRMSE: trainer.state.bestScore,
+        return DownscaleTrainReport(epochs: result.state.epoch, steps: result.state.step, bestValidationRMSE: result.state.bestScore,
                                     bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation,
-                                    seconds: Date().timeIntervalSince(started), checkpoint: r.output)
+                                    seconds: Date().timeIntervalSince(started), checkpoint: result.checkpoint)
     }
 
     /// The given indices of axis 0, stacked.

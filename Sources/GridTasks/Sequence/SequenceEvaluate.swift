@@ -87,16 +87,9 @@ public struct SequenceModel {
     public let model: WaveNet
 
     public init(checkpoint path: String) throws {
-        let ck = try Checkpoint.load(path)
-        guard ck.task == "sequence" else { throw TaskError("\(path): a '\(ck.task)' checkpoint, not a sequence (WaveNet) model") }
-        spec = try ck.spec(SequenceSpec.self)
-        let config: WaveNetConfig
-        do { config = try JSONDecoder().decode(WaveNetConfig.self, from: Data(ck.modelConfig.utf8)) } catch {
-            throw TaskError("\(path): unreadable WaveNet config (\(error))")
-        }
-        model = WaveNet(config)
-        try ck.restore(into: model)
-        model.eval()
+        let trained = try TrainedModel<SequenceSpec>(checkpoint: path, task: "sequence")
+        guard let wavenet = trained.model as? WaveNet else { throw TaskError("\(path): a sequence checkpoint without a WaveNet") }
+        spec = trained.spec; model = wavenet
     }
 }
 

@@ -24,12 +24,14 @@ public struct SequenceTrainRequest {
     public var testFraction = 0.2
     public var validationFraction = 0.1
     public var lpcOrder = 16
-    public var training = TrainingOptions()
-    public var output: String
-    public var overwrite = false
-    public var quiet = false
-    public var version = "dev"
-    public init(inputs: [String], output: String) { self.inputs = inputs; self.output = output }
+    /// Output, training options (6 epochs of 40 steps, batch 4, lr 3e-3, gradients clipped at norm 1), resume, interrupt.
+    public var run: TrainingRun
+    public init(inputs: [String], output: String) {
+        self.inputs = inputs
+        var t = TrainingOptions()
+        t.epochs = 6; t.stepsPerEpoch = 40; t.batchSize = 4; t.learningRate = 3e-3; t.clipNorm = 1
+        run = TrainingRun(output: output, options: t)
+    }
 }
 
 public struct SequenceTrainReport: Codable {
@@ -52,19 +54,17 @@ public struct SequenceTrainReport: Codable {
 public enum SequenceTraining {
     public static func run(_ r: SequenceTrainRequest) throws -> SequenceTrainReport {
         let started = Date()
-        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
-            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
-        }
+        let job = try TrainingJob(task: "sequence", run: r.run)
         guard !r.inputs.isEmpty else { throw TaskError("no --input given (WAV files or directories, or FILE.nc:VAR)") }
         guard r.window >= 2, r.layers >= 1, r.stacks >= 1, r.residualChannels >= 1, r.skipChannels >= 1, r.lpcOrder >= 1 else {
             throw TaskError("--window must be at least 2 and --layers, --stacks, --residual, --skip, --lpc-order at least 1")
         }
-        let note: (String) -> Void = { if !r.quiet { writeStderr("sequence: \($0)\n") } }
+        let note: (String) -> Void = { if !r.run.quiet { writeStderr("sequence: \($0)\n") } }
         let series = SequenceInputs.isSeries(r.inputs)
         var config = WaveNetConfig(classes: series ? 1 : 256, residualChannels: r.residualChannels, skipChannels: r.skipChannels,
                                    layers: r.layers, stacks: r.stacks)
         config.kernelSize = 2
-        let model = WaveNet(config, seed: r.training.seed)
+        let model = WaveNet(config, seed: r.run.options.seed)
         var spec: SequenceSpec
         let data: SequenceWindows
         let validate: () -> Double
@@ -116,23 +116,14 @@ public enum SequenceTraining {
                         baselines["lpc\(r.lpcOrder)"]!, baselines["lpc\(r.lpcOrder)_adaptive"]!))
         }
         note("WaveNet: \(model.parameterCount) parameters, receptive field \(config.receptiveField) samples, window \(r.window)")
-        let trainer = Trainer(model: model, options: r.training) { out, batch in
+        let result = try job.train(model: model, spec: .wavenet(config), taskSpec: spec, data: data, validate: validate) { out, batch in
             if let labels = batch.labels { return Loss.crossEntropy(out, targets: labels) }
             return Loss.mse(out, Variable(batch.target))
         }
-        trainer.quiet = r.quiet
-        let finalSpec = spec
-        try trainer.fit(data, validate: validate) { tr, improved in
-            guard improved else { return }
-            var ck = try Checkpoint(task: "sequence", modelKind: "wavenet", modelConfig: try jsonString(config), spec: finalSpec,
-                                    model: tr.model, optimizer: tr.optimizer, state: tr.state, options: r.training, version: r.version)
-            ck.extras = [:]
-            try ck.save(to: r.output, overwrite: true)
-        }
         return SequenceTrainReport(mode: spec.mode, trainSamples: trainCount, validationSamples: valCount, parameters: model.parameterCount,
-                                   receptiveField: config.receptiveField, epochs: trainer.state.epoch, steps: trainer.state.step,
-                                   metric: series ? "rmse" : "bits_per_sample", bestValidation: trainer.state.bestScore,
-                                   validationBaselines: baselines, seconds: Date().timeIntervalSince(started), seed: r.training.seed,
-                                   checkpoint: r.output)
+                                   receptiveField: config.receptiveField, epochs: result.state.epoch, steps: result.state.step,
+                                   metric: series ? "rmse" : "bits_per_sample", bestValidation: result.state.bestScore,
+                                   validationBaselines: baselines, seconds: Date().timeIntervalSince(started), seed: r.run.options.seed,
+                                   checkpoint: result.checkpoint)
     }
 }

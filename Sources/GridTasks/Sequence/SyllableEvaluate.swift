@@ -16,16 +16,10 @@ public struct SyllableClassifier {
     public let features: SpeechFeatures
 
     public init(checkpoint path: String) throws {
-        let ck = try Checkpoint.load(path)
-        guard ck.task == "syllables" else { throw TaskError("\(path): a '\(ck.task)' checkpoint, not a syllable (TDNN) model") }
-        spec = try ck.spec(SyllableSpec.self)
-        let config: TDNNConfig
-        do { config = try JSONDecoder().decode(TDNNConfig.self, from: Data(ck.modelConfig.utf8)) } catch {
-            throw TaskError("\(path): unreadable TDNN config (\(error))")
-        }
-        model = TDNN(config)
-        try ck.restore(into: model)
-        model.eval()
+        let trained = try TrainedModel<SyllableSpec>(checkpoint: path, task: "syllables")
+        guard let tdnn = trained.model as? TDNN else { throw TaskError("\(path): a syllable checkpoint without a TDNN") }
+        let ck = trained.checkpoint
+        spec = trained.spec; model = tdnn
         guard let c = ck.extras["centroids"] else { throw TaskError("\(path): checkpoint has no nearest-centroid baseline") }
         centroid = NearestCentroid(centroids: c)
         features = SpeechFeatures(spec.features)

@@ -17,12 +17,14 @@ public struct SyllableTrainRequest {
     public var shifts = [-1, 0, 1]
     public var noiseFraction = 0.5
     public var hidden = 8
-    public var training = TrainingOptions()
-    public var output: String
-    public var overwrite = false
-    public var quiet = false
-    public var version = "dev"
-    public init(data: String, output: String) { self.data = data; self.output = output }
+    /// Output, training options (150 epochs, batch 16, lr 0.01), resume, interrupt.
+    public var run: TrainingRun
+    public init(data: String, output: String) {
+        self.data = data
+        var t = TrainingOptions()
+        t.epochs = 150; t.batchSize = 16; t.learningRate = 0.01
+        run = TrainingRun(output: output, options: t)
+    }
 }
 
 public struct SyllableTrainReport: Codable {
@@ -41,10 +43,9 @@ public struct SyllableTrainReport: Codable {
 public enum SyllableTraining {
     public static func run(_ r: SyllableTrainRequest) throws -> SyllableTrainReport {
         let started = Date()
-        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
-            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
-        }
-        let note: (String) -> Void = { if !r.quiet { writeStderr("syllables: \($0)\n") } }
+        let job = try TrainingJob(task: "syllables", run: r.run)
+        let seed = r.run.options.seed
+        let note: (String) -> Void = { if !r.run.quiet { writeStderr("syllables: \($0)\n") } }
         let fc = SpeechFeatureConfig()
         let clips = try SyllableCorpus.load(r.data, rate: fc.sampleRate, note: note)
         let (trainV, valV, testV) = try SyllableCorpus.split(clips.map(\.voice), test: r.testVoices, validation: r.validationVoices)
@@ -56,39 +57,33 @@ public enum SyllableTraining {
         let spec = SyllableSpec(consonants: SyllableCorpus.consonants, features: fc, normalization: norm, trainVoices: trainV,
                                 validationVoices: valV, testVoices: testV, data: r.data, shifts: r.shifts, noiseFraction: r.noiseFraction)
         let config = TDNNConfig(channels: [fc.bands, r.hidden, 3], kernels: [3, 5], frames: fc.frames)
-        let model = TDNN(config, seed: r.training.seed)
+        let model = TDNN(config, seed: seed)
         let data = SyllableTokens(clips: train, shifts: r.shifts.isEmpty ? [0] : r.shifts, features: features, norm: norm,
                                   noiseFraction: r.noiseFraction)
         // The baseline's class means come from the same token distribution the TDNN trains on (shifts, noise).
-        var rng = SeededGenerator(seed: r.training.seed &+ 77)
+        var rng = SeededGenerator(seed: seed &+ 77)
         let draws = (0..<(4 * data.sampleCount)).map { $0 % data.sampleCount }
         let sample = data.batch(draws, rng: &rng)
         let centroid = NearestCentroid(tokens: (0..<draws.count).map { sample.input.sliced(axis: 0, $0..<($0 + 1)).squeezed(0) },
                                        labels: sample.labels!, classes: 3)
         note("\(clips.count) clips, \(trainV.count) training voices (\(train.count) clips), \(valV.count) validation (\(val.count)), \(testV.count) test; TDNN \(model.parameterCount) parameters")
         let valTokens = val.map { norm.apply(features.token($0.samples).features) }
-        var lastAccuracy: Double?, bestAccuracy: Double?
-        let validate: (() -> Double)? = val.isEmpty ? nil : {
+        let labels = val.map(\.label)
+        func scoreValidation() -> (loss: Double, accuracy: Double) {
             let logits = model(Variable(Tensor.stack(valTokens, axis: 0)))
-            let loss = Double(Loss.crossEntropy(logits, targets: val.map(\.label)).value.item)
             let pred = SyllableClassifier.argmax(logits.value)
-            lastAccuracy = Double(zip(pred, val.map(\.label)).filter { $0 == $1 }.count) / Double(val.count)
-            return loss
+            return (Double(Loss.crossEntropy(logits, targets: labels).value.item),
+                    Double(zip(pred, labels).filter { $0 == $1 }.count) / Double(val.count))
         }
-        let trainer = Trainer(model: model, options: r.training) { out, batch in Loss.crossEntropy(out, targets: batch.labels!) }
-        trainer.quiet = r.quiet
-        try trainer.fit(data, validate: validate) { tr, improved in
-            guard improved else { return }
-            bestAccuracy = lastAccuracy
-            var ck = try Checkpoint(task: "syllables", modelKind: "tdnn", modelConfig: try jsonString(config), spec: spec,
-                                    model: tr.model, optimizer: tr.optimizer, state: tr.state, options: r.training, version: r.version)
-            ck.extras = ["centroids": centroid.centroids]
-            try ck.save(to: r.output, overwrite: true)
-        }
+        let validate: (() -> Double)? = val.isEmpty ? nil : { scoreValidation().loss }
+        let result = try job.train(model: model, spec: .tdnn(config), taskSpec: spec, extras: ["centroids": centroid.centroids],
+                                   data: data, validate: validate) { out, batch in Loss.crossEntropy(out, targets: batch.labels!) }
+        // The model now holds the best epoch's weights.
+        let bestAccuracy = val.isEmpty ? nil : GradMode.withNoGrad { scoreValidation().accuracy }
         return SyllableTrainReport(clips: ["train": train.count, "validation": val.count, "test": clips.count - train.count - val.count],
                                    voices: ["train": trainV, "validation": valV, "test": testV], parameters: model.parameterCount,
-                                   epochs: trainer.state.epoch, steps: trainer.state.step, bestValidationLoss: trainer.state.bestScore,
-                                   validationAccuracy: bestAccuracy, seconds: Date().timeIntervalSince(started), seed: r.training.seed,
-                                   checkpoint: r.output)
+                                   epochs: result.state.epoch, steps: result.state.step, bestValidationLoss: result.state.bestScore,
+                                   validationAccuracy: bestAccuracy, seconds: Date().timeIntervalSince(started), seed: seed,
+                                   checkpoint: result.checkpoint)
     }
 }

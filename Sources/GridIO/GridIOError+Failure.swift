@@ -1,0 +1,23 @@
+// GridIOError as a GridFailure: the file and variable each case names, for callers that report or match on them.
+import GridTensor
+
+extension GridIOError: GridFailure {
+    public var path: String? {
+        switch self {
+        case .fileNotFound(let p), .notNetCDF(let p), .notHDF5(let p), .outputExists(let p): return p
+        case .truncatedOrCorrupt(let p, _), .writeFailed(let p, _), .library(let p, _): return p
+        case .variableNotFound(_, _, let p), .dimensionNotFound(_, _, let p), .objectNotFound(_, _, let p): return p
+        case .attributeNotFound(_, _, let p), .unsupportedType(_, _, let p), .tooLarge(_, _, let p): return p
+        default: return nil
+        }
+    }
+
+    public var variable: String? {
+        switch self {
+        case .variableNotFound(let n, _, _), .objectNotFound(let n, _, _), .unsupportedType(let n, _, _), .tooLarge(let n, _, _):
+            return n
+        case .invalidHyperslab(let v, _): return v
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,171 @@
+// ModelSpec: the one description of a network that every job builds from and every checkpoint stores. Each case
+// carries its architecture's full config, so the exact model can be rebuilt; the case name is the model kind users
+// see (`--model jetcnn`, `gridcnn summary`). Stored as JSON {"kind": ..., "config": {...}}.
+import Foundation
+import GridTensor
+import GridNN
+
+public enum ModelSpec: Equatable, Sendable {
+    case srcnn(SRCNNConfig)
+    case unet(UNetConfig)
+    case wavenet(WaveNetConfig)
+    case tdnn(TDNNConfig)
+    case resnet34(ResNetConfig)
+    case maxout(MaxOutNetConfig)
+    /// The feed-forward CNN presets; they differ only in their ConvNetConfig.
+    case lenet5(ConvNetConfig), alexnet(ConvNetConfig), vgg16(ConvNetConfig), weathercnn(ConvNetConfig), jetcnn(ConvNetConfig)
+    /// The extreme-weather patch classifier of the detection job.
+    case patchcnn(ConvNetConfig)
+
+    public static let kinds = ["srcnn", "unet", "wavenet", "tdnn", "resnet34", "maxout", "lenet5", "alexnet", "vgg16",
+                               "weathercnn", "jetcnn", "patchcnn"]
+
+    public var kind: String {
+        switch self {
+        case .srcnn: return "srcnn"
+        case .unet: return "unet"
+        case .wavenet: return "wavenet"
+        case .tdnn: return "tdnn"
+        case .resnet34: return "resnet34"
+        case .maxout: return "maxout"
+        case .lenet5: return "lenet5"
+        case .alexnet: return "alexnet"
+        case .vgg16: return "vgg16"
+        case .weathercnn: return "weathercnn"
+        case .jetcnn: return "jetcnn"
+        case .patchcnn: return "patchcnn"
+        }
+    }
+
+    /// What every spatial input size must be a multiple of (UNet: 2^depth; others 1).
+    public var inputMultiple: Int {
+        if case .unet(let c) = self { return 1 << c.depth }
+        return 1
+    }
+
+    /// One sample's input shape (no batch axis) where the architecture fixes it; spatial sizes of fully
+    /// convolutional models are free (nil).
+    public var fixedInputShape: [Int]? {
+        switch self {
+        case .lenet5(let c), .alexnet(let c), .vgg16(let c), .weathercnn(let c), .jetcnn(let c), .patchcnn(let c):
+            return [c.inChannels] + c.inputSize
+        case .maxout(let c): return [c.inFeatures]
+        case .tdnn(let c): return [c.channels[0], c.frames]
+        default: return nil
+        }
+    }
+
+    /// Checks the config can be built (a thrown error instead of a trap).
+    public func validate() throws {
+        switch self {
+        case .lenet5(let c), .alexnet(let c), .vgg16(let c), .weathercnn(let c), .jetcnn(let c), .patchcnn(let c):
+            try ConvNet.check(c)
+        default: break
+        }
+    }
+
+    /// The network, weights initialised from `seed`.
+    public func build(seed: UInt64 = 0) throws -> Module {
+        try validate()
+        switch self {
+        case .srcnn(let c): return SRCNN(c, seed: seed)
+        case .unet(let c): return UNet(c, seed: seed)
+        case .wavenet(let c): return WaveNet(c, seed: seed)
+        case .tdnn(let c): return TDNN(c, seed: seed)
+        case .resnet34(let c): return ResNet(c, seed: seed)
+        case .maxout(let c): return MaxOutNet(c, seed: seed)
+        case .lenet5(let c), .alexnet(let c), .vgg16(let c), .weathercnn(let c), .jetcnn(let c), .patchcnn(let c):
+            return ConvNet(c, seed: seed)
+        }
+    }
+
+    /// The spec stored by checkpoints of format 1 (a kind name and the config's JSON apart).
+    public init(kind: String, configJSON: String) throws {
+        let data = Data(configJSON.utf8)
+        let d = JSONDecoder()
+        do {
+            switch kind {
+            case "srcnn": self = .srcnn(try d.decode(SRCNNConfig.self, from: data))
+            case "unet": self = .unet(try d.decode(UNetConfig.self, from: data))
+            case "wavenet": self = .wavenet(try d.decode(WaveNetConfig.self, from: data))
+            case "tdnn": self = .tdnn(try d.decode(TDNNConfig.self, from: data))
+            case "resnet34": self = .resnet34(try d.decode(ResNetConfig.self, from: data))
+            case "maxout": self = .maxout(try d.decode(MaxOutNetConfig.self, from: data))
+            case "lenet5": self = .lenet5(try d.decode(ConvNetConfig.self, from: data))
+            case "alexnet": self = .alexnet(try d.decode(ConvNetConfig.self, from: data))
+            case "vgg16": self = .vgg16(try d.decode(ConvNetConfig.self, from: data))
+            case "weathercnn": self = .weathercnn(try d.decode(ConvNetConfig.self, from: data))
+            case "jetcnn": self = .jetcnn(try d.decode(ConvNetConfig.self, from: data))
+            case "patchcnn": self = .patchcnn(try d.decode(ConvNetConfig.self, from: data))
+            default: throw ModelSpecError("unknown model kind '\(kind)' (known: \(ModelSpec.kinds.joined(separator: ", ")))")
+            }
+        } catch let e as ModelSpecError { throw e } catch {
+            throw ModelSpecError("unreadable \(kind) model config: \(error)")
+        }
+    }
+
+    /// The config alone, as sorted-key JSON.
+    public var configJSON: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        func text<T: Encodable>(_ v: T) -> String { (try? e.encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
+        switch self {
+        case .srcnn(let c): return text(c)
+        case .unet(let c): return text(c)
+        case .wavenet(let c): return text(c)
+        case .tdnn(let c): return text(c)
+        case .resnet34(let c): return text(c)
+        case .maxout(let c): return text(c)
+        case .lenet5(let c), .alexnet(let c), .vgg16(let c), .weathercnn(let c), .jetcnn(let c), .patchcnn(let c): return text(c)
+        }
+    }
+}
+
+extension ModelSpec: Codable {
+    enum CodingKeys: String, CodingKey { case kind, config }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try c.decode(String.self, forKey: .kind)
+        // Re-encode the nested config so the one kind switch above does the decoding.
+        let config = try c.decode(JSONValue.self, forKey: .config)
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        self = try ModelSpec(kind: kind, configJSON: String(decoding: try e.encode(config), as: UTF8.self))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(try JSONDecoder().decode(JSONValue.self, from: Data(configJSON.utf8)), forKey: .config)
+    }
+}
+
+public typealias ModelSpecError = GridError
+
+/// Any JSON value, to carry a config through a keyed container without knowing its type.
+enum JSONValue: Codable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .number(let n): try c.encode(n)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+}

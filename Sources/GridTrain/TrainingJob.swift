@@ -1,0 +1,185 @@
+// The skeleton every training job shares, so that they all behave alike: refuse an existing output (unless
+// overwriting or resuming), keep the best epoch's model and optimiser state, write the final checkpoint only when
+// training has finished (the user's old file stays whole until then), keep a resumable state beside the output
+// (`OUT.interrupted.h5`, after each epoch and on an interrupt), and continue bit-identically with `resume`.
+import Foundation
+import GridTensor
+import GridAutograd
+import GridNN
+import GridModels
+
+/// What every training request shares (the CLI's training and output flags map onto it).
+public struct TrainingRun {
+    public var options: TrainingOptions
+    /// The checkpoint to write (HDF5).
+    public var output: String
+    public var overwrite = false
+    /// The `OUT.interrupted.h5` of an earlier run of the same command, to continue from.
+    public var resume: String?
+    /// Stop after this step as an interrupt would (tests, scripted time limits).
+    public var stopAtStep: Int?
+    public var quiet = false
+    public var version = "dev"
+    /// Asked after every step; the CLI connects SIGINT and SIGTERM to it.
+    public var interrupt: InterruptSource = NoInterrupt()
+
+    public init(output: String, options: TrainingOptions = TrainingOptions()) { self.output = output; self.options = options }
+
+    /// Where an interrupted (or killed) run leaves its full state.
+    public var interruptedPath: String { (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".interrupted.h5" }
+}
+
+/// A stop request: the signal that asked for it (SIGINT, SIGTERM), nil while none.
+public protocol InterruptSource {
+    var pendingSignal: Int32? { get }
+}
+
+public struct NoInterrupt: InterruptSource {
+    public init() {}
+    public var pendingSignal: Int32? { nil }
+}
+
+/// An interrupt raised from code (tests, a host application's own stop button).
+public final class ManualInterrupt: InterruptSource, @unchecked Sendable {
+    private let lock = NSLock()
+    private var signal: Int32?
+    public init() {}
+    public func request(signal: Int32 = SIGINT) { lock.lock(); self.signal = signal; lock.unlock() }
+    public var pendingSignal: Int32? { lock.lock(); defer { lock.unlock() }; return signal }
+}
+
+/// Training stopped before it finished; the state is saved at `resumePath`. Exit status 128 + signal (130, 143).
+public struct TrainingInterrupted: Error, CustomStringConvertible {
+    public let signal: Int32
+    public let step: Int
+    public let resumePath: String
+    public var exitCode: Int32 { 128 + signal }
+    public var description: String { "interrupted at step \(step); continue with --resume \(resumePath)" }
+}
+
+/// The outcome of `TrainingJob.train`: the final state (history, best score and epoch).
+public struct TrainingResult {
+    public var state: TrainingState
+    public var outcome: TrainingOutcome
+    public var checkpoint: String
+}
+
+public final class TrainingJob {
+    public let task: String
+    public let run: TrainingRun
+
+    /// Checks the output before any data is read: an existing file is refused unless overwriting or resuming.
+    public init(task: String, run: TrainingRun) throws {
+        self.task = task; self.run = run
+        let o = run.options
+        guard o.epochs >= 1 else { throw TrainError("--epochs must be at least 1") }
+        guard o.batchSize >= 1 else { throw TrainError("--batch-size must be at least 1") }
+        guard o.learningRate > 0, o.learningRate.isFinite else { throw TrainError("--lr must be positive") }
+        if let s = o.stepsPerEpoch, s < 1 { throw TrainError("--steps-per-epoch must be at least 1") }
+        if let p = o.patience, p < 1 { throw TrainError("--patience must be at least 1") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: run.output, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw TrainError("\(run.output): is a directory") }
+            if !run.overwrite && run.resume == nil { throw TrainError("\(run.output): exists; pass --overwrite to replace it") }
+        }
+        if let r = run.resume, !FileManager.default.fileExists(atPath: r) {
+            throw TrainError("\(r): no such checkpoint to resume from")
+        }
+    }
+
+    /// Trains `model` (built from `spec`) and writes the best epoch's checkpoint to the output. `taskSpec` is the
+    /// job's record (what applying the model needs); `extras` are tensors stored with it. Throws
+    /// `TrainingInterrupted` after saving the resumable state when stopped.
+    public func train<TaskSpec: Encodable>(model: any Layer, spec: ModelSpec, taskSpec: TaskSpec, extras: [String: Tensor] = [:],
+                                           data: BatchSource, validate: (() -> Double)?,
+                                           loss: @escaping (Variable, Batch) -> Variable) throws -> TrainingResult {
+        let record = try jsonString(taskSpec)
+        var state = TrainingState()
+        var resumedOptimizer: [String: Tensor]?
+        var best: Snapshot?
+        if let path = run.resume {
+            let ck = try Checkpoint.load(path)
+            try checkResumable(ck, path: path, spec: spec, record: record)
+            try ck.restore(into: model)
+            state = ck.trainingState
+            resumedOptimizer = ck.optimizer
+            best = Snapshot(stored: ck.extras)
+            if !run.quiet { writeStderr("\(task): resuming from \(path) at epoch \(state.epoch + 1), step \(state.step)\n") }
+        }
+        let trainer = Trainer(model: model, options: run.options, state: state, loss: loss)
+        if let s = resumedOptimizer { try trainer.optimizer.load(state: s) }
+        trainer.quiet = run.quiet
+        trainer.interrupt = run.interrupt
+        func checkpoint(_ snap: Snapshot, state: TrainingState, extras: [String: Tensor]) throws -> Checkpoint {
+            var ck = Checkpoint(task: task, model: spec, taskSpec: record, trainingState: state, trainingOptions: run.options,
+                                weights: snap.weights, buffers: snap.buffers, optimizer: snap.optimizer, gridcnnVersion: run.version)
+            ck.extras = extras
+            return ck
+        }
+        let outcome = try trainer.fit(data, validate: validate, stopAtStep: run.stopAtStep) { tr, improved in
+            if improved && !tr.isStopping { best = Snapshot(tr.model, tr.optimizer) }
+            // The resumable state: the current model and optimiser, with the best so far beside the task's extras.
+            let current = Snapshot(tr.model, tr.optimizer)
+            try checkpoint(current, state: tr.state, extras: extras.merging(best?.stored ?? [:]) { a, _ in a })
+                .save(to: self.run.interruptedPath, overwrite: true)
+        }
+        if outcome == .interrupted {
+            if !run.quiet { writeStderr("\(task): state saved in \(run.interruptedPath)\n") }
+            throw TrainingInterrupted(signal: run.interrupt.pendingSignal ?? SIGINT, step: trainer.state.step,
+                                      resumePath: run.interruptedPath)
+        }
+        let final = best ?? Snapshot(model, trainer.optimizer)
+        try checkpoint(final, state: trainer.state, extras: extras).save(to: run.output, overwrite: true)
+        try? FileManager.default.removeItem(atPath: run.interruptedPath)
+        // The model the caller holds is the best one, as the checkpoint is.
+        for (name, p) in model.parameters { if let t = final.weights[name] { p.value = t } }
+        for (name, b) in model.buffers { if let t = final.buffers[name] { b.value = t } }
+        return TrainingResult(state: trainer.state, outcome: outcome, checkpoint: run.output)
+    }
+
+    /// A resumed run must be the same command: task, model, training options and task record (data, statistics).
+    func checkResumable(_ ck: Checkpoint, path: String, spec: ModelSpec, record: String) throws {
+        var differs = [String]()
+        if ck.task != task { differs.append("task '\(ck.task)' instead of '\(task)'") }
+        if ck.model != spec { differs.append("model \(ck.modelKind) with another configuration") }
+        if ck.trainingOptions != run.options { differs.append("training options") }
+        if ck.taskSpec != record { differs.append("data or task options") }
+        guard differs.isEmpty else {
+            throw TrainError("\(path): not an interrupted run of this command (differs in \(differs.joined(separator: ", ")))")
+        }
+    }
+}
+
+/// Weights, buffers and optimiser state at one moment (tensors are values: later steps do not change a snapshot).
+struct Snapshot {
+    static let prefix = "best."
+    var weights: [String: Tensor]
+    var buffers: [String: Tensor]
+    var optimizer: [String: Tensor]
+
+    init(_ model: any Layer, _ optimizer: Optimizer) {
+        weights = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.param.value) })
+        buffers = Dictionary(uniqueKeysWithValues: model.buffers.map { ($0.name, $0.buffer.value) })
+        self.optimizer = optimizer.state()
+    }
+
+    /// Stored among a resumable checkpoint's extras as best.weights.NAME, best.buffers.NAME, best.optimizer.NAME.
+    var stored: [String: Tensor] {
+        var out = [String: Tensor]()
+        for (group, dict) in [("weights", weights), ("buffers", buffers), ("optimizer", optimizer)] {
+            for (k, v) in dict { out["\(Snapshot.prefix)\(group).\(k)"] = v }
+        }
+        return out
+    }
+
+    init?(stored: [String: Tensor]) {
+        var groups = ["weights": [String: Tensor](), "buffers": [:], "optimizer": [:]]
+        for (k, v) in stored where k.hasPrefix(Snapshot.prefix) {
+            let rest = k.dropFirst(Snapshot.prefix.count)
+            guard let dot = rest.firstIndex(of: "."), groups[String(rest[..<dot])] != nil else { continue }
+            groups[String(rest[..<dot])]![String(rest[rest.index(after: dot)...])] = v
+        }
+        guard !groups["weights"]!.isEmpty else { return nil }
+        weights = groups["weights"]!; buffers = groups["buffers"]!; optimizer = groups["optimizer"]!
+    }
+}
