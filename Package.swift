@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "GridTensor", dependencies: ["CGridKernels"]),
         .target(name: "GridAutograd", dependencies: ["GridTensor"]),
         .target(name: "GridNN", dependencies: ["GridAutograd"]),
-        .target(name: "GridModels", dependencies: ["GridNN"]),
+        .target(name: "GridModels", dependencies: ["GridNN", "CGridKernels"]),
         .target(name: "GridIO", dependencies: ["GridTensor", "CNetCDF", "CHDF5"]),
         .target(name: "GridTrain", dependencies: ["GridModels", "GridIO"]),
         .target(name: "GridTasks", dependencies: ["GridTrain"]),

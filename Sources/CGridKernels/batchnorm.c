@@ -83,7 +83,7 @@ static void backward_part(void *vc, int part, int nparts) {
 
 void gk_batchnorm_apply(int64_t n, int64_t c, int64_t s, const float *x, const float *mean, const float *invstd,
                         const float *gamma, const float *beta, float *y) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     if (c <= 0) return;
     bn_args a = {.n = n, .c = c, .s = s, .x = x, .mean = mean, .invstd = invstd, .gamma = gamma, .beta = beta, .y = y};
     gk_parallel(gk_parts_for(c, 2.0 * (double)n * c * s), apply_part, &a);
@@ -92,7 +92,7 @@ void gk_batchnorm_apply(int64_t n, int64_t c, int64_t s, const float *x, const f
 void gk_batchnorm_backward(int64_t n, int64_t c, int64_t s, const float *x, const float *dy, const float *mean,
                            const float *invstd, const float *gamma, int training, float *dx, float *dgamma,
                            float *dbeta) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     if (c <= 0) return;
     bn_args a = {.n = n, .c = c, .s = s, .x = x, .dy = dy, .mean = mean, .invstd = invstd, .gamma = gamma,
                  .dx = dx, .dgamma = dgamma, .dbeta = dbeta, .training = training};

@@ -96,7 +96,7 @@ static void forward_part(void *vc, int part, int nparts) {
 // y = conv(x, w) + bias (+ addend where not NULL). Paths other than the GEMM ones add the addend afterwards.
 static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
                          const float *addend, float *y) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     conv_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .w = w, .bias = bias, .y = y, .addend = addend};
     const int64_t ysize = g->batch * g->cout * c.d.osz;
     if (g->batch <= 0 || g->cout <= 0 || c.d.osz <= 0) return;
@@ -187,7 +187,7 @@ static void backward_data_part(void *vc, int part, int nparts) {
 }
 
 void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     conv_ctx c = {.g = g, .d = gk_unpack(g), .dy = dy, .w = w, .dx = dx};
     if (g->batch <= 0 || g->cin <= 0 || c.d.isz <= 0) return;
     if (g->cout <= 0 || c.d.osz <= 0 || c.d.kvol <= 0) {
@@ -280,7 +280,7 @@ static void dbias_part(void *vc, int part, int nparts) {
 }
 
 void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     conv_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .dy = dy, .dw = dw};
     const int64_t K = c.d.cin_g * c.d.kvol;
     if (g->cout <= 0) return;

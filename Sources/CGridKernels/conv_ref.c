@@ -29,7 +29,7 @@ static int64_t tap(const gk_dims *d, int64_t od, int64_t oh, int64_t ow, int64_t
             }
 
 void gk_conv_forward_ref(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
-    gk_enable_flush_to_zero();   // same denormal handling as the fast kernels
+    GK_FTZ_SCOPE;   // same denormal handling as the fast kernels
     gk_dims d = gk_unpack(g);
     double *acc = malloc(sizeof(double) * (size_t)(d.osz > 0 ? d.osz : 1));
     for (int64_t n = 0; n < g->batch; n++)
@@ -48,7 +48,7 @@ void gk_conv_forward_ref(const gk_conv_geom *g, const float *x, const float *w, 
 }
 
 void gk_conv_backward_data_ref(const gk_conv_geom *g, const float *dy, const float *w, float *dx) {
-    gk_enable_flush_to_zero();   // same denormal handling as the fast kernels
+    GK_FTZ_SCOPE;   // same denormal handling as the fast kernels
     gk_dims d = gk_unpack(g);
     double *acc = malloc(sizeof(double) * (size_t)(d.isz > 0 ? d.isz : 1));
     for (int64_t n = 0; n < g->batch; n++)
@@ -68,7 +68,7 @@ void gk_conv_backward_data_ref(const gk_conv_geom *g, const float *dy, const flo
 }
 
 void gk_conv_backward_filter_ref(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {
-    gk_enable_flush_to_zero();   // same denormal handling as the fast kernels
+    GK_FTZ_SCOPE;   // same denormal handling as the fast kernels
     gk_dims d = gk_unpack(g);
     double *acc = malloc(sizeof(double) * (size_t)(d.kvol > 0 ? d.kvol : 1));
     for (int64_t o = 0; o < g->cout; o++) {

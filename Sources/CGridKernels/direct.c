@@ -380,7 +380,7 @@ int gk_direct_applies(const gk_conv_geom *g, int which) {
 }
 
 void gk_direct_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     const gk_dims d = gk_unpack(g);
     run_forward(&d, g->batch, g->cin, g->cout, x, w, bias, y);
 }
@@ -388,7 +388,7 @@ void gk_direct_forward(const gk_conv_geom *g, const float *x, const float *w, co
 // dx[c, p] = sum over o, taps of w[o, c, tap] dy[o, p - tap]: a forward convolution of dy with weights
 // [c][o][flipped tap] and padding dilation*(k-1) - pad_lo (negative padding crops).
 void gk_direct_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     gk_conv_geom t = *g;
     t.cin = g->cout;
     t.cout = g->cin;
@@ -408,7 +408,7 @@ void gk_direct_backward_data(const gk_conv_geom *g, const float *dy, const float
 }
 
 void gk_direct_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     const gk_dims d = gk_unpack(g);
     dc_ctx c = {.x = x, .dy = dy, .dw = dw, .db = dbias};
     c.nob = cdiv(g->cout, DC_BWF_OB);

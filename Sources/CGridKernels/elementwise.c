@@ -149,7 +149,7 @@ static void ew_part(void *vc, int part, int nparts) {
 }
 
 static void ew_run(ew_args *e) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     if (e->n <= 0) return;
     int parts = 1;
     if (e->n >= EW_MIN_PARALLEL) parts = gk_parts_for(e->n / EW_BLOCK, (double)e->n);
@@ -200,7 +200,7 @@ static void moments_part(void *vc, int part, int nparts) {
 }
 
 void gk_channel_moments(int64_t n, int64_t c, int64_t s, const float *x, float *mean, float *var) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     if (c <= 0) return;
     mom_args a = {n, c, s, x, mean, var};
     gk_parallel(gk_parts_for(c, (double)n * c * s), moments_part, &a);

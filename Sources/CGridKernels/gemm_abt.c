@@ -138,7 +138,7 @@ GK_CLONES static void abt_k(int64_t ns, int64_t nr, int64_t p, const float *s, i
 
 void gk_gemm_abt(int64_t m, int64_t n, int64_t p, const float *a, int64_t lda, const float *b, int64_t ldb,
                  int accumulate, float *c, int64_t ldc) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     if (m <= 0 || n <= 0) return;
     if (p <= 0) {
         if (!accumulate)

@@ -17,6 +17,17 @@
 #define GK_INLINE static inline __attribute__((always_inline))
 #define GK_HIDDEN __attribute__((visibility("hidden")))
 
+// Kernels run with FTZ/DAZ (denormals would cost ~100 cycles each) but hand the caller's thread its own MXCSR back
+// when they return: a library must not change its caller's floating-point mode. Pool threads are ours and keep it.
+#include <xmmintrin.h>
+GK_INLINE unsigned gk_ftz_enter(void) {
+    unsigned csr = _mm_getcsr();
+    if ((csr & 0x8040u) != 0x8040u) _mm_setcsr(csr | 0x8040u);
+    return csr;
+}
+GK_INLINE void gk_ftz_leave(const unsigned *saved) { if (_mm_getcsr() != *saved) _mm_setcsr(*saved); }
+#define GK_FTZ_SCOPE const unsigned gk_saved_csr __attribute__((cleanup(gk_ftz_leave), unused)) = gk_ftz_enter()
+
 // OpenBLAS (LP64 build: blasint is int). Declared here because cblas.h is not on the include path.
 enum { GK_ROW_MAJOR = 101, GK_NO_TRANS = 111, GK_TRANS = 112 };
 void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,

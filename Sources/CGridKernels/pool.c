@@ -224,7 +224,7 @@ static void pool_part(void *vc, int part, int nparts) {
 }
 
 static void pool_run(pool_job *j) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     const int64_t planes = j->a.g->batch * j->a.g->cin;
     if (planes <= 0) return;
     const double work = (double)planes * (double)(j->a.d.isz + j->a.d.osz * j->a.d.kvol);

@@ -166,7 +166,7 @@ GK_CLONES static void small_gemm_k(int64_t m, int64_t n, int64_t k, const float 
 void gk_small_gemm_split(int trans_a, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                          int64_t k1, int64_t bstep, int64_t ldb, const float *bias, const float *start, int64_t lds,
                          float *c, int64_t ldc) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     if (m <= 0 || n <= 0) return;
     if (k < 0) k = 0;
     if (k1 <= 0 || k1 > k) k1 = k > 0 ? k : 1;   // one block

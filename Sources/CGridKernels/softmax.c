@@ -100,7 +100,7 @@ static void sm_part(void *vc, int part, int nparts) {
 }
 
 static void sm_run(sm_ctx *c) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     c->nblk = (c->inner + SM_BLOCK - 1) / SM_BLOCK;
     const int64_t units = c->outer * c->nblk;
     if (units <= 0 || c->classes <= 0) return;

@@ -26,11 +26,13 @@ void gk_set_num_threads(int n) {
 
 int gk_get_num_threads(void) { return atomic_load(&g_threads); }
 
+unsigned gk_fp_control(void) { return _mm_getcsr(); }
+
 // OpenBLAS starts with one thread per core; the header promises 1 until gk_set_num_threads says otherwise.
 // (Shared-library constructors, OpenBLAS's included, have run before this one.)
 __attribute__((constructor)) static void gk_init_threads(void) { openblas_set_num_threads(1); }   // and never more
 
-// FTZ (bit 15) | DAZ (bit 6): denormals would otherwise cost ~100 cycles each.
+// FTZ (bit 15) | DAZ (bit 6) for a pool thread, once per job (entry points use GK_FTZ_SCOPE, which restores).
 void gk_enable_flush_to_zero(void) {
     unsigned csr = _mm_getcsr();
     if ((csr & 0x8040u) != 0x8040u) _mm_setcsr(csr | 0x8040u);
@@ -161,7 +163,7 @@ int gk_parts_for(int64_t items, double total_work) {
 // ---- GEMM --------------------------------------------------------------------------------------------------------
 void gk_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
               const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {   // C = beta*C without touching A or B
         for (int64_t i = 0; i < m; i++)

@@ -180,7 +180,7 @@ static void tr_part(void *vc, int part, int nparts) {
 }
 
 static void tr_run(tr_args e) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     if (e.n <= 0) return;
     int parts = 1;
     if (e.n >= TR_MIN_PARALLEL) parts = gk_parts_for(e.n / 4096, 16.0 * (double)e.n);

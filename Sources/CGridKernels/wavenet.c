@@ -143,7 +143,7 @@ static int64_t layer_stride(int64_t C, int64_t S) { return 4 * C * C + 2 * C + S
 
 void gk_wavenet_stack_forward(int64_t batch, int64_t steps, int64_t res, int64_t skip, int64_t layers,
                               const int64_t *dilations, const float *params, const float *h, float *skip_sum) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     if (batch <= 0 || steps <= 0 || res <= 0 || skip <= 0) return;
     const int64_t C = res, S = skip, P = layer_stride(C, S), Q = 8 * C * C + 2 * C + S * C + C * C;
     if (layers <= 0) {

@@ -118,7 +118,7 @@ static void run_forward(const gk_wino_plan *p, const float *x, const float *w, i
 }
 
 void gk_winograd_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cin, g->cout, g->in[1], g->in[2], g->out[1], g->out[2],
                                        g->pad_lo[1], g->pad_lo[2]);
     run_forward(&p, x, w, 0, bias, y);
@@ -126,7 +126,7 @@ void gk_winograd_forward(const gk_conv_geom *g, const float *x, const float *w, 
 
 // Stride 1: dx is the correlation of dy with the 180-degree-rotated, transposed filter, padded by 2 - pad_lo.
 void gk_winograd_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cout, g->cin, g->out[1], g->out[2], g->in[1], g->in[2],
                                        2 - g->pad_lo[1], 2 - g->pad_lo[2]);
     run_forward(&p, dy, w, 1, NULL, dx);

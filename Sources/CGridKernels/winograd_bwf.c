@@ -88,7 +88,7 @@ static void dbias_part(void *vc, int part, int nparts) {
 }
 
 void gk_winograd_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {
-    gk_enable_flush_to_zero();
+    GK_FTZ_SCOPE;
     bwf_ctx c = {.p = gk_wino_make_plan(g->batch, g->cin, g->cout, g->in[1], g->in[2], g->out[1], g->out[2],
                                         g->pad_lo[1], g->pad_lo[2]),
                  .x = x, .dy = dy, .dw = dw};

@@ -55,6 +55,18 @@ public enum ModelSpec: Equatable, Sendable {
         }
     }
 
+    /// A sample shape (no batch axis) for a summary: the fixed one, else a small input of the right rank.
+    public var summaryInputShape: [Int] {
+        if let s = fixedInputShape { return s }
+        switch self {
+        case .srcnn(let c): return [c.inChannels] + [Int](repeating: 64, count: c.spatialRank)
+        case .unet(let c): return [c.inChannels] + [Int](repeating: 4 << c.depth, count: c.spatialRank)
+        case .wavenet(let c): return [c.classes, 1000]
+        case .resnet34(let c): return [c.inChannels] + [Int](repeating: 64, count: c.spatialRank)
+        default: return []
+        }
+    }
+
     /// Checks the config can be built (a thrown error instead of a trap).
     public func validate() throws {
         switch self {

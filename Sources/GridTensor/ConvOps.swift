@@ -8,6 +8,14 @@ public enum GridRuntime {
         get { Int(gk_get_num_threads()) }
         set { gk_set_num_threads(Int32(max(newValue, 1))) }
     }
+    /// Runs `body` with `count` kernel threads and gives the previous count back after (library code uses this
+    /// rather than leaving the process-wide setting changed).
+    public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = threads
+        threads = count
+        defer { threads = previous }
+        return try body()
+    }
     /// 3 = AVX-512, 2 = AVX2+FMA, 1 = baseline x86-64: which kernel variants run on this CPU.
     public static var cpuLevel: Int { Int(gk_cpu_level()) }
     /// Keeps freed tensor buffers in the process heap instead of returning them to the kernel, so a training

@@ -25,12 +25,9 @@ struct InfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        do {
+        try runJob {
             let summary = try FileSummary.make(path: file, variable: variable)
             print(json ? try summary.renderJSON() : summary.renderText(), terminator: json ? "\n" : "")
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
         }
     }
 }

@@ -86,6 +86,8 @@ void gk_wavenet_stack_forward(int64_t batch, int64_t steps, int64_t res, int64_t
                               const int64_t *dilations, const float *params, const float *h, float *skip_sum);
 /// Flush denormals to zero on this thread (denormal weights slow FP units by 100x).
 void gk_enable_flush_to_zero(void);
+/// The calling thread's MXCSR (kernels leave it as they found it; tests check that).
+unsigned gk_fp_control(void);
 /// glibc: mmap threshold at its 32 MB maximum and no heap trimming, so large freed buffers are reused in place.
 void gk_keep_freed_memory(void);
 /// 3 = AVX-512, 2 = AVX2+FMA, 1 = baseline: which clone the loader picked.

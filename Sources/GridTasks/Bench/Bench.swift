@@ -69,7 +69,10 @@ public enum Bench {
 
     /// Times `steps` training steps and `steps` inference passes after 3 warm-up steps; minimum of `repeats` runs.
     public static func run(_ w: BenchWorkload, threads: Int, repeats: Int = 3, steps: Int? = nil) -> [BenchRecord] {
-        GridRuntime.threads = threads
+        GridRuntime.withThreads(threads) { measure(w, threads: threads, repeats: repeats, steps: steps) }
+    }
+
+    static func measure(_ w: BenchWorkload, threads: Int, repeats: Int, steps: Int?) -> [BenchRecord] {
         let s = setup(w)
         let n = steps ?? (w == .tdnn ? 50 : (w == .unet ? 3 : 10))
         let trainStep = s.trainingStep(), x = Variable(s.input)

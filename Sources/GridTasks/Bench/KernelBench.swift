@@ -53,7 +53,10 @@ public enum KernelBench {
     }
 
     public static func run(workloads: [String], threads: Int, repeats: Int) -> [KernelBenchRecord] {
-        GridRuntime.threads = threads
+        GridRuntime.withThreads(threads) { measure(workloads: workloads, threads: threads, repeats: repeats) }
+    }
+
+    static func measure(workloads: [String], threads: Int, repeats: Int) -> [KernelBenchRecord] {
         var rng = SeededGenerator(seed: 1)
         return layers.filter { workloads.contains($0.workload) }.map { layer in
             let g = layer.geometry

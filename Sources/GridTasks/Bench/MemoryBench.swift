@@ -18,7 +18,10 @@ public struct MemoryRecord: Codable, Sendable {
 
 public enum MemoryBench {
     public static func run(_ w: BenchWorkload, steps: Int = 3) throws -> MemoryRecord {
-        GridRuntime.threads = 1
+        try GridRuntime.withThreads(1) { try measure(w, steps: steps) }
+    }
+
+    static func measure(_ w: BenchWorkload, steps: Int) throws -> MemoryRecord {
         let s = Bench.setup(w)
         let step = s.trainingStep()
         s.model.train()

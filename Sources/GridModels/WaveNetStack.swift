@@ -1,5 +1,6 @@
 // Fused WaveNet residual stack for inference (no autograd): the C kernel keeps each tile of time steps in cache.
 import CGridKernels
+import GridTensor
 
 /// One residual layer's parameters, PyTorch layout: filter/gate [C, C, 2], skip [S, C, 1], residual [C, C, 1].
 public struct WaveNetLayerWeights {
