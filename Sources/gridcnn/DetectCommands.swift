@@ -110,7 +110,7 @@ struct LabelCommand: ParsableCommand {
             var r = LabelRequest(input: input, output: output)
             r.names = variables.names; r.options = try thresholds.apply(); r.objects = objects
             r.overwrite = overwrite; r.quiet = runOptions.quiet; r.history = commandLine; r.version = gridcnnVersion
-            let rep = try LabelJob.run(r)
+            let rep = try Labelling.run(r)
             if json { try printJSON(rep) } else {
                 print(String(format: "labelled %d step(s) of %dx%d: %d tropical cyclone(s), %d atmospheric river(s) (%.2f%% / %.2f%% of points) -> %@ in %.1f s",
                              rep.steps, rep.grid[0], rep.grid[1], rep.cyclones, rep.rivers, 100 * rep.tcFraction, 100 * rep.arFraction, rep.output, rep.seconds))

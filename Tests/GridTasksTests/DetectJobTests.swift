@@ -108,7 +108,7 @@ import GridIO
         #expect(truth.contains(1) && truth.contains(2))
         var r = LabelRequest(input: path, output: dir.appendingPathComponent("labels.nc").path)
         r.quiet = true; r.objects = dir.appendingPathComponent("objects.json").path
-        let rep = try LabelJob.run(r)
+        let rep = try Labelling.run(r)
         #expect(rep.steps == 4 && rep.cyclones == 4 && rep.rivers == 4)
         #expect(rep.againstTruth!.classes["TC"]!.iou == 1 && rep.againstTruth!.classes["AR"]!.iou == 1)
         let file = try NetCDFFile(path: r.output)
@@ -121,7 +121,7 @@ import GridIO
         let objects = try JSONDecoder().decode([DetectedObject].self, from: Data(contentsOf: URL(fileURLWithPath: r.objects!)))
         #expect(objects.filter { $0.eventClass == "TC" }.count == 4)
         // An existing output is not replaced without overwrite.
-        #expect(throws: TaskError.self) { try LabelJob.run(r) }
+        #expect(throws: TaskError.self) { try Labelling.run(r) }
     }
 
     @Test func pressureInHectopascalLabelsTheSame() throws {
@@ -131,7 +131,7 @@ import GridIO
         try f.write(path, steps: 1, pslUnits: "hPa")
         var r = LabelRequest(input: path, output: dir.appendingPathComponent("l.nc").path)
         r.quiet = true
-        let rep = try LabelJob.run(r)
+        let rep = try Labelling.run(r)
         #expect(rep.unitNotes.contains { $0.contains("Pa") })
         #expect(try MaskFile.read(r.output, grid: f.grid)[0] == truth)
     }
@@ -143,20 +143,20 @@ import GridIO
         try f.write(noIWV, steps: 1, skip: [.iwv])
         var r = LabelRequest(input: noIWV, output: dir.appendingPathComponent("x.nc").path)
         r.quiet = true
-        #expect { try LabelJob.run(r) } throws: { e in "\(e)".contains("no column water vapour variable") && "\(e)".contains("--iwv") }
+        #expect { try Labelling.run(r) } throws: { e in "\(e)".contains("no column water vapour variable") && "\(e)".contains("--iwv") }
         // Only cyclones asked for: IWV is not needed.
         r.options.labelAR = false
-        #expect(try LabelJob.run(r).rivers == 0)
+        #expect(try Labelling.run(r).rivers == 0)
         // A named variable that is not there.
         var named = LabelRequest(input: noIWV, output: dir.appendingPathComponent("y.nc").path)
         named.names.psl = "slp"; named.quiet = true
-        #expect { try LabelJob.run(named) } throws: { e in "\(e)".contains("no variable 'slp'") }
+        #expect { try Labelling.run(named) } throws: { e in "\(e)".contains("no variable 'slp'") }
         // No lat/lon coordinates.
         let xy = dir.appendingPathComponent("xy.nc").path
         try f.write(xy, steps: 1, latLon: false)
         var g = LabelRequest(input: xy, output: dir.appendingPathComponent("z.nc").path)
         g.quiet = true
-        #expect { try LabelJob.run(g) } throws: { e in "\(e)".contains("grid without lat/lon") }
+        #expect { try Labelling.run(g) } throws: { e in "\(e)".contains("grid without lat/lon") }
         // Surface pressure where sea-level pressure should be.
         var ps = f
         ps.psl = ps.psl.map { $0 - 30_000 }
@@ -164,7 +164,7 @@ import GridIO
         try ps.write(psPath, steps: 1)
         var p = LabelRequest(input: psPath, output: dir.appendingPathComponent("w.nc").path)
         p.quiet = true
-        #expect { try LabelJob.run(p) } throws: { e in "\(e)".contains("does not look like sea-level pressure") }
+        #expect { try Labelling.run(p) } throws: { e in "\(e)".contains("does not look like sea-level pressure") }
         #expect(!FileManager.default.fileExists(atPath: p.output))
     }
 

@@ -3,6 +3,7 @@
 // each AUC, the random-guess line 1/eps_S dashed), and the average signal image, average background image and
 // their difference.
 import Foundation
+import GridIO
 import GridTensor
 
 public enum JetFigures {
@@ -15,7 +16,7 @@ public enum JetFigures {
 
     /// The ROC figure: curves in the given order.
     public static func writeROC(_ path: String, curves: [(String, [ROCPoint])], methods: [String: MethodScores], title: String) throws {
-        try writeAtomically(renderROC(curves: curves, methods: methods, title: title).pngData(), to: path)
+        try writeFileAtomically(renderROC(curves: curves, methods: methods, title: title).pngData(), to: path)
     }
 
     public static func renderROC(curves: [(String, [ROCPoint])], methods: [String: MethodScores], title: String) -> RGBImage {
@@ -120,7 +121,7 @@ public enum JetFigures {
             FieldPanel(title: "SIGNAL - BACKGROUND, GEV", field: Tensor(shape: [h, w], scalars: diff), range: (-clip, clip), diverging: true),
         ]
         let zoom = max(1, min(10, 250 / max(h, w)))
-        try writeAtomically(FieldFigure.render(panels, columns: 3, zoom: zoom, latitudeAscending: false).pngData(), to: path)
+        try writeFileAtomically(FieldFigure.render(panels, columns: 3, zoom: zoom, latitudeAscending: false).pngData(), to: path)
     }
 
     // MARK: - drawing

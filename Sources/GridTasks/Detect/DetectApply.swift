@@ -191,7 +191,7 @@ public enum DetectApplying {
         }
         if let s = r.figureStep, r.figure != nil, best == nil { throw TaskError("--figure-step \(s) is not within the \(input.steps) steps of \(r.input)") }
         try writer.finish()
-        if let o = r.objects { try writeAtomically(try DetectedObject.encode(objects, asCSV: o.hasSuffix(".csv")), to: o) }
+        if let o = r.objects { try writeFileAtomically(try DetectedObject.encode(objects, asCSV: o.hasSuffix(".csv")), to: o) }
         if let f = r.figure, let b = best {
             try DetectFigure.write(f, grid: input.grid, fields: b.fields, masks: [("detected", b.mask)], step: b.step)
         }
@@ -222,6 +222,6 @@ public enum DetectFigure {
         guard !panels.isEmpty else { throw TaskError("\(path): no PSL or IWV field to draw the mask on") }
         let ascending = grid.lat.count > 1 && grid.lat[1] > grid.lat[0]
         let img = FieldFigure.render(panels, columns: 2, zoom: h < 128 ? 3 : 1, latitudeAscending: ascending)
-        try writeAtomically(img.pngData(), to: path)
+        try writeFileAtomically(img.pngData(), to: path)
     }
 }

@@ -84,7 +84,7 @@ public enum DetectEvaluating {
         let input = try detector.open(r.input, given: r.names)
         // The labeller needs its own roles too (T500 for the warm core when present).
         let labelInput = try DetectInput(path: r.input, names: detector.names(for: input.file, given: r.names),
-                                         required: LabelJob.roles(options).required, optional: LabelJob.roles(options).optional)
+                                         required: Labelling.roles(options).required, optional: Labelling.roles(options).optional)
         var notes = input.notes
         if URL(fileURLWithPath: detector.spec.trainFile).standardizedFileURL == URL(fileURLWithPath: r.input).standardizedFileURL {
             notes.append("the model was trained on this file: held-out steps \(detector.spec.validationSteps) only are unseen")

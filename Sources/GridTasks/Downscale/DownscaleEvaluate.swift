@@ -1,6 +1,7 @@
 // `gridcnn evaluate downscale`: coarsen the truth as in training, then score bilinear, bicubic, BCSD and the CNN
 // side by side on held-out time steps (BCSD fitted on the other steps), as a table, JSON and a PNG of maps.
 import Foundation
+import GridIO
 import GridTensor
 import GridTrain
 
@@ -106,7 +107,7 @@ public enum DownscaleEvaluating {
             panels.append(FieldPanel(title: "\(k) error", field: e, range: (-m, m), diverging: true))
         }
         let img = FieldFigure.render(panels, columns: 4, zoom: t.shape[0] < 128 ? 2 : 1)
-        try writeAtomically(img.pngData(), to: path)
+        try writeFileAtomically(img.pngData(), to: path)
     }
 
     /// The text table printed by the CLI.
@@ -121,18 +122,5 @@ public enum DownscaleEvaluating {
         lines.append(String(format: "CNN RMSE vs bicubic: %+.1f%%, vs BCSD: %+.1f%% (positive = CNN better)",
                             e.cnnRMSEGainPercent["bicubic"] ?? .nan, e.cnnRMSEGainPercent["bcsd"] ?? .nan))
         return lines.joined(separator: "\n")
-    }
-}
-
-/// Writes to a temporary file beside the target, then renames: no half-written file under the final name.
-public func writeAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    do {
-        try data.write(to: tmp)
-        if rename(tmp.path, url.path) != 0 { throw TaskError("\(path): cannot write (\(String(cString: strerror(errno))))") }
-    } catch {
-        try? FileManager.default.removeItem(at: tmp)
-        throw error is TaskError ? error : TaskError("\(path): cannot write (\(error.localizedDescription))")
     }
 }

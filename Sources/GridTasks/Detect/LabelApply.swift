@@ -35,7 +35,7 @@ public struct LabelReport: Codable {
     public var seconds: Double
 }
 
-public enum LabelJob {
+public enum Labelling {
     /// The roles a labelling run needs and can use.
     static func roles(_ o: LabellerOptions) -> (required: Set<FieldRole>, optional: Set<FieldRole>) {
         var required = Set<FieldRole>(), optional = Set<FieldRole>()
@@ -77,7 +77,7 @@ public enum LabelJob {
             progress.update(step.index + 1)
         }
         try writer.finish()
-        if let o = r.objects { try writeAtomically(try DetectedObject.encode(objects, asCSV: o.hasSuffix(".csv")), to: o) }
+        if let o = r.objects { try writeFileAtomically(try DetectedObject.encode(objects, asCSV: o.hasSuffix(".csv")), to: o) }
         return LabelReport(steps: input.steps, grid: [input.grid.height, input.grid.width],
                            variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
                            unitNotes: input.notes, cyclones: tc, rivers: ar,
