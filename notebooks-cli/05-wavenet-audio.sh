@@ -33,7 +33,7 @@ import json, sys
 w = sys.argv[1]
 t, e, g, ecg = (json.load(open(f"{w}/{n}.json")) for n in ("train", "eval", "gen", "ecg-eval"))
 s, r = e["scores"], ecg["scores"]
-print(f"receptive field {t['receptive_field']} samples; trained {t['steps']} steps in {t['seconds']:.0f} s")
+print(f"receptive field {t['receptive_field']} samples; trained {t['training']['steps']} steps in {t['training']['seconds']:.0f} s")
 print("held-out bits/sample: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(s.items())))
 print(f"ECG RMSE (mV) on the final minute: wavenet {r['wavenet']:.4f}, persistence {r['persistence']:.4f}, AR(16) {r['ar16']:.4f}")
 print(f"generated {g['samples']} samples at {g['samples_per_second']:.0f} samples/s")

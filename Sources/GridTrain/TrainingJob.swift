@@ -57,16 +57,26 @@ public struct TrainingInterrupted: Error, CustomStringConvertible {
     public var description: String { "interrupted at step \(step); continue with --resume \(resumePath)" }
 }
 
-/// The outcome of `TrainingJob.train`: the final state (history, best score and epoch).
-public struct TrainingResult {
-    public var state: TrainingState
-    public var outcome: TrainingOutcome
+/// What every training report shares (its `training` object in JSON): how long and how far it ran, the best
+/// epoch and its validation score (the job's score, lower is better), the history, the seed and the checkpoint.
+public struct TrainingSummary: Codable, Equatable, Sendable {
+    public var epochs: Int
+    public var steps: Int
+    public var bestEpoch: Int?
+    public var bestValidationScore: Double?
+    public var stoppedEarly: Bool
+    public var history: [EpochRecord]
+    public var seconds: Double
+    public var seed: UInt64
     public var checkpoint: String
+    /// The interrupted run this one continued.
+    public var resumedFrom: String?
 }
 
 public final class TrainingJob {
     public let task: String
     public let run: TrainingRun
+    private let started = Date()
 
     /// Checks the output before any data is read: an existing file is refused unless overwriting or resuming.
     public init(task: String, run: TrainingRun) throws {
@@ -92,7 +102,7 @@ public final class TrainingJob {
     /// `TrainingInterrupted` after saving the resumable state when stopped.
     public func train<TaskSpec: Encodable>(model: any Layer, spec: ModelSpec, taskSpec: TaskSpec, extras: [String: Tensor] = [:],
                                            data: BatchSource, validate: (() -> Double)?,
-                                           loss: @escaping (Variable, Batch) -> Variable) throws -> TrainingResult {
+                                           loss: @escaping (Variable, Batch) -> Variable) throws -> TrainingSummary {
         let record = try jsonString(taskSpec)
         var state = TrainingState()
         var resumedOptimizer: [String: Tensor]?
@@ -134,7 +144,10 @@ public final class TrainingJob {
         // The model the caller holds is the best one, as the checkpoint is.
         for (name, p) in model.parameters { if let t = final.weights[name] { p.value = t } }
         for (name, b) in model.buffers { if let t = final.buffers[name] { b.value = t } }
-        return TrainingResult(state: trainer.state, outcome: outcome, checkpoint: run.output)
+        let s = trainer.state
+        return TrainingSummary(epochs: s.epoch, steps: s.step, bestEpoch: s.bestEpoch, bestValidationScore: s.bestScore,
+                               stoppedEarly: outcome == .stoppedEarly, history: s.history, seconds: Date().timeIntervalSince(started),
+                               seed: run.options.seed, checkpoint: run.output, resumedFrom: run.resume)
     }
 
     /// A resumed run must be the same command: task, model, training options and task record (data, statistics).

@@ -54,18 +54,14 @@ struct ClassifyCommand: ParsableCommand {
 
     @Option(help: "Checkpoint from `gridcnn train classify`.") var model: String
     @Option(help: "Jet file (HDF5 with images [N,H,W]).") var input: String
-    @Option(help: "Output HDF5 file.") var output: String
-    @Flag(help: "Replace an existing output file.") var overwrite = false
-    @Flag(help: "Print the report as JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var out: OutputFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
-            var r = ClassifyApplyRequest(model: model, input: input, output: output)
-            r.overwrite = overwrite; r.history = commandLine; r.version = gridcnnVersion
+            var r = ClassifyApplyRequest(model: model, input: input, output: out.output)
+            out.apply(to: &r.output)
             let report = try ClassifyApplying.run(r)
-            if json { try printJSON(report) } else {
+            if out.json { try printJSON(report) } else {
                 print(String(format: "wrote %d scores to %@ (mean %.3f, %d above 0.5) in %.1f s",
                              report.jets, report.output, report.meanScore, report.signalLike, report.seconds))
             }

@@ -96,22 +96,18 @@ struct LabelCommand: ParsableCommand {
         """)
 
     @Option(help: "Input NetCDF with lat/lon coordinates.") var input: String
-    @Option(help: "Output class-mask NetCDF.") var output: String
     @Option(help: "Also write the labelled objects (.csv or .json).") var objects: String?
     @OptionGroup var variables: DetectVariableOptions
     @OptionGroup var thresholds: LabellerFlags
-    @Flag(help: "Replace an existing output file.") var overwrite = false
-    @Flag(help: "Print the report as JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var out: OutputFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
-            var r = LabelRequest(input: input, output: output)
+            var r = LabelRequest(input: input, output: out.output)
             r.names = variables.names; r.options = try thresholds.apply(); r.objects = objects
-            r.overwrite = overwrite; r.quiet = runOptions.quiet; r.history = commandLine; r.version = gridcnnVersion
+            out.apply(to: &r.output)
             let rep = try Labelling.run(r)
-            if json { try printJSON(rep) } else {
+            if out.json { try printJSON(rep) } else {
                 print(String(format: "labelled %d step(s) of %dx%d: %d tropical cyclone(s), %d atmospheric river(s) (%.2f%% / %.2f%% of points) -> %@ in %.1f s",
                              rep.steps, rep.grid[0], rep.grid[1], rep.cyclones, rep.rivers, 100 * rep.tcFraction, 100 * rep.arFraction, rep.output, rep.seconds))
                 if let line = scoreLine("against the file's true_class", rep.againstTruth) { print(line) }
@@ -135,26 +131,22 @@ struct DetectCommand: ParsableCommand {
 
     @Option(help: "Checkpoint from `gridcnn train detect`.") var model: String
     @Option(help: "Input NetCDF with lat/lon coordinates.") var input: String
-    @Option(help: "Output class-mask NetCDF.") var output: String
     @Option(help: "Objects table (.csv, or .json).") var objects: String?
     @Option(help: "PNG of the mask outlined on PSL and IWV.") var figure: String?
     @Option(help: "Time step (index) drawn in the figure (default: the one with the most detected points).") var figureStep: Int?
     @Option(help: "Leave objects of fewer grid points out of the table.") var minPoints = 2
     @Flag(help: "Keep cyclone regions without a warm core (the check needs T500 in the input).") var noWarmCoreCheck = false
     @OptionGroup var variables: DetectVariableOptions
-    @Flag(help: "Replace an existing output file.") var overwrite = false
-    @Flag(help: "Print the report as JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var out: OutputFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
-            var r = DetectRequest(model: model, input: input, output: output)
+            var r = DetectRequest(model: model, input: input, output: out.output)
             r.names = variables.names; r.objects = objects; r.figure = figure; r.figureStep = figureStep; r.minimumPoints = minPoints
             r.warmCoreCheck = !noWarmCoreCheck
-            r.overwrite = overwrite; r.quiet = runOptions.quiet; r.history = commandLine; r.version = gridcnnVersion
+            out.apply(to: &r.output)
             let rep = try DetectApplying.run(r)
-            if json { try printJSON(rep) } else {
+            if out.json { try printJSON(rep) } else {
                 var line = String(format: "detected in %d step(s) of %dx%d: %.2f%% TC, %.2f%% AR points -> %@", rep.steps, rep.grid[0], rep.grid[1],
                                   100 * rep.tcFraction, 100 * rep.arFraction, rep.output)
                 if objects != nil { line += " (\(rep.objects["TC"] ?? 0) TC and \(rep.objects["AR"] ?? 0) AR objects)" }
@@ -209,10 +201,10 @@ struct TrainDetectCommand: ParsableCommand {
             flags.apply(to: &r.run)
             let rep = try DetectTraining.run(r)
             if flags.json { try printJSON(rep) } else {
-                let best = rep.bestValidationScore.map { 1 - $0 } ?? .nan
+                let best = rep.training.bestValidationScore.map { 1 - $0 } ?? .nan
                 print(String(format: "trained %@ (%d parameters) %d epochs (%d steps) in %.1f s; best validation %@ %.3f; checkpoint %@",
-                             rep.model, rep.parameters, rep.epochs, rep.steps, rep.seconds,
-                             rep.model == "unet" ? "mean IoU" : "mean per-class accuracy", best, rep.checkpoint))
+                             rep.model, rep.parameters, rep.training.epochs, rep.training.steps, rep.training.seconds,
+                             rep.model == "unet" ? "mean IoU" : "mean per-class accuracy", best, rep.training.checkpoint))
             }
         }
     }

@@ -42,7 +42,7 @@ struct TrainDownscaleCommand: ParsableCommand {
             let report = try DownscaleTraining.run(r)
             if flags.json { try printJSON(report) } else {
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; best validation RMSE %.4f (bicubic %.4f); checkpoint %@",
-                             report.epochs, report.steps, report.seconds, report.bestValidationRMSE ?? .nan, report.bicubicValidationRMSE, report.checkpoint))
+                             report.training.epochs, report.training.steps, report.training.seconds, report.bestValidationRMSE ?? .nan, report.bicubicValidationRMSE, report.training.checkpoint))
             }
         }
     }
@@ -57,22 +57,17 @@ struct DownscaleCommand: ParsableCommand {
     @Option(help: "Coarse input (FILE or FILE:VAR).") var input: String
     @Option(name: .customLong("var"), help: "Variable (default: the one the model was trained for).") var variable: String?
     @Option(name: .customLong("static"), help: "Fine static fields, as in training; repeatable.") var statics: [String] = []
-    @Option(help: "Output NetCDF file.") var output: String
     @Option(help: "Tile size on the fine grid for large grids.") var tile = 256
     @Flag(help: "Apply a model trained for another variable.") var allowOtherVariable = false
-    @Flag(help: "Replace an existing output file.") var overwrite = false
-    @Flag(help: "Print the report as JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var out: OutputFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
-            var r = DownscaleApplyRequest(model: model, input: input, output: output)
-            r.variable = variable; r.statics = statics; r.overwrite = overwrite; r.tile = tile; r.quiet = runOptions.quiet
-            r.allowOtherVariable = allowOtherVariable
-            r.history = commandLine; r.version = gridcnnVersion
+            var r = DownscaleApplyRequest(model: model, input: input, output: out.output)
+            r.variable = variable; r.statics = statics; r.tile = tile; r.allowOtherVariable = allowOtherVariable
+            out.apply(to: &r.output)
             let report = try DownscaleApplying.run(r)
-            if json { try printJSON(report) } else {
+            if out.json { try printJSON(report) } else {
                 print("wrote \(report.steps) step(s) of \(report.fineHeight)x\(report.fineWidth) to \(report.output) in \(String(format: "%.1f", report.seconds)) s")
             }
         }
@@ -121,16 +116,18 @@ struct CoarsenCommand: ParsableCommand {
     @Option(help: "Input field (FILE or FILE:VAR).") var input: String
     @Option(name: .customLong("var"), help: "Variable.") var variable: String?
     @Option(help: "Block size.") var factor: Int
-    @Option(help: "Output NetCDF file.") var output: String
-    @Flag(help: "Replace an existing output file.") var overwrite = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var out: OutputFlags
 
     func run() throws {
         try runJob {
-            var r = CoarsenRequest(input: input, factor: factor, output: output)
-            r.variable = variable; r.overwrite = overwrite; r.history = commandLine; r.version = gridcnnVersion
+            var r = CoarsenRequest(input: input, factor: factor, output: out.output)
+            r.variable = variable
+            out.apply(to: &r.output)
             let (steps, h, w) = try Coarsening.run(r)
-            print("wrote \(steps) step(s) of \(h)x\(w) to \(output)")
+            struct Report: Encodable { let steps: Int, grid: [Int], output: String }
+            if out.json { try printJSON(Report(steps: steps, grid: [h, w], output: out.output)) } else {
+                print("wrote \(steps) step(s) of \(h)x\(w) to \(out.output)")
+            }
         }
     }
 }

@@ -43,8 +43,8 @@ struct TrainSyllablesCommand: ParsableCommand {
             let report = try SyllableTraining.run(r)
             if flags.json { try printJSON(report) } else {
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; validation loss %.4f, accuracy %.1f%%; test voices %@; checkpoint %@",
-                             report.epochs, report.steps, report.seconds, report.bestValidationLoss ?? .nan, 100 * (report.validationAccuracy ?? .nan),
-                             (report.voices["test"] ?? []).joined(separator: ","), report.checkpoint))
+                             report.training.epochs, report.training.steps, report.training.seconds, report.bestValidationLoss ?? .nan, 100 * (report.validationAccuracy ?? .nan),
+                             (report.voices["test"] ?? []).joined(separator: ","), report.training.checkpoint))
             }
         }
     }
@@ -156,7 +156,7 @@ struct TrainSequenceCommand: ParsableCommand {
             if flags.json { try printJSON(report) } else {
                 let base = report.validationBaselines.keys.sorted().map { String(format: "%@ %.4f", $0, report.validationBaselines[$0]!) }.joined(separator: ", ")
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; validation %@ %.4f (%@); checkpoint %@",
-                             report.epochs, report.steps, report.seconds, report.metric, report.bestValidation ?? .nan, base, report.checkpoint))
+                             report.training.epochs, report.training.steps, report.training.seconds, report.metric, report.bestValidation ?? .nan, base, report.training.checkpoint))
             }
         }
     }
@@ -196,19 +196,16 @@ struct GenerateCommand: ParsableCommand {
 
     @Option(help: "Checkpoint from `gridcnn train sequence` on audio.") var model: String
     @Option(help: "Length in seconds.") var seconds = 2.0
-    @Option(help: "Output WAV file (written atomically).") var output: String
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Softmax temperature (below 1: more conservative).") var temperature: Float = 1
-    @Flag(help: "Replace an existing output file.") var overwrite = false
-    @Flag(help: "JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var out: OutputFlags
 
     func run() throws {
         try runJob {
-            runOptions.apply()
-            let g = try SequenceGenerating.run(model: model, seconds: seconds, output: output, seed: seed, temperature: temperature,
-                                               overwrite: overwrite, quiet: runOptions.quiet)
-            if json { try printJSON(g) } else {
+            var o = OutputSettings(path: out.output, history: commandLine)
+            out.apply(to: &o)
+            let g = try SequenceGenerating.run(model: model, seconds: seconds, output: o, seed: seed, temperature: temperature)
+            if out.json { try printJSON(g) } else {
                 print(String(format: "wrote %d samples (%.2f s at %d Hz) to %@ in %.1f s (%.0f samples/s)", g.samples,
                              Double(g.samples) / Double(g.sampleRate), g.sampleRate, g.output, g.seconds, g.samplesPerSecond))
             }

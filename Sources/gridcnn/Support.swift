@@ -2,6 +2,7 @@
 // error into one line on stderr with exit 1 (130 / 143 after an interrupt that saved resumable state).
 import ArgumentParser
 import Foundation
+import GridTasks
 import GridTensor
 import GridTrain
 
@@ -56,6 +57,20 @@ struct TrainingFlags: ParsableArguments {
         if let c = o.clipNorm { parts.append("gradient norm clipped at \(c)") }
         if let p = o.patience { parts.append("patience \(p)") }
         return "Defaults: " + parts.joined(separator: ", ") + "."
+    }
+}
+
+/// The flags of every command that writes a file (result, figure or table outputs besides it are the job's own).
+struct OutputFlags: ParsableArguments {
+    @Option(help: "Output file (written to a temporary name beside it and renamed when complete).") var output: String
+    @Flag(help: "Replace an existing output file (only once the new one is complete).") var overwrite = false
+    @Flag(help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+
+    /// Applies the flags and the provenance (command line, version) to a job's output settings.
+    func apply(to o: inout OutputSettings) {
+        runOptions.apply()
+        o.path = output; o.overwrite = overwrite; o.quiet = runOptions.quiet; o.history = commandLine; o.version = gridcnnVersion
     }
 }
 

@@ -227,7 +227,7 @@ func syntheticJets(_ n: Int, size: Int = 25, seed: UInt64 = 1) -> (images: Tenso
         #expect(try ClassifyEvaluating.run(ClassifyEvaluateRequest(model: d.path("cnn.h5"), input: otherPath)).selection == "all jets")
 
         var a = ClassifyApplyRequest(model: d.path("cnn.h5"), input: input, output: d.path("scores.h5"))
-        a.history = "gridcnn classify test"
+        a.output.history = "gridcnn classify test"
         let applied = try ClassifyApplying.run(a)
         #expect(applied.jets == 60)
         let f = try HDF5File(path: d.path("scores.h5"))
@@ -236,7 +236,7 @@ func syntheticJets(_ n: Int, size: Int = 25, seed: UInt64 = 1) -> (images: Tenso
         #expect(try f.attribute("history") == .string("gridcnn classify test"))
         #expect(try f.attribute("gridcnn_model_sha256") == .string(try SHA256.hex(file: d.path("cnn.h5"))))
         #expect(throws: TaskError.self) { try ClassifyApplying.run(a) }  // exists
-        a.overwrite = true
+        a.output.overwrite = true
         _ = try ClassifyApplying.run(a)
 
         // Wrong checkpoint kind and wrong image size.

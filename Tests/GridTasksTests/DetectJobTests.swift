@@ -107,16 +107,16 @@ import GridIO
         let (path, _, truth) = try fixture(dir)
         #expect(truth.contains(1) && truth.contains(2))
         var r = LabelRequest(input: path, output: dir.appendingPathComponent("labels.nc").path)
-        r.quiet = true; r.objects = dir.appendingPathComponent("objects.json").path
+        r.output.quiet = true; r.objects = dir.appendingPathComponent("objects.json").path
         let rep = try Labelling.run(r)
         #expect(rep.steps == 4 && rep.cyclones == 4 && rep.rivers == 4)
         #expect(rep.againstTruth!.classes["TC"]!.iou == 1 && rep.againstTruth!.classes["AR"]!.iou == 1)
-        let file = try NetCDFFile(path: r.output)
+        let file = try NetCDFFile(path: r.output.path)
         let v = try file.variable("class")
         #expect(v.dimensionNames == ["time", "lat", "lon"] && v.type == .byte)
         #expect(v.text("flag_meanings") == "none tropical_cyclone atmospheric_river")
         #expect(file.hasVariable("lat") && file.hasVariable("lon") && file.hasVariable("time"))
-        let back = try MaskFile.read(r.output, grid: DetectWeatherFixture(spacing: 3).grid)
+        let back = try MaskFile.read(r.output.path, grid: DetectWeatherFixture(spacing: 3).grid)
         #expect(back.count == 4 && back[2] == truth)
         let objects = try JSONDecoder().decode([DetectedObject].self, from: Data(contentsOf: URL(fileURLWithPath: r.objects!)))
         #expect(objects.filter { $0.eventClass == "TC" }.count == 4)
@@ -130,10 +130,10 @@ import GridIO
         let path = dir.appendingPathComponent("hpa.nc").path
         try f.write(path, steps: 1, pslUnits: "hPa")
         var r = LabelRequest(input: path, output: dir.appendingPathComponent("l.nc").path)
-        r.quiet = true
+        r.output.quiet = true
         let rep = try Labelling.run(r)
         #expect(rep.unitNotes.contains { $0.contains("Pa") })
-        #expect(try MaskFile.read(r.output, grid: f.grid)[0] == truth)
+        #expect(try MaskFile.read(r.output.path, grid: f.grid)[0] == truth)
     }
 
     @Test func badInputsFailWithOneClearMessage() throws {
@@ -142,20 +142,20 @@ import GridIO
         let noIWV = dir.appendingPathComponent("noiwv.nc").path
         try f.write(noIWV, steps: 1, skip: [.iwv])
         var r = LabelRequest(input: noIWV, output: dir.appendingPathComponent("x.nc").path)
-        r.quiet = true
+        r.output.quiet = true
         #expect { try Labelling.run(r) } throws: { e in "\(e)".contains("no column water vapour variable") && "\(e)".contains("--iwv") }
         // Only cyclones asked for: IWV is not needed.
         r.options.labelAR = false
         #expect(try Labelling.run(r).rivers == 0)
         // A named variable that is not there.
         var named = LabelRequest(input: noIWV, output: dir.appendingPathComponent("y.nc").path)
-        named.names.psl = "slp"; named.quiet = true
+        named.names.psl = "slp"; named.output.quiet = true
         #expect { try Labelling.run(named) } throws: { e in "\(e)".contains("no variable 'slp'") }
         // No lat/lon coordinates.
         let xy = dir.appendingPathComponent("xy.nc").path
         try f.write(xy, steps: 1, latLon: false)
         var g = LabelRequest(input: xy, output: dir.appendingPathComponent("z.nc").path)
-        g.quiet = true
+        g.output.quiet = true
         #expect { try Labelling.run(g) } throws: { e in "\(e)".contains("grid without lat/lon") }
         // Surface pressure where sea-level pressure should be.
         var ps = f
@@ -163,9 +163,9 @@ import GridIO
         let psPath = dir.appendingPathComponent("ps.nc").path
         try ps.write(psPath, steps: 1)
         var p = LabelRequest(input: psPath, output: dir.appendingPathComponent("w.nc").path)
-        p.quiet = true
+        p.output.quiet = true
         #expect { try Labelling.run(p) } throws: { e in "\(e)".contains("does not look like sea-level pressure") }
-        #expect(!FileManager.default.fileExists(atPath: p.output))
+        #expect(!FileManager.default.fileExists(atPath: p.output.path))
     }
 
     @Test(arguments: [DetectModelKind.unet, .patchcnn])
@@ -181,10 +181,10 @@ import GridIO
         #expect(FileManager.default.fileExists(atPath: t.run.output))
 
         var d = DetectRequest(model: t.run.output, input: path, output: dir.appendingPathComponent("mask.nc").path)
-        d.objects = dir.appendingPathComponent("objects.csv").path; d.figure = dir.appendingPathComponent("overlay.png").path; d.quiet = true
+        d.objects = dir.appendingPathComponent("objects.csv").path; d.figure = dir.appendingPathComponent("overlay.png").path; d.output.quiet = true
         let det = try DetectApplying.run(d)
         #expect(det.steps == 4)
-        let mask = try NetCDFFile(path: d.output).variable("class")
+        let mask = try NetCDFFile(path: d.output.path).variable("class")
         #expect(mask.shape == [4, 60, 120] && mask.attribute("flag_values") != nil)
         #expect(try String(contentsOfFile: d.objects!, encoding: .utf8).hasPrefix("step,time,class"))
         let png = try Data(contentsOf: URL(fileURLWithPath: d.figure!))

@@ -77,7 +77,7 @@ struct SyntheticClimate {
         try Coarsening.run(CoarsenRequest(input: s.truth + ":tas", factor: 4, output: coarse))
         let out = s.dir.appendingPathComponent("fine.nc").path
         var a = DownscaleApplyRequest(model: model, input: coarse, output: out)
-        a.statics = [s.elevation]; a.quiet = true
+        a.statics = [s.elevation]; a.output.quiet = true
         let applied = try DownscaleApplying.run(a)
         #expect(applied.steps == 6 && applied.fineHeight == 16 && applied.fineWidth == 32)
         let f = try NetCDFFile(path: out)
@@ -153,10 +153,10 @@ struct SyntheticClimate {
         let out = s.dir.appendingPathComponent("fine.nc").path
         try Data("keep me".utf8).write(to: URL(fileURLWithPath: out))
         var a = DownscaleApplyRequest(model: model, input: s.truth, output: out)
-        a.statics = [s.elevation]; a.quiet = true
+        a.statics = [s.elevation]; a.output.quiet = true
         #expect(throws: (any Error).self) { try DownscaleApplying.run(a) }
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep me")
-        a.overwrite = true   // input is the fine field: 16x32 x 4 = 64x128 does not match the 16x32 elevation
+        a.output.overwrite = true   // input is the fine field: 16x32 x 4 = 64x128 does not match the 16x32 elevation
         #expect(throws: TaskError.self) { try DownscaleApplying.run(a) }
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep me")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: s.dir.path).filter { $0.contains(".tmp") }
@@ -166,7 +166,7 @@ struct SyntheticClimate {
         let pr = s.dir.appendingPathComponent("pr.nc").path
         try SyntheticClimate.write(pr, name: "pr", data: Tensor(ones: [2, 4, 8]), units: "kg m-2 s-1", time: true)
         var otherVariable = DownscaleApplyRequest(model: model, input: pr, output: s.dir.appendingPathComponent("pr_fine.nc").path)
-        otherVariable.statics = [s.elevation]; otherVariable.quiet = true
+        otherVariable.statics = [s.elevation]; otherVariable.output.quiet = true
         #expect(throws: GridIOError.self) { try DownscaleApplying.run(otherVariable) }   // no tas in pr.nc
         otherVariable.variable = "pr"
         #expect(throws: TaskError.self) { try DownscaleApplying.run(otherVariable) }

@@ -147,7 +147,7 @@ import GridIO
         // A second run refuses to overwrite, and generate refuses a series model.
         #expect(throws: TaskError.self) { try SequenceTraining.run(r) }
         #expect(throws: TaskError.self) {
-            try SequenceGenerating.run(model: dir + "/m.h5", seconds: 1, output: dir + "/g.wav", seed: 0, temperature: 1, overwrite: false, quiet: true)
+            try SequenceGenerating.run(model: dir + "/m.h5", seconds: 1, output: OutputSettings(path: dir + "/g.wav", history: "test"), seed: 0, temperature: 1)
         }
     }
 }

@@ -9,11 +9,9 @@ import GridTrain
 public struct ClassifyApplyRequest {
     public var model: String
     public var input: String
-    public var output: String
-    public var overwrite = false
-    public var history = "gridcnn classify"
-    public var version = "dev"
-    public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = output }
+    /// Where the result goes, overwrite, quiet, provenance.
+    public var output: OutputSettings
+    public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = OutputSettings(path: output, history: "gridcnn classify") }
 }
 
 public struct ClassifyApplyReport: Codable {
@@ -33,8 +31,8 @@ public struct ClassifyApplyReport: Codable {
 public enum ClassifyApplying {
     public static func run(_ r: ClassifyApplyRequest) throws -> ClassifyApplyReport {
         let started = Date()
-        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
-            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
+        if FileManager.default.fileExists(atPath: r.output.path) && !r.output.overwrite {
+            throw TaskError("\(r.output.path): exists; pass --overwrite to replace it")
         }
         let (ck, spec, model, prep) = try loadClassifier(r.model)
         let data = try JetFile.load(r.input, fields: [], imageSize: spec.imageSize)
@@ -42,11 +40,11 @@ public enum ClassifyApplying {
         let scores = ClassifyModel.probabilities(ClassifyModel.logits(model, x, rows: Array(0..<data.count)))
         let checksum = try SHA256.hex(file: r.model)
         do {
-            let w = try HDF5Writer(path: r.output, overwrite: r.overwrite)
+            let w = try HDF5Writer(path: r.output.path, overwrite: r.output.overwrite)
             try w.writeDataset("scores", Tensor(shape: [scores.count], scalars: scores.map { Float($0) }))
             try w.setAttribute("long_name", .string("signal probability (label 1) from the \(ck.modelKind) jet classifier"), on: "/scores")
-            for (k, v) in [("gridcnn_version", r.version), ("gridcnn_model", r.model), ("gridcnn_model_sha256", checksum),
-                           ("gridcnn_model_kind", ck.modelKind), ("source", r.input), ("history", r.history),
+            for (k, v) in [("gridcnn_version", r.output.version), ("gridcnn_model", r.model), ("gridcnn_model_sha256", checksum),
+                           ("gridcnn_model_kind", ck.modelKind), ("source", r.input), ("history", r.output.history),
                            ("created", ISO8601DateFormatter().string(from: Date()))] {
                 try w.setAttribute(k, .string(v))
             }
@@ -55,6 +53,6 @@ public enum ClassifyApplying {
             throw TaskError(JetFile.describe(error))
         }
         return ClassifyApplyReport(jets: scores.count, meanScore: scores.reduce(0, +) / Double(max(scores.count, 1)),
-                                   signalLike: scores.filter { $0 > 0.5 }.count, output: r.output, seconds: Date().timeIntervalSince(started))
+                                   signalLike: scores.filter { $0 > 0.5 }.count, output: r.output.path, seconds: Date().timeIntervalSince(started))
     }
 }

@@ -29,31 +29,18 @@ public struct ClassifyTrainReport: Codable {
     public var model: String
     public var parameters: Int
     public var scaling: String
-    public var seed: UInt64
-    public var epochs: Int
-    public var steps: Int
     public var trainJets: Int
     public var validationJets: Int
     public var testJets: Int
-    public var bestEpoch: Int?
+    /// The best epoch's validation AUC (its validation score is 1 - AUC).
     public var bestValidationAUC: Double?
     /// The physics baselines on the validation split, for comparison.
     public var validationAUCBaselines: [String: Double]
-    public var history: [EpochRecord]
-    public var seconds: Double
-    public var checkpoint: String
-
-    enum CodingKeys: String, CodingKey {
-        case model, parameters, scaling, seed, epochs, steps, history, seconds, checkpoint
-        case trainJets = "train_jets", validationJets = "validation_jets", testJets = "test_jets"
-        case bestEpoch = "best_epoch", bestValidationAUC = "best_validation_auc"
-        case validationAUCBaselines = "validation_auc_baselines"
-    }
+    public var training: TrainingSummary
 }
 
 public enum ClassifyTraining {
     public static func run(_ r: ClassifyTrainRequest) throws -> ClassifyTrainReport {
-        let started = Date()
         let job = try TrainingJob(task: "classify", run: r.run)
         let seed = r.run.options.seed
         let data = try JetFile.load(r.input, fields: [.labels, .mass, .tau21])
@@ -87,15 +74,14 @@ public enum ClassifyTraining {
         }
         var extras = prep.tensors
         extras["split"] = split.codes(count: data.count)
-        let result = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: extras,
+        let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: extras,
                                    data: JetBatches(input: x, labels: labels, rows: split.train), validate: validate) { out, batch in
             Loss.bceWithLogits(out, batch.target)
         }
-        return ClassifyTrainReport(model: r.model.rawValue, parameters: model.parameterCount, scaling: r.scaling.rawValue, seed: seed,
-                                   epochs: result.state.epoch, steps: result.state.step, trainJets: split.train.count,
-                                   validationJets: split.validation.count, testJets: split.test.count, bestEpoch: result.state.bestEpoch,
-                                   bestValidationAUC: result.state.bestScore.map { 1 - $0 }, validationAUCBaselines: baselineAUC,
-                                   history: result.state.history, seconds: Date().timeIntervalSince(started), checkpoint: result.checkpoint)
+        return ClassifyTrainReport(model: r.model.rawValue, parameters: model.parameterCount, scaling: r.scaling.rawValue,
+                                   trainJets: split.train.count, validationJets: split.validation.count, testJets: split.test.count,
+                                   bestValidationAUC: summary.bestValidationScore.map { 1 - $0 }, validationAUCBaselines: baselineAUC,
+                                   training: summary)
     }
 
     static func fmt(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "-" }
@@ -103,7 +89,7 @@ public enum ClassifyTraining {
     /// The one-line summary the CLI prints.
     public static func summary(_ t: ClassifyTrainReport) -> String {
         String(format: "trained %@ for %d epochs (%d steps) in %.1f s; best validation AUC %.4f (epoch %d; mass+tau21 %.4f); checkpoint %@",
-               t.model, t.epochs, t.steps, t.seconds, t.bestValidationAUC ?? .nan, t.bestEpoch ?? 0,
-               t.validationAUCBaselines["mass_tau21"] ?? .nan, t.checkpoint)
+               t.model, t.training.epochs, t.training.steps, t.training.seconds, t.bestValidationAUC ?? .nan, t.training.bestEpoch ?? 0,
+               t.validationAUCBaselines["mass_tau21"] ?? .nan, t.training.checkpoint)
     }
 }

@@ -11,7 +11,8 @@ import GridTrain
 public struct DetectRequest {
     public var model: String
     public var input: String
-    public var output: String
+    /// Where the result goes, overwrite, quiet, provenance.
+    public var output: OutputSettings
     public var names = DetectVariableNames()
     public var objects: String?
     public var figure: String?
@@ -21,11 +22,7 @@ public struct DetectRequest {
     public var warmCoreCheck = true
     /// Objects smaller than this many grid points are left out of the object table (not the mask).
     public var minimumPoints = 2
-    public var overwrite = false
-    public var quiet = false
-    public var history = "gridcnn detect"
-    public var version = "dev"
-    public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = output }
+    public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = OutputSettings(path: output, history: "gridcnn detect") }
 }
 
 public struct DetectReport: Codable {
@@ -147,12 +144,12 @@ extension DetectTensors {
 public enum DetectApplying {
     public static func run(_ r: DetectRequest) throws -> DetectReport {
         let started = Date()
-        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
-            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
+        if FileManager.default.fileExists(atPath: r.output.path) && !r.output.overwrite {
+            throw TaskError("\(r.output.path): exists; pass --overwrite to replace it")
         }
         let detector = try Detector(path: r.model)
         let input = try detector.open(r.input, given: r.names)
-        if !r.quiet {
+        if !r.output.quiet {
             for n in input.notes { writeStderr("detect: \(n)\n") }
             if r.warmCoreCheck && input.names[.t500] == nil {
                 writeStderr("detect: no 500 hPa temperature: cyclone regions are not checked for a warm core\n")
@@ -163,17 +160,17 @@ public enum DetectApplying {
             }
         }
         let checksum = try SHA256.hex(file: r.model)
-        let writer = try MaskFile.create(r.output, like: input, longName: "detected event class (\(detector.kind) CNN)",
+        let writer = try MaskFile.create(r.output.path, like: input, longName: "detected event class (\(detector.kind) CNN)",
                                          comment: "gridcnn detect with \(r.model) (\(detector.kind), trained on \(detector.spec.trainFile) with labels from \(detector.spec.labelSource))",
-                                         overwrite: r.overwrite, history: r.history,
-                                         attributes: [NCAttribute("source", .text("gridcnn \(r.version) event detection (\(detector.kind)) of \(r.input)")),
-                                                      NCAttribute("gridcnn_version", .text(r.version)),
+                                         overwrite: r.output.overwrite, history: r.output.history,
+                                         attributes: [NCAttribute("source", .text("gridcnn \(r.output.version) event detection (\(detector.kind)) of \(r.input)")),
+                                                      NCAttribute("gridcnn_version", .text(r.output.version)),
                                                       NCAttribute("gridcnn_model", .text(r.model)),
                                                       NCAttribute("gridcnn_model_sha256", .text(checksum))])
         var objects = [DetectedObject]()
         var (tcPoints, arPoints, total) = (0, 0, 0)
         var best: (step: Int, points: Int, fields: [FieldRole: [Float]], mask: [Int8])?
-        let progress = ProgressReporter("detect", total: input.steps, quiet: r.quiet)
+        let progress = ProgressReporter("detect", total: input.steps, quiet: r.output.quiet)
         while let step = try input.next() {
             let mask = detector.mask(step, grid: input.grid, warmCoreCheck: r.warmCoreCheck)
             try MaskFile.append(writer, mask: mask, grid: input.grid, time: step.time, input: input)
@@ -201,7 +198,7 @@ public enum DetectApplying {
                             variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
                             unitNotes: input.notes, objects: r.objects == nil ? [:] : counts,
                             tcFraction: Double(tcPoints) / Double(max(total, 1)), arFraction: Double(arPoints) / Double(max(total, 1)),
-                            figureStep: best?.step, warmCoreChecked: r.warmCoreCheck && input.names[.t500] != nil, output: r.output, seconds: Date().timeIntervalSince(started))
+                            figureStep: best?.step, warmCoreChecked: r.warmCoreCheck && input.names[.t500] != nil, output: r.output.path, seconds: Date().timeIntervalSince(started))
     }
 }
 

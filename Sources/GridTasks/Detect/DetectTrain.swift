@@ -51,19 +51,12 @@ public struct DetectTrainReport: Codable {
     /// Fractions of TC and AR points in the training labels.
     public var classFractions: [String: Double]
     public var classWeights: [Float]
-    public var epochs: Int
-    public var steps: Int
-    /// UNet: 1 - mean IoU (TC, AR); patch classifier: 1 - mean per-class accuracy. Lower is better.
-    public var bestValidationScore: Double?
-    public var history: [EpochRecord]
-    public var seconds: Double
-    public var checkpoint: String
-    public var seed: UInt64
+    /// Its validation score: UNet 1 - mean IoU (TC, AR); patch classifier 1 - mean per-class accuracy.
+    public var training: TrainingSummary
 }
 
 public enum DetectTraining {
     public static func run(_ r: DetectTrainRequest) throws -> DetectTrainReport {
-        let started = Date()
         try r.labeller.validate()
         let job = try TrainingJob(task: "detect", run: r.run)
         let seed = r.run.options.seed
@@ -139,7 +132,7 @@ public enum DetectTraining {
             writeStderr(String(format: "train detect: %@ with %d parameters; training steps %@, validation %@; label fractions TC %.4f AR %.4f; class weights %@\n",
                                r.model.rawValue, model.parameterCount, "\(training)", "\(validation)", counts[1] / total, counts[2] / total, "\(weights)"))
         }
-        let result = try job.train(model: model, spec: modelSpec, taskSpec: spec, data: source, validate: validate) { out, batch in
+        let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, data: source, validate: validate) { out, batch in
             guard r.model == .unet else { return Loss.crossEntropy(out, targets: batch.labels!) }
             let ce = Loss.crossEntropy(out, targets: batch.labels!, classWeights: weights)
             return r.diceWeight > 0 ? ce + DetectTraining.softDice(out, targets: batch.labels!) * Float(r.diceWeight) : ce
@@ -148,9 +141,7 @@ public enum DetectTraining {
                                  channels: norms.map(\.label) + (r.latitudeChannel ? ["sin(lat)"] : []), labelSource: spec.labelSource,
                                  trainingSteps: training, validationSteps: validation,
                                  classFractions: ["TC": counts[1] / total, "AR": counts[2] / total], classWeights: weights,
-                                 epochs: result.state.epoch, steps: result.state.step, bestValidationScore: result.state.bestScore,
-                                 history: result.state.history, seconds: Date().timeIntervalSince(started), checkpoint: result.checkpoint,
-                                 seed: seed)
+                                 training: summary)
     }
 
     /// Mean over the event classes (TC, AR) of 1 - soft Dice of the softmax probabilities against one-hot targets

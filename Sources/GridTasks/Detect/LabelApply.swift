@@ -7,15 +7,12 @@ import GridTrain
 
 public struct LabelRequest {
     public var input: String
-    public var output: String
+    /// Where the result goes, overwrite, quiet, provenance.
+    public var output: OutputSettings
     public var names = DetectVariableNames()
     public var options = LabellerOptions()
     public var objects: String?
-    public var overwrite = false
-    public var quiet = false
-    public var history = "gridcnn label"
-    public var version = "dev"
-    public init(input: String, output: String) { self.input = input; self.output = output }
+    public init(input: String, output: String) { self.input = input; self.output = OutputSettings(path: output, history: "gridcnn label") }
 }
 
 public struct LabelReport: Codable {
@@ -47,24 +44,24 @@ public enum Labelling {
     public static func run(_ r: LabelRequest) throws -> LabelReport {
         let started = Date()
         try r.options.validate()
-        if FileManager.default.fileExists(atPath: r.output) && !r.overwrite {
-            throw TaskError("\(r.output): exists; pass --overwrite to replace it")
+        if FileManager.default.fileExists(atPath: r.output.path) && !r.output.overwrite {
+            throw TaskError("\(r.output.path): exists; pass --overwrite to replace it")
         }
         let (required, optional) = roles(r.options)
         let input = try DetectInput(path: r.input, names: r.names, required: required, optional: optional)
-        if !r.quiet { for n in input.notes { writeStderr("label: \(n)\n") } }
-        if r.options.labelTC && input.names[.t500] == nil && !r.quiet {
+        if !r.output.quiet { for n in input.notes { writeStderr("label: \(n)\n") } }
+        if r.options.labelTC && input.names[.t500] == nil && !r.output.quiet {
             writeStderr("label: no 500 hPa temperature: the warm-core test is replaced by a pressure depth >= \(r.options.tcDepthWithoutWarmCore) hPa\n")
         }
         let truth = MaskFile.truthVariable(input.file).flatMap { try? MaskFile.read("\(r.input):\($0)", grid: input.grid) }
-        let writer = try MaskFile.create(r.output, like: input, longName: "heuristic event class (TECA-style labeller)",
-                                         comment: "gridcnn label: " + r.options.summary, overwrite: r.overwrite, history: r.history,
-                                         attributes: [NCAttribute("source", .text("gridcnn \(r.version) heuristic labeller on \(r.input)")),
-                                                      NCAttribute("gridcnn_version", .text(r.version))])
+        let writer = try MaskFile.create(r.output.path, like: input, longName: "heuristic event class (TECA-style labeller)",
+                                         comment: "gridcnn label: " + r.options.summary, overwrite: r.output.overwrite, history: r.output.history,
+                                         attributes: [NCAttribute("source", .text("gridcnn \(r.output.version) heuristic labeller on \(r.input)")),
+                                                      NCAttribute("gridcnn_version", .text(r.output.version))])
         var objects = [DetectedObject]()
         var scores = MaskScores()
         var (tc, ar, tcPoints, arPoints, total) = (0, 0, 0, 0, 0)
-        let progress = ProgressReporter("label", total: input.steps, quiet: r.quiet)
+        let progress = ProgressReporter("label", total: input.steps, quiet: r.output.quiet)
         while let step = try input.next() {
             let (mask, events) = Labeller.label(step.fields, grid: input.grid, options: r.options)
             try MaskFile.append(writer, mask: mask, grid: input.grid, time: step.time, input: input)
@@ -82,7 +79,7 @@ public enum Labelling {
                            variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
                            unitNotes: input.notes, cyclones: tc, rivers: ar,
                            tcFraction: Double(tcPoints) / Double(max(total, 1)), arFraction: Double(arPoints) / Double(max(total, 1)),
-                           againstTruth: truth == nil ? nil : scores, options: r.options, output: r.output,
+                           againstTruth: truth == nil ? nil : scores, options: r.options, output: r.output.path,
                            seconds: Date().timeIntervalSince(started))
     }
 }

@@ -8,11 +8,9 @@ public struct CoarsenRequest {
     public var input: String
     public var variable: String?
     public var factor: Int
-    public var output: String
-    public var overwrite = false
-    public var history = "gridcnn coarsen"
-    public var version = "dev"
-    public init(input: String, factor: Int, output: String) { self.input = input; self.factor = factor; self.output = output }
+    /// Where the result goes, overwrite, quiet, provenance.
+    public var output: OutputSettings
+    public init(input: String, factor: Int, output: String) { self.input = input; self.factor = factor; self.output = OutputSettings(path: output, history: "gridcnn coarsen") }
 }
 
 public enum Coarsening {
@@ -25,9 +23,9 @@ public enum Coarsening {
         }
         let (h, w) = (field.height / r.factor, field.width / r.factor)
         let file = try NetCDFFile(path: path)
-        let writer = try NetCDFWriter(path: r.output, overwrite: r.overwrite, history: r.history, attributes: [
+        let writer = try NetCDFWriter(path: r.output.path, overwrite: r.output.overwrite, history: r.output.history, attributes: [
             NCAttribute("source", .text("block means over \(r.factor)x\(r.factor) cells of \(path)")),
-            NCAttribute("gridcnn_version", .text(r.version)),
+            NCAttribute("gridcnn_version", .text(r.output.version)),
         ])
         let timeName = field.timeDimension ?? "time"
         try FineGrid.defineTime(in: writer, name: timeName, from: file)

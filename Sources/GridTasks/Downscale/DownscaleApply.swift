@@ -11,14 +11,11 @@ public struct DownscaleApplyRequest {
     public var input: String
     public var variable: String?
     public var statics: [String] = []
-    public var output: String
-    public var overwrite = false
+    /// Where the result goes, overwrite, quiet, provenance.
+    public var output: OutputSettings
     public var tile = 256
     public var allowOtherVariable = false
-    public var quiet = false
-    public var history = "gridcnn downscale"
-    public var version = "dev"
-    public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = output }
+    public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = OutputSettings(path: output, history: "gridcnn downscale") }
 }
 
 public struct DownscaleApplyReport: Codable {
@@ -63,9 +60,9 @@ public enum DownscaleApplying {
         let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { $0.data.squeezed(0) }, climatology: DownscaleClimatology(ck.extras))
 
         let checksum = try SHA256.hex(file: r.model)
-        let writer = try NetCDFWriter(path: r.output, overwrite: r.overwrite, history: r.history, attributes: [
-            NCAttribute("source", .text("gridcnn \(r.version) downscaling (\(ck.modelKind)) of \(inPath)")),
-            NCAttribute("gridcnn_version", .text(r.version)),
+        let writer = try NetCDFWriter(path: r.output.path, overwrite: r.output.overwrite, history: r.output.history, attributes: [
+            NCAttribute("source", .text("gridcnn \(r.output.version) downscaling (\(ck.modelKind)) of \(inPath)")),
+            NCAttribute("gridcnn_version", .text(r.output.version)),
             NCAttribute("gridcnn_model", .text(r.model)),
             NCAttribute("gridcnn_model_sha256", .text(checksum)),
             NCAttribute("gridcnn_downscaling_factor", .ints([Int64(spec.factor)])),
@@ -77,7 +74,7 @@ public enum DownscaleApplying {
         def.attributes = attrs + [NCAttribute("comment", .text("downscaled by factor \(spec.factor) with a \(ck.modelKind) CNN from \(inPath)"))]
         try writer.defineVariable(def)
 
-        let progress = ProgressReporter("downscale", total: reader.range.count, quiet: r.quiet)
+        let progress = ProgressReporter("downscale", total: reader.range.count, quiet: r.output.quiet)
         var count = 0
         while let step = try reader.next() {
             let coarse = step.data.reshaped([1, header.height, header.width])
@@ -95,6 +92,6 @@ public enum DownscaleApplying {
             progress.update(count)
         }
         try writer.finish()
-        return DownscaleApplyReport(steps: count, fineHeight: h, fineWidth: w, output: r.output, seconds: Date().timeIntervalSince(started))
+        return DownscaleApplyReport(steps: count, fineHeight: h, fineWidth: w, output: r.output.path, seconds: Date().timeIntervalSince(started))
     }
 }

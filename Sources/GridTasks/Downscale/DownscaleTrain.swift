@@ -34,19 +34,16 @@ public struct DownscaleTrainRequest {
 }
 
 public struct DownscaleTrainReport: Codable {
-    public var epochs: Int
-    public var steps: Int
+    public var training: TrainingSummary
+    /// The best epoch's validation RMSE, in the variable's units.
     public var bestValidationRMSE: Double?
     public var bicubicValidationRMSE: Double
     public var trainingSteps: [Int]
     public var validationSteps: [Int]
-    public var seconds: Double
-    public var checkpoint: String
 }
 
 public enum DownscaleTraining {
     public static func run(_ r: DownscaleTrainRequest) throws -> DownscaleTrainReport {
-        let started = Date()
         let job = try TrainingJob(task: "downscale", run: r.run)
         let (truthPath, truthVar) = FieldLoader.splitSpec(r.truth)
         let truth = try FieldLoader.load(truthPath, variable: r.variable ?? truthVar)
@@ -116,13 +113,12 @@ public enum DownscaleTraining {
             let pred = inputs.reconstruct(interpolated: select(interpolated, evalSteps), residual: res)
             return Metrics.scores(prediction: pred, truth: select(truth.data, evalSteps)).rmse
         }
-        let result = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: spec.useClimatology ? climatology.tensors : [:],
+        let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: spec.useClimatology ? climatology.tensors : [:],
                                    data: data, validate: validation.isEmpty ? nil : validate) { out, batch in
             Loss.mse(out, Variable(batch.target), mask: batch.mask)
         }
-        return DownscaleTrainReport(epochs: result.state.epoch, steps: result.state.step, bestValidationRMSE: result.state.bestScore,
-                                    bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation,
-                                    seconds: Date().timeIntervalSince(started), checkpoint: result.checkpoint)
+        return DownscaleTrainReport(training: summary, bestValidationRMSE: summary.bestValidationScore,
+                                    bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation)
     }
 
     /// The given indices of axis 0, stacked.

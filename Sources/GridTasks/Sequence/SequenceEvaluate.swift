@@ -181,19 +181,19 @@ public struct GenerationReport: Codable {
 
 public enum SequenceGenerating {
     /// Samples `seconds` of audio autoregressively with the cached generator and writes 16-bit PCM WAV atomically.
-    public static func run(model path: String, seconds: Double, output: String, seed: UInt64, temperature: Float,
-                           overwrite: Bool, quiet: Bool) throws -> GenerationReport {
+    public static func run(model path: String, seconds: Double, output o: OutputSettings, seed: UInt64,
+                           temperature: Float) throws -> GenerationReport {
         let m = try SequenceModel(checkpoint: path)
         guard m.spec.mode == .audio, let rate = m.spec.sampleRate else {
             throw TaskError("\(path): a time-series model; generate needs an audio model (train sequence on WAV files)")
         }
         guard seconds > 0, seconds <= 3600 else { throw TaskError("--seconds must be in (0, 3600], not \(seconds)") }
         guard temperature > 0 else { throw TaskError("--temperature must be positive") }
-        if FileManager.default.fileExists(atPath: output) && !overwrite { throw TaskError("\(output): exists; pass --overwrite to replace it") }
+        if FileManager.default.fileExists(atPath: o.path) && !o.overwrite { throw TaskError("\(o.path): exists; pass --overwrite to replace it") }
         let count = Int(seconds * Double(rate))
         let started = Date()
         let gen = WaveNetGenerator(m.model)
-        let progress = ProgressReporter("generate", total: count, quiet: quiet)
+        let progress = ProgressReporter("generate", total: count, quiet: o.quiet)
         var codes = [Int]()
         codes.reserveCapacity(count)
         let block = max(rate / 10, 1)
@@ -205,9 +205,9 @@ public enum SequenceGenerating {
             progress.update(codes.count)
         }
         let mu = m.spec.mu ?? 255
-        try WAV.write(codes.map { MuLaw.decode($0, mu: mu) }, sampleRate: rate, to: output, overwrite: overwrite)
+        try WAV.write(codes.map { MuLaw.decode($0, mu: mu) }, sampleRate: rate, to: o.path, overwrite: o.overwrite)
         let elapsed = Date().timeIntervalSince(started)
-        return GenerationReport(output: output, samples: count, sampleRate: rate, seed: seed, temperature: temperature,
+        return GenerationReport(output: o.path, samples: count, sampleRate: rate, seed: seed, temperature: temperature,
                                 seconds: elapsed, samplesPerSecond: Double(count) / max(elapsed, 1e-9))
     }
 }

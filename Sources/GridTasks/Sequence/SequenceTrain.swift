@@ -40,20 +40,15 @@ public struct SequenceTrainReport: Codable {
     public var validationSamples: Int
     public var parameters: Int
     public var receptiveField: Int
-    public var epochs: Int
-    public var steps: Int
     /// bits/sample (audio) or RMSE in the variable's units (series), on the validation data.
     public var metric: String
     public var bestValidation: Double?
     public var validationBaselines: [String: Double]
-    public var seconds: Double
-    public var seed: UInt64
-    public var checkpoint: String
+    public var training: TrainingSummary
 }
 
 public enum SequenceTraining {
     public static func run(_ r: SequenceTrainRequest) throws -> SequenceTrainReport {
-        let started = Date()
         let job = try TrainingJob(task: "sequence", run: r.run)
         guard !r.inputs.isEmpty else { throw TaskError("no --input given (WAV files or directories, or FILE.nc:VAR)") }
         guard r.window >= 2, r.layers >= 1, r.stacks >= 1, r.residualChannels >= 1, r.skipChannels >= 1, r.lpcOrder >= 1 else {
@@ -116,14 +111,12 @@ public enum SequenceTraining {
                         baselines["lpc\(r.lpcOrder)"]!, baselines["lpc\(r.lpcOrder)_adaptive"]!))
         }
         note("WaveNet: \(model.parameterCount) parameters, receptive field \(config.receptiveField) samples, window \(r.window)")
-        let result = try job.train(model: model, spec: .wavenet(config), taskSpec: spec, data: data, validate: validate) { out, batch in
+        let summary = try job.train(model: model, spec: .wavenet(config), taskSpec: spec, data: data, validate: validate) { out, batch in
             if let labels = batch.labels { return Loss.crossEntropy(out, targets: labels) }
             return Loss.mse(out, Variable(batch.target))
         }
         return SequenceTrainReport(mode: spec.mode, trainSamples: trainCount, validationSamples: valCount, parameters: model.parameterCount,
-                                   receptiveField: config.receptiveField, epochs: result.state.epoch, steps: result.state.step,
-                                   metric: series ? "rmse" : "bits_per_sample", bestValidation: result.state.bestScore,
-                                   validationBaselines: baselines, seconds: Date().timeIntervalSince(started), seed: r.run.options.seed,
-                                   checkpoint: result.checkpoint)
+                                   receptiveField: config.receptiveField, metric: series ? "rmse" : "bits_per_sample",
+                                   bestValidation: summary.bestValidationScore, validationBaselines: baselines, training: summary)
     }
 }

@@ -31,18 +31,13 @@ public struct SyllableTrainReport: Codable {
     public var clips: [String: Int]
     public var voices: [String: [String]]
     public var parameters: Int
-    public var epochs: Int
-    public var steps: Int
     public var bestValidationLoss: Double?
     public var validationAccuracy: Double?
-    public var seconds: Double
-    public var seed: UInt64
-    public var checkpoint: String
+    public var training: TrainingSummary
 }
 
 public enum SyllableTraining {
     public static func run(_ r: SyllableTrainRequest) throws -> SyllableTrainReport {
-        let started = Date()
         let job = try TrainingJob(task: "syllables", run: r.run)
         let seed = r.run.options.seed
         let note: (String) -> Void = { if !r.run.quiet { writeStderr("syllables: \($0)\n") } }
@@ -76,14 +71,12 @@ public enum SyllableTraining {
                     Double(zip(pred, labels).filter { $0 == $1 }.count) / Double(val.count))
         }
         let validate: (() -> Double)? = val.isEmpty ? nil : { scoreValidation().loss }
-        let result = try job.train(model: model, spec: .tdnn(config), taskSpec: spec, extras: ["centroids": centroid.centroids],
+        let summary = try job.train(model: model, spec: .tdnn(config), taskSpec: spec, extras: ["centroids": centroid.centroids],
                                    data: data, validate: validate) { out, batch in Loss.crossEntropy(out, targets: batch.labels!) }
         // The model now holds the best epoch's weights.
         let bestAccuracy = val.isEmpty ? nil : GradMode.withNoGrad { scoreValidation().accuracy }
         return SyllableTrainReport(clips: ["train": train.count, "validation": val.count, "test": clips.count - train.count - val.count],
                                    voices: ["train": trainV, "validation": valV, "test": testV], parameters: model.parameterCount,
-                                   epochs: result.state.epoch, steps: result.state.step, bestValidationLoss: result.state.bestScore,
-                                   validationAccuracy: bestAccuracy, seconds: Date().timeIntervalSince(started), seed: seed,
-                                   checkpoint: result.checkpoint)
+                                   bestValidationLoss: summary.bestValidationScore, validationAccuracy: bestAccuracy, training: summary)
     }
 }
