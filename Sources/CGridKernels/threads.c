@@ -27,6 +27,7 @@ void gk_set_num_threads(int n) {
 int gk_get_num_threads(void) { return atomic_load(&g_threads); }
 
 unsigned gk_fp_control(void) { return _mm_getcsr(); }
+void gk_set_fp_control(unsigned csr) { _mm_setcsr(csr); }
 
 // OpenBLAS starts with one thread per core; the header promises 1 until gk_set_num_threads says otherwise.
 // (Shared-library constructors, OpenBLAS's included, have run before this one.)

@@ -91,30 +91,34 @@ public enum ModelSpec: Equatable, Sendable {
         }
     }
 
-    /// The spec stored by checkpoints of format 1 (a kind name and the config's JSON apart).
+    /// The spec of a kind name and its config's JSON (also how checkpoints of format 1 stored it).
     public init(kind: String, configJSON: String) throws {
         let data = Data(configJSON.utf8)
-        let d = JSONDecoder()
-        do {
-            switch kind {
-            case "srcnn": self = .srcnn(try d.decode(SRCNNConfig.self, from: data))
-            case "unet": self = .unet(try d.decode(UNetConfig.self, from: data))
-            case "wavenet": self = .wavenet(try d.decode(WaveNetConfig.self, from: data))
-            case "tdnn": self = .tdnn(try d.decode(TDNNConfig.self, from: data))
-            case "resnet34": self = .resnet34(try d.decode(ResNetConfig.self, from: data))
-            case "maxout": self = .maxout(try d.decode(MaxOutNetConfig.self, from: data))
-            case "lenet5": self = .lenet5(try d.decode(ConvNetConfig.self, from: data))
-            case "alexnet": self = .alexnet(try d.decode(ConvNetConfig.self, from: data))
-            case "vgg16": self = .vgg16(try d.decode(ConvNetConfig.self, from: data))
-            case "weathercnn": self = .weathercnn(try d.decode(ConvNetConfig.self, from: data))
-            case "jetcnn": self = .jetcnn(try d.decode(ConvNetConfig.self, from: data))
-            case "patchcnn": self = .patchcnn(try d.decode(ConvNetConfig.self, from: data))
-            default: throw ModelSpecError("unknown model kind '\(kind)' (known: \(ModelSpec.kinds.joined(separator: ", ")))")
+        func config<C: Decodable>(_ type: C.Type) throws -> C {
+            do { return try JSONDecoder().decode(type, from: data) } catch {
+                throw ModelSpecError("unreadable \(kind) model config: \(error)")
             }
-        } catch let e as ModelSpecError { throw e } catch {
-            throw ModelSpecError("unreadable \(kind) model config: \(error)")
+        }
+        switch kind {
+        case "srcnn": self = .srcnn(try config(SRCNNConfig.self))
+        case "unet": self = .unet(try config(UNetConfig.self))
+        case "wavenet": self = .wavenet(try config(WaveNetConfig.self))
+        case "tdnn": self = .tdnn(try config(TDNNConfig.self))
+        case "resnet34": self = .resnet34(try config(ResNetConfig.self))
+        case "maxout": self = .maxout(try config(MaxOutNetConfig.self))
+        default:
+            guard let preset = ModelSpec.convNetPresets[kind] else {
+                throw ModelSpecError("unknown model kind '\(kind)' (known: \(ModelSpec.kinds.joined(separator: ", ")))")
+            }
+            self = preset(try config(ConvNetConfig.self))
         }
     }
+
+    /// The feed-forward CNN kinds, all described by a ConvNetConfig.
+    static let convNetPresets: [String: (ConvNetConfig) -> ModelSpec] = [
+        "lenet5": ModelSpec.lenet5, "alexnet": ModelSpec.alexnet, "vgg16": ModelSpec.vgg16, "weathercnn": ModelSpec.weathercnn,
+        "jetcnn": ModelSpec.jetcnn, "patchcnn": ModelSpec.patchcnn,
+    ]
 
     /// The config alone, as sorted-key JSON.
     public var configJSON: String {

@@ -23,43 +23,28 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// WaveNet layers per stack.
     public var layers: Int?
     public var stacks: Int?
-    public var residualChannels: Int?
-    public var skipChannels: Int?
-    public var conditionChannels: Int?
     /// One sample's input shape without the batch axis, e.g. [C, H, W]; nil = the kind's default.
     public var inputShape: [Int]?
-    /// SRCNN kernel sizes ([9, 1, 5] or [9, 5, 5]).
-    public var kernels: [Int]?
-    public var residualChannel: Int?
-    /// UNet: nearest upsample + conv instead of transposed conv.
-    public var upsample: Bool?
-    public var batchNorm: Bool?
-    public var seed: UInt64?
 
     public init(kind: ModelKind, inChannels: Int? = nil, outChannels: Int? = nil, width: Int? = nil, depth: Int? = nil,
-                base: Int? = nil, classes: Int? = nil, layers: Int? = nil, stacks: Int? = nil, residualChannels: Int? = nil,
-                skipChannels: Int? = nil, conditionChannels: Int? = nil, inputShape: [Int]? = nil, kernels: [Int]? = nil,
-                residualChannel: Int? = nil, upsample: Bool? = nil, batchNorm: Bool? = nil, seed: UInt64? = nil) {
+                base: Int? = nil, classes: Int? = nil, layers: Int? = nil, stacks: Int? = nil, inputShape: [Int]? = nil) {
         self.kind = kind; self.inChannels = inChannels; self.outChannels = outChannels; self.width = width; self.depth = depth
-        self.base = base; self.classes = classes; self.layers = layers; self.stacks = stacks; self.residualChannels = residualChannels
-        self.skipChannels = skipChannels; self.conditionChannels = conditionChannels; self.inputShape = inputShape
-        self.kernels = kernels; self.residualChannel = residualChannel; self.upsample = upsample; self.batchNorm = batchNorm
-        self.seed = seed
+        self.base = base; self.classes = classes; self.layers = layers; self.stacks = stacks; self.inputShape = inputShape
     }
 
     var srcnn: SRCNNConfig {
         let w = width ?? 64
-        return SRCNNConfig(inChannels: channels, outChannels: outChannels ?? 1, kernels: kernels ?? [9, 1, 5], widths: [w, max(w / 2, 1)],
-                           residualChannel: residualChannel, spatialRank: max((inputShape?.count ?? 3) - 1, 1))
+        return SRCNNConfig(inChannels: channels, outChannels: outChannels ?? 1, kernels: [9, 1, 5], widths: [w, max(w / 2, 1)],
+                           spatialRank: max((inputShape?.count ?? 3) - 1, 1))
     }
     var unet: UNetConfig {
         UNetConfig(inChannels: channels, outChannels: outChannels ?? classes ?? 1, base: base ?? width ?? 32, depth: depth ?? 4,
-                   spatialRank: max((inputShape?.count ?? 3) - 1, 1), batchNorm: batchNorm ?? true,
-                   upMode: upsample == true ? .upsampleConv : .transposedConv)
+                   spatialRank: max((inputShape?.count ?? 3) - 1, 1), batchNorm: true,
+                   upMode: .transposedConv)
     }
     var wavenet: WaveNetConfig {
-        WaveNetConfig(classes: classes ?? inChannels ?? 256, residualChannels: residualChannels ?? 32, skipChannels: skipChannels ?? 64,
-                      layers: layers ?? 10, stacks: stacks ?? 1, conditionChannels: conditionChannels ?? 0)
+        WaveNetConfig(classes: classes ?? inChannels ?? 256, residualChannels: 32, skipChannels: 64,
+                      layers: layers ?? 10, stacks: stacks ?? 1)
     }
     var tdnn: TDNNConfig {
         TDNNConfig(channels: [channels, width ?? 8, classes ?? 3], frames: inputShape?.last ?? 15)
@@ -78,7 +63,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case .jetcnn:
             let w = width ?? 32
             return .jetCNN(inChannels: c, inputSize: size ?? [25, 25], widths: [w, 2 * w], classes: classes ?? 2)
-        default: return .vgg(inChannels: c, inputSize: size ?? [224, 224], classes: classes ?? 1000, batchNorm: batchNorm ?? false)
+        default: return .vgg(inChannels: c, inputSize: size ?? [224, 224], classes: classes ?? 1000, batchNorm: false)
         }
     }
     var resnet: ResNetConfig {
@@ -164,7 +149,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Builds the model (validate() first for a thrown error instead of a trap on a bad shape).
     public func build() -> Module {
         // validate() has checked what ModelSpec.build would refuse.
-        try! spec.build(seed: seed ?? 0)
+        try! spec.build()
     }
 
     /// Summary of the built model on a batch of one.

@@ -82,21 +82,17 @@ struct EvaluateClassifyCommand: ParsableCommand {
             --maxout maxout.h5 --figure roc.png --images average.png --json
         """)
 
-    @Option(help: "Checkpoint.") var model: String
+    @OptionGroup var flags: EvaluateFlags
     @Option(help: "Jet file (HDF5: images, labels, mass, tau21).") var input: String
     @Option(name: .customLong("maxout"), help: "Another classifier checkpoint to score side by side (e.g. the MaxOut baseline); repeatable.") var compare: [String] = []
     @Option(help: "PNG of the ROC curves (background rejection vs signal efficiency).") var figure: String?
     @Option(help: "PNG of the average signal and background images and their difference.") var images: String?
-    @Flag(help: "JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
-        try runJob {
-            runOptions.apply()
-            var r = ClassifyEvaluateRequest(model: model, input: input)
-            r.compare = compare; r.figure = figure; r.images = images; r.quiet = runOptions.quiet
-            let e = try ClassifyEvaluating.run(r)
-            if json { try printJSON(e) } else { print(ClassifyEvaluating.table(e)) }
-        }
+        try flags.report({
+            var r = ClassifyEvaluateRequest(model: flags.model, input: input)
+            r.compare = compare; r.figure = figure; r.images = images; r.quiet = flags.quiet
+            return try ClassifyEvaluating.run(r)
+        }, table: ClassifyEvaluating.table)
     }
 }

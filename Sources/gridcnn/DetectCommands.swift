@@ -222,7 +222,7 @@ struct EvaluateDetectCommand: ParsableCommand {
           gridcnn evaluate detect --model models/detect-unet.h5 --input datasets/weather/weather_test.nc --json
         """)
 
-    @Option(help: "Checkpoint.") var model: String
+    @OptionGroup var flags: EvaluateFlags
     @Option(help: "Held-out NetCDF.") var input: String
     @Option(help: "Reference labels FILE or FILE:VAR (default: the labeller on the input).") var labels: String?
     @Option(help: "Known truth FILE or FILE:VAR (default: the input's true_class, when present).") var truth: String?
@@ -230,21 +230,17 @@ struct EvaluateDetectCommand: ParsableCommand {
     @Flag(help: "Score the raw network: keep cyclone regions without a warm core.") var noWarmCoreCheck = false
     @OptionGroup var variables: DetectVariableOptions
     @OptionGroup var thresholds: LabellerFlags
-    @Flag(help: "JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
-        try runJob {
-            runOptions.apply()
-            var r = DetectEvaluateRequest(model: model, input: input)
-            r.labels = labels; r.truth = truth; r.names = variables.names; r.figure = figure; r.quiet = runOptions.quiet
+        try flags.report({
+            var r = DetectEvaluateRequest(model: flags.model, input: input)
+            r.labels = labels; r.truth = truth; r.names = variables.names; r.figure = figure; r.quiet = flags.quiet
             r.warmCoreCheck = !noWarmCoreCheck
             if !thresholds.isEmpty {
                 // Start from the model's own thresholds and change what was given.
-                r.labeller = try thresholds.apply(to: try Detector(path: model).spec.labeller)
+                r.labeller = try thresholds.apply(to: try Detector(path: flags.model).spec.labeller)
             }
-            let e = try DetectEvaluating.run(r)
-            if json { try printJSON(e) } else { print(DetectEvaluating.table(e)) }
-        }
+            return try DetectEvaluating.run(r)
+        }, table: DetectEvaluating.table)
     }
 }

@@ -79,7 +79,7 @@ struct EvaluateDownscaleCommand: ParsableCommand {
         commandName: "downscale", abstract: "Score the CNN against bilinear, bicubic and BCSD on held-out time steps.",
         discussion: "Example:\n  gridcnn evaluate downscale --model model.h5 --truth tas.nc --var tas --static orog.nc --figure maps.png --json")
 
-    @Option(help: "Checkpoint.") var model: String
+    @OptionGroup var flags: EvaluateFlags
     @Option(help: "Fine-resolution truth (FILE or FILE:VAR).") var truth: String
     @Option(name: .customLong("var"), help: "Variable.") var variable: String?
     @Option(help: "Paired coarse field instead of coarsening the truth.") var coarse: String?
@@ -87,13 +87,10 @@ struct EvaluateDownscaleCommand: ParsableCommand {
     @Option(help: "Factor (checked against the model's).") var factor: Int?
     @Option(help: "Time steps to score, comma-separated (default: the model's validation steps).") var steps: String?
     @Option(help: "PNG of truth, baselines, CNN and error maps.") var figure: String?
-    @Flag(help: "JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
-        try runJob {
-            runOptions.apply()
-            var r = DownscaleEvaluateRequest(model: model, truth: truth)
+        try flags.report({
+            var r = DownscaleEvaluateRequest(model: flags.model, truth: truth)
             r.variable = variable; r.coarse = coarse; r.statics = statics; r.figure = figure
             if let steps {
                 r.steps = try steps.split(separator: ",").map { s in
@@ -103,8 +100,8 @@ struct EvaluateDownscaleCommand: ParsableCommand {
             }
             let e = try DownscaleEvaluating.run(r)
             if let factor, factor != e.factor { throw TaskError("--factor \(factor) differs from the model's factor \(e.factor)") }
-            if json { try printJSON(e) } else { print(DownscaleEvaluating.table(e)) }
-        }
+            return e
+        }, table: DownscaleEvaluating.table)
     }
 }
 

@@ -60,20 +60,17 @@ struct EvaluateSyllablesCommand: ParsableCommand {
           gridcnn evaluate syllables --model tdnn.h5 --data datasets/speech/syllables --snr clean,20,10,5,0 --json
         """)
 
-    @Option(help: "Checkpoint from `gridcnn train syllables`.") var model: String
+    @OptionGroup var flags: EvaluateFlags
     @Option(help: "Corpus directory (as in training).") var data: String
     @Option(help: "Voices to score, comma-separated (default: the model's test voices).") var voices: String?
     @Option(help: "Conditions: 'clean' and SNRs in dB, comma-separated.") var snr = "clean,20,10,5,0"
     @Option(help: "Noise draws per clip at each SNR.") var repeats = 5
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0
-    @Flag(help: "JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
-        try runJob {
-            runOptions.apply()
-            var r = SyllableEvaluateRequest(model: model, data: data)
-            r.voices = voiceList(voices); r.repeats = repeats; r.seed = seed; r.quiet = runOptions.quiet
+        try flags.report({
+            var r = SyllableEvaluateRequest(model: flags.model, data: data)
+            r.voices = voiceList(voices); r.repeats = repeats; r.seed = seed; r.quiet = flags.quiet
             r.snrs = try snr.split(separator: ",").map { s -> Double? in
                 let t = s.trimmingCharacters(in: .whitespaces).lowercased()
                 if t == "clean" || t == "inf" { return nil }
@@ -82,9 +79,8 @@ struct EvaluateSyllablesCommand: ParsableCommand {
                 }
                 return v
             }
-            let e = try SyllableEvaluating.run(r)
-            if json { try printJSON(e) } else { print(SyllableEvaluating.table(e)) }
-        }
+            return try SyllableEvaluating.run(r)
+        }, table: SyllableEvaluating.table)
     }
 }
 
@@ -171,21 +167,17 @@ struct EvaluateSequenceCommand: ParsableCommand {
           gridcnn evaluate sequence --model ecg.h5 --json      (the final held-out segment of the training series)
         """)
 
-    @Option(help: "Checkpoint from `gridcnn train sequence`.") var model: String
+    @OptionGroup var flags: EvaluateFlags
     @Option(help: "Audio: held-out WAV files/directories (repeatable). Series: FILE.nc:VAR (default: the training series).") var input: [String] = []
     @Option(name: .customLong("var"), help: "Series variable.") var variable: String?
     @Flag(help: "Mix multi-channel WAV files down to mono instead of refusing them.") var mix = false
-    @Flag(help: "JSON on stdout.") var json = false
-    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
-        try runJob {
-            runOptions.apply()
-            var r = SequenceEvaluateRequest(model: model)
-            r.inputs = input; r.variable = variable; r.mixDown = mix; r.quiet = runOptions.quiet
-            let e = try SequenceEvaluating.run(r)
-            if json { try printJSON(e) } else { print(SequenceEvaluating.table(e)) }
-        }
+        try flags.report({
+            var r = SequenceEvaluateRequest(model: flags.model)
+            r.inputs = input; r.variable = variable; r.mixDown = mix; r.quiet = flags.quiet
+            return try SequenceEvaluating.run(r)
+        }, table: SequenceEvaluating.table)
     }
 }
 

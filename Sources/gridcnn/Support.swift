@@ -74,6 +74,23 @@ struct OutputFlags: ParsableArguments {
     }
 }
 
+/// The flags of every `evaluate` command: the checkpoint, JSON or a table, threads and quiet.
+struct EvaluateFlags: ParsableArguments {
+    @Option(help: "Checkpoint written by the task's `gridcnn train`.") var model: String
+    @Flag(help: "JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+    var quiet: Bool { runOptions.quiet }
+
+    /// Runs an evaluation and prints its result as JSON or as the job's table.
+    func report<T: Encodable>(_ evaluate: () throws -> T, table: (T) -> String) throws {
+        try runJob {
+            runOptions.apply()
+            let e = try evaluate()
+            if json { try printJSON(e) } else { print(table(e)) }
+        }
+    }
+}
+
 /// SIGINT and SIGTERM while training: the first asks the job to stop after its step and save; a second one ends
 /// the process at once.
 nonisolated(unsafe) private var caughtSignal: sig_atomic_t = 0

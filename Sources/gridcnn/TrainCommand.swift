@@ -4,17 +4,11 @@ import ArgumentParser
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a model for a task and save it as a checkpoint (HDF5).",
-        subcommands: [TrainDownscaleCommand.self,
-                      TrainDetectCommand.self,
-                      TrainSyllablesCommand.self, TrainSequenceCommand.self,
-                      TrainClassifyCommand.self])
+        subcommands: [TrainDownscaleCommand.self, TrainDetectCommand.self, TrainClassifyCommand.self, TrainSyllablesCommand.self, TrainSequenceCommand.self])
 }
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Score a trained model against baselines on held-out data.",
-        subcommands: [EvaluateDownscaleCommand.self,
-                      EvaluateDetectCommand.self,
-                      EvaluateSyllablesCommand.self, EvaluateSequenceCommand.self,
-                      EvaluateClassifyCommand.self])
+        subcommands: [EvaluateDownscaleCommand.self, EvaluateDetectCommand.self, EvaluateClassifyCommand.self, EvaluateSyllablesCommand.self, EvaluateSequenceCommand.self])
 }

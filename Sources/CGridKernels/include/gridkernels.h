@@ -88,6 +88,8 @@ void gk_wavenet_stack_forward(int64_t batch, int64_t steps, int64_t res, int64_t
 void gk_enable_flush_to_zero(void);
 /// The calling thread's MXCSR (kernels leave it as they found it; tests check that).
 unsigned gk_fp_control(void);
+/// Sets the calling thread's MXCSR (tests that compute references under the kernels' denormal policy restore it).
+void gk_set_fp_control(unsigned csr);
 /// glibc: mmap threshold at its 32 MB maximum and no heap trimming, so large freed buffers are reused in place.
 void gk_keep_freed_memory(void);
 /// 3 = AVX-512, 2 = AVX2+FMA, 1 = baseline: which clone the loader picked.

@@ -81,4 +81,18 @@ public enum FieldLoader {
         guard let file = try? NetCDFFile(path: path), file.hasVariable(dimension) else { return nil }
         return try? file.readDoubles(dimension)
     }
+
+    /// Static fields (FILE or FILE:VAR each, e.g. orography) that must lie on a `height` x `width` grid; `grid`
+    /// says in an error which grid that is.
+    public static func loadStatics(_ specs: [String], height: Int, width: Int, grid: String) throws -> [GridField] {
+        try specs.map { spec in
+            let (p, v) = splitSpec(spec)
+            let f = try load(p, variable: v)
+            guard f.height == height, f.width == width else {
+                throw TaskError("\(p): static field '\(f.variable.name)' is \(f.height)x\(f.width) but \(grid) is \(height)x\(width)",
+                                path: p, variable: f.variable.name)
+            }
+            return f
+        }
+    }
 }

@@ -30,15 +30,10 @@ public enum Coarsening {
         let timeName = field.timeDimension ?? "time"
         try FineGrid.defineTime(in: writer, name: timeName, from: file)
         for (dim, n) in [(field.yDimension, h), (field.xDimension, w)] {
-            try writer.defineDimension(dim, length: n)
-            guard file.hasVariable(dim) else { continue }
-            let cv = try file.variable(dim)
-            var def = NCVariableDefinition(name: dim, dimensions: [dim], type: .double)
-            def.fillValue = nil
-            def.attributes = cv.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
-            try writer.defineVariable(def)
-            let fine = try file.readDoubles(dim)
-            try writer.write(dim, doubles: (0..<n).map { i in fine[(i * r.factor)..<((i + 1) * r.factor)].reduce(0, +) / Double(r.factor) })
+            // Coarse coordinates are the block means of the fine ones.
+            try FineGrid.defineAxis(in: writer, dim, length: n, from: file) { fine in
+                (0..<n).map { i in fine[(i * r.factor)..<((i + 1) * r.factor)].reduce(0, +) / Double(r.factor) }
+            }
         }
         var def = NCVariableDefinition(name: field.variable.name, dimensions: [timeName, field.yDimension, field.xDimension],
                                        units: field.units, longName: field.variable.text("long_name"),

@@ -47,14 +47,8 @@ public enum DownscaleApplying {
             throw TaskError("\(inPath): '\(name)' is in \(u) but the model was trained on \(trained)")
         }
         let (h, w) = (header.height * spec.factor, header.width * spec.factor)
-        let statics = try r.statics.map { s -> GridField in
-            let (p, v) = FieldLoader.splitSpec(s)
-            let f = try FieldLoader.load(p, variable: v)
-            guard f.height == h, f.width == w else {
-                throw TaskError("\(p): static field is \(f.height)x\(f.width) but \(inPath) (\(header.height)x\(header.width)) times factor \(spec.factor) is \(h)x\(w)")
-            }
-            return f
-        }
+        let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w,
+                                                  grid: "\(inPath) (\(header.height)x\(header.width)) times factor \(spec.factor)")
         var localSpec = spec
         localSpec.fineHeight = h; localSpec.fineWidth = w
         let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { $0.data.squeezed(0) }, climatology: DownscaleClimatology(ck.extras))

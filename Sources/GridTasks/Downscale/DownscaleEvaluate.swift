@@ -57,7 +57,8 @@ public enum DownscaleEvaluating {
         } else {
             coarse = try Regrid.coarsen(truth.data, factor: spec.factor)
         }
-        let statics = try loadStatics(r.statics, spec: spec)
+        let statics = try FieldLoader.loadStatics(r.statics, height: spec.fineHeight, width: spec.fineWidth, grid: "the model's fine grid")
+            .map { $0.data.squeezed(0) }
         let inputs = try DownscaleInputs(spec: spec, statics: statics, climatology: DownscaleClimatology(ck.extras))
 
         let sel = { (x: Tensor) in DownscaleTraining.select(x, steps) }
@@ -84,13 +85,6 @@ public enum DownscaleEvaluating {
         }
         return DownscaleEvaluation(variable: spec.variable, units: spec.units, factor: spec.factor, steps: steps,
                                    methods: methods, cnnRMSEGainPercent: gains)
-    }
-
-    static func loadStatics(_ specs: [String], spec: DownscaleSpec) throws -> [Tensor] {
-        try specs.map { s in
-            let (p, v) = FieldLoader.splitSpec(s)
-            return try FieldLoader.load(p, variable: v).data.squeezed(0)
-        }
     }
 
     /// Truth, bicubic, BCSD and CNN maps of the first evaluated step, and the error maps of the three.

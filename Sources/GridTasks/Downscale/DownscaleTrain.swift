@@ -52,14 +52,7 @@ public enum DownscaleTraining {
         guard h % r.factor == 0, w % r.factor == 0 else {
             throw TaskError("factor \(r.factor) does not divide the \(h)x\(w) grid of \(truthPath)")
         }
-        let statics = try r.statics.map { spec -> GridField in
-            let (p, v) = FieldLoader.splitSpec(spec)
-            let f = try FieldLoader.load(p, variable: v)
-            guard f.height == h, f.width == w else {
-                throw TaskError("\(p): static field '\(f.variable.name)' is \(f.height)x\(f.width) but \(truthPath) is \(h)x\(w)")
-            }
-            return f
-        }
+        let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w, grid: truthPath)
         let coarse: Tensor
         if let c = r.coarse {
             let (p, v) = FieldLoader.splitSpec(c)

@@ -19,13 +19,22 @@ public enum FineGrid {
     /// An unlimited time axis with the source's time attributes (units, calendar), minus `bounds`: bounds are not
     /// carried over, so no attribute may point at them.
     public static func defineTime(in writer: NetCDFWriter, name: String, from source: NetCDFFile) throws {
-        try writer.defineDimension(name, length: nil)
-        guard source.hasVariable(name) else { return }
-        let tv = try source.variable(name)
-        var def = NCVariableDefinition(name: name, dimensions: [name], type: .double)
+        try defineAxis(in: writer, name, length: nil, from: source, values: nil)
+    }
+
+    /// Defines dimension `dim` (nil length: unlimited) and, when `source` has its coordinate variable, that variable
+    /// with the source's attributes (minus `bounds`, which are not carried over) and, if given, `values` of the
+    /// source's coordinate values.
+    public static func defineAxis(in writer: NetCDFWriter, _ dim: String, length: Int?, from source: NetCDFFile,
+                                  values: (([Double]) -> [Double])?) throws {
+        try writer.defineDimension(dim, length: length)
+        guard source.hasVariable(dim) else { return }
+        let cv = try source.variable(dim)
+        var def = NCVariableDefinition(name: dim, dimensions: [dim], type: .double)
         def.fillValue = nil
-        def.attributes = tv.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
+        def.attributes = cv.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
         try writer.defineVariable(def)
+        if let values { try writer.write(dim, doubles: values(try source.readDoubles(dim))) }
     }
 
     /// Copies the grid mapping variable of `field` (e.g. rotated_pole) and returns the attribute that refers to it.
@@ -53,14 +62,7 @@ public enum FineGrid {
         }
         for dim in [coarse.yDimension, coarse.xDimension] {
             let n = (dim == coarse.yDimension ? coarse.height : coarse.width) * factor
-            try writer.defineDimension(dim, length: n)
-            guard source.hasVariable(dim) else { continue }
-            let cv = try source.variable(dim)
-            var def = NCVariableDefinition(name: dim, dimensions: [dim], type: .double)
-            def.fillValue = nil
-            def.attributes = cv.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
-            try writer.defineVariable(def)
-            try writer.write(dim, doubles: refine(try source.readDoubles(dim), factor: factor))
+            try defineAxis(in: writer, dim, length: n, from: source) { refine($0, factor: factor) }
         }
         if let gm = try copyGridMapping(in: writer, field: coarse, from: source) { attributes.append(gm) }
         // 2-D auxiliary latitude/longitude (rotated grids): interpolate them to the fine grid.
