@@ -97,6 +97,12 @@ nonisolated(unsafe) private var caughtSignal: sig_atomic_t = 0
 
 final class SignalInterrupt: InterruptSource {
     static func install() -> SignalInterrupt {
+        // A launcher may hand the signals over blocked (threads of some runtimes block them and their children
+        // inherit the mask); a stop request must still arrive.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGINT, SIGTERM] { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for s in [SIGINT, SIGTERM] {
             signal(s) { sig in
                 if caughtSignal != 0 { signal(sig, SIG_DFL); raise(sig); return }
