@@ -63,7 +63,7 @@ public final class NetCDFFile {
                 }
             }
             let loader = GroupLoader(path: path, isNetCDF4: !fmt.isClassicFamily)
-            let group = try withLibraryLock { try loader.load(groupID: id, name: "", parentPath: nil) }
+            let group = try withLibraryLock { try loader.load(groupID: id, name: "", parentPath: nil, visible: [:]) }
             if fmt.isClassicFamily {
                 // libnetcdf reads missing data of a truncated classic file as zeros; the header says how long the
                 // file must be, so compare.
@@ -100,12 +100,12 @@ public final class NetCDFFile {
     /// True when a variable of that name or path exists.
     public func hasVariable(_ name: String) -> Bool { allVariables.contains { $0.path == name } }
 
-    /// The root-group (or any group's) dimension named `name`.
+    /// The dimension at path `name` ("name" in the root group, "group/sub/name"), else the first of any group
+    /// named `name`.
     public func dimension(_ name: String) throws -> NCDimension {
-        if let d = root.dimensions.first(where: { $0.name == name }) ?? root.allDimensions.first(where: { $0.name == name }) {
-            return d
-        }
-        throw GridIOError.dimensionNotFound(name: name, available: root.allDimensions.map(\.name), path: path)
+        let all = root.allDimensions
+        if let d = all.first(where: { $0.path == name }) ?? all.first(where: { $0.name == name }) { return d }
+        throw GridIOError.dimensionNotFound(name: name, available: all.map(\.path), path: path)
     }
 
     /// A global attribute.
@@ -121,19 +121,27 @@ private struct GroupLoader {
     let path: String
     let isNetCDF4: Bool
 
-    func load(groupID: Int32, name: String, parentPath: String?) throws -> NCGroup {
+    /// `visible` maps the ids of the ancestors' dimensions to their paths (netCDF-4 dimension ids are unique in a
+    /// file, and a group sees its ancestors' dimensions).
+    func load(groupID: Int32, name: String, parentPath: String?, visible: [Int32: String]) throws -> NCGroup {
         let groupPath = parentPath.map { $0.isEmpty ? name : $0 + "/" + name } ?? ""
         let unlimited = try unlimitedIDs(groupID)
         var n: Int32 = 0
         try check(nc_inq_dimids(groupID, &n, nil, 0), "list dimensions")
         var dimIDs = [Int32](repeating: 0, count: Int(max(n, 0)))
         if n > 0 { try check(nc_inq_dimids(groupID, &n, &dimIDs, 0), "list dimensions") }
-        let dims = try dimIDs.map { try dimension(groupID, $0, unlimited) }
+        var visible = visible
+        let dims = try dimIDs.map { id in
+            var d = try dimension(groupID, id, unlimited, visible: [:])
+            d.path = groupPath.isEmpty ? d.name : groupPath + "/" + d.name
+            visible[id] = d.path
+            return d
+        }
 
         try check(nc_inq_varids(groupID, &n, nil), "list variables")
         var varIDs = [Int32](repeating: 0, count: Int(max(n, 0)))
         if n > 0 { try check(nc_inq_varids(groupID, &n, &varIDs), "list variables") }
-        let vars = try varIDs.map { try variable(groupID, $0, groupPath, unlimited) }
+        let vars = try varIDs.map { try variable(groupID, $0, groupPath, unlimited, visible) }
 
         var groups: [NCGroup] = []
         if isNetCDF4 {
@@ -143,7 +151,7 @@ private struct GroupLoader {
             for g in groupIDs {
                 var buffer = [CChar](repeating: 0, count: Int(NC_MAX_NAME) + 1)
                 try check(nc_inq_grpname(g, &buffer), "group name")
-                groups.append(try load(groupID: g, name: String(cString: buffer), parentPath: groupPath))
+                groups.append(try load(groupID: g, name: String(cString: buffer), parentPath: groupPath, visible: visible))
             }
         }
         let attributes = try loadAttributes(groupID, NC_GLOBAL, owner: "global")
@@ -174,14 +182,16 @@ private struct GroupLoader {
         return ids
     }
 
-    private func dimension(_ groupID: Int32, _ id: Int32, _ unlimited: Set<Int32>) throws -> NCDimension {
+    private func dimension(_ groupID: Int32, _ id: Int32, _ unlimited: Set<Int32>, visible: [Int32: String]) throws -> NCDimension {
         var buffer = [CChar](repeating: 0, count: Int(NC_MAX_NAME) + 1)
         var length = 0
         try check(nc_inq_dim(groupID, id, &buffer, &length), "dimension \(id)")
-        return NCDimension(name: String(cString: buffer), length: length, isUnlimited: unlimited.contains(id), id: id)
+        let name = String(cString: buffer)
+        return NCDimension(name: name, path: visible[id] ?? name, length: length, isUnlimited: unlimited.contains(id), id: id)
     }
 
-    private func variable(_ groupID: Int32, _ varID: Int32, _ groupPath: String, _ unlimited: Set<Int32>) throws -> NCVariable {
+    private func variable(_ groupID: Int32, _ varID: Int32, _ groupPath: String, _ unlimited: Set<Int32>,
+                          _ visible: [Int32: String]) throws -> NCVariable {
         var buffer = [CChar](repeating: 0, count: Int(NC_MAX_NAME) + 1)
         var type: nc_type = 0
         var ndims: Int32 = 0
@@ -191,7 +201,7 @@ private struct GroupLoader {
         guard ndims >= 0, ndims <= Int32(NC_MAX_VAR_DIMS) else { throw corrupt("variable '\(name)' has \(ndims) dimensions") }
         var dimIDs = [Int32](repeating: 0, count: Int(ndims))
         if ndims > 0 { try check(nc_inq_vardimid(groupID, varID, &dimIDs), "dimensions of '\(name)'") }
-        let dims = try dimIDs.map { try dimension(groupID, $0, unlimited) }
+        let dims = try dimIDs.map { try dimension(groupID, $0, unlimited, visible: visible) }
         var chunks: [Int]?
         var level: Int?
         var shuffle = false
