@@ -84,6 +84,8 @@ import Testing
         #expect(f.root.allDimensions.map(\.path) == ["dim", "g1/dim", "g2/dim", "g3/dim"])
         #expect(try f.dimension("g3/dim").length == 3 && f.dimension("dim").length == 1)
         #expect(try f.variable("g2/inner/up").dimensions.map(\.path) == ["g2/dim"])
+        let sibling = try f.variable("g3/fromSibling").dimensions
+        #expect(sibling.map(\.path) == ["g2/dim"] && sibling[0].isUnlimited && sibling[0].length == 2)
 
         let s = try FileSummary.make(path: path)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(s.renderJSON().utf8)) as? [String: Any])
