@@ -5,7 +5,8 @@
 public struct CFPacking: Equatable, Sendable {
     public var scaleFactor: Double?
     public var addOffset: Double?
-    /// Raw values that mean "missing" (_FillValue, missing_value), rounded to the variable's precision.
+    /// Raw values that mean "missing" (_FillValue, missing_value), rounded to the variable's precision. Integer
+    /// variables are masked with the exact `integerMasks`; these fields then only describe them.
     public var missingValues: [Double]
     public var validMin: Double?
     public var validMax: Double?
@@ -35,6 +36,7 @@ public struct CFPacking: Equatable, Sendable {
         // Each bound as (attribute, index of the value in it).
         var lo = minAttribute.map { ($0, 0) }, hi = maxAttribute.map { ($0, 0) }
         if let r = rangeAttribute, (r.value.numbers?.count ?? 0) >= 2 { lo = (r, 0); hi = (r, 1) }
+        func number(_ bound: (NCAttribute, Int)?) -> Double? { bound.flatMap { $0.0.value.numbers?[$0.1] } }
         let rangeType = (rangeAttribute ?? minAttribute ?? maxAttribute)?.type
         validRangeIsUnpacked = packed && rangeType != nil && rangeType != v.type
 
@@ -42,21 +44,24 @@ public struct CFPacking: Equatable, Sendable {
             let domain = IntegerDomain(bits: v.type.size * 8, unsigned: isUnsigned)
             var missing: [Int128] = []
             if let fill = fillAttribute {
-                missing += [domain.value(fill, 0)].compactMap { $0 }
+                if let f = domain.value(fill, 0) { missing.append(f) }
             } else if let fill = CFPacking.defaultIntegerFill(v.type), !isUnsigned {
                 // Like netCDF4-python, never-written values (the library's default fill) count as missing.
                 missing.append(fill)
             }
-            for i in 0..<(missingAttribute?.value.numbers?.count ?? 0) {
-                if let m = domain.value(missingAttribute!, i), !missing.contains(m) { missing.append(m) }
+            if let m = missingAttribute {
+                for i in 0..<(m.value.numbers?.count ?? 0) {
+                    if let x = domain.value(m, i), !missing.contains(x) { missing.append(x) }
+                }
             }
             // A non-integral bound rounds inwards: x < 0.5 and x < 1 select the same integers.
-            let masks = IntegerMasks(missing: missing, min: validRangeIsUnpacked ? nil : lo.flatMap { domain.value($0.0, $0.1, rounding: .up) },
+            let masks = IntegerMasks(missing: missing,
+                                     min: validRangeIsUnpacked ? nil : lo.flatMap { domain.value($0.0, $0.1, rounding: .up) },
                                      max: validRangeIsUnpacked ? nil : hi.flatMap { domain.value($0.0, $0.1, rounding: .down) })
             integerMasks = masks
             missingValues = missing.map(Double.init)
-            validMin = validRangeIsUnpacked ? lo.flatMap { $0.0.value.numbers?[$0.1] } : masks.min.map(Double.init)
-            validMax = validRangeIsUnpacked ? hi.flatMap { $0.0.value.numbers?[$0.1] } : masks.max.map(Double.init)
+            validMin = validRangeIsUnpacked ? number(lo) : masks.min.map(Double.init)
+            validMax = validRangeIsUnpacked ? number(hi) : masks.max.map(Double.init)
             return
         }
         // Floating point: attribute values are rounded to the variable's precision, so equality tests are exact.
@@ -72,9 +77,8 @@ public struct CFPacking: Equatable, Sendable {
             missing.append(toRaw(m))
         }
         missingValues = missing.filter { !$0.isNaN }  // NaN never compares equal; NaN raw values are masked anyway
-        let bounds = (lo.flatMap { $0.0.value.numbers?[$0.1] }, hi.flatMap { $0.0.value.numbers?[$0.1] })
-        validMin = validRangeIsUnpacked ? bounds.0 : bounds.0.map(toRaw)
-        validMax = validRangeIsUnpacked ? bounds.1 : bounds.1.map(toRaw)
+        validMin = validRangeIsUnpacked ? number(lo) : number(lo).map(toRaw)
+        validMax = validRangeIsUnpacked ? number(hi) : number(hi).map(toRaw)
     }
 
     /// Pure unpacking, no masks (used by the writer to pack).
