@@ -138,13 +138,12 @@ private struct GroupLoader {
         for id in try ids(groupID, { nc_inq_dimids($0, $1, $2, 0) }, "list dimensions") {
             var buffer = [CChar](repeating: 0, count: Int(NC_MAX_NAME) + 1)
             try check(nc_inq_dimname(groupID, id, &buffer), "dimension \(id)")
-            dimensionPaths[id] = groupPath.isEmpty ? String(cString: buffer) : groupPath + "/" + String(cString: buffer)
+            dimensionPaths[id] = joinPath(groupPath, String(cString: buffer))
         }
         if isNetCDF4 {
             unlimited.formUnion(try ids(groupID, { nc_inq_unlimdims($0, $1, $2) }, "unlimited dimensions"))
             for g in try ids(groupID, { nc_inq_grps($0, $1, $2) }, "list groups") {
-                let name = try groupName(g)
-                try mapDimensions(groupID: g, groupPath: groupPath.isEmpty ? name : groupPath + "/" + name)
+                try mapDimensions(groupID: g, groupPath: joinPath(groupPath, try groupName(g)))
             }
         } else {
             var id: Int32 = -1
@@ -170,7 +169,7 @@ private struct GroupLoader {
     }
 
     func load(groupID: Int32, name: String, parentPath: String?) throws -> NCGroup {
-        let groupPath = parentPath.map { $0.isEmpty ? name : $0 + "/" + name } ?? ""
+        let groupPath = parentPath.map { joinPath($0, name) } ?? ""
         let dims = try ids(groupID, { nc_inq_dimids($0, $1, $2, 0) }, "list dimensions").map { try dimension(groupID, $0) }
         let vars = try ids(groupID, { nc_inq_varids($0, $1, $2) }, "list variables").map { try variable(groupID, $0, groupPath) }
         var groups: [NCGroup] = []
@@ -217,7 +216,7 @@ private struct GroupLoader {
                 if deflate != 0 { level = Int(lvl) }
             }
         }
-        let path = groupPath.isEmpty ? name : groupPath + "/" + name
+        let path = joinPath(groupPath, name)
         return NCVariable(name: name, path: path, type: NCType(code: type), dimensions: dims,
                           attributes: try loadAttributes(groupID, varID, owner: name),
                           chunkSizes: chunks, deflateLevel: level, shuffle: shuffle, groupID: groupID, varID: varID)
@@ -272,6 +271,9 @@ private struct GroupLoader {
 
     private func corrupt(_ detail: String) -> GridIOError { .truncatedOrCorrupt(path: path, detail: detail) }
 }
+
+/// "name" below the root group (path ""), "parent/name" below others.
+private func joinPath(_ parent: String, _ name: String) -> String { parent.isEmpty ? name : parent + "/" + name }
 
 /// Converts native attribute bytes to a value: integers to .ints, floating point to .doubles.
 func attributeValue(_ type: NCType, _ raw: UnsafeRawBufferPointer, _ count: Int) -> AttributeValue {

@@ -189,6 +189,9 @@ def main():
             explained[reason] += 1
         else:
             problems.append(line)
+    for cdl, by_format in zip(sorted(cdls), built):
+        if not by_format:
+            print(f"note: {os.path.relpath(cdl)}: ncgen builds it in no format")
     for line in (line for _, notes, _ in results for line in notes):
         print("note:", line)
     for line in problems:
