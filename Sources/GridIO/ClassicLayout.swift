@@ -59,7 +59,9 @@ private struct HeaderParser {
         position += n
     }
 
-    /// A name: 1...256 bytes of UTF-8 without NUL, as libnetcdf writes them.
+    /// A name: 1...256 bytes of UTF-8, possibly followed by NUL bytes up to the stored length. libnetcdf writes those
+    /// NULs when a name is renamed to a shorter one in data mode (it overwrites the old name in place, keeping its
+    /// length) and reads the name up to the first NUL; a NUL followed by anything else is corruption.
     @discardableResult
     mutating func name() throws -> String {
         let n = try count()
@@ -67,8 +69,11 @@ private struct HeaderParser {
         try ensure(padded(n))
         let bytes = buffer[position..<(position + n)]
         position += padded(n)
-        guard !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) else { throw ParseFailure("name is not UTF-8") }
-        return text
+        let text = bytes.prefix { $0 != 0 }
+        guard !text.isEmpty else { throw ParseFailure("empty name") }
+        guard bytes[text.endIndex...].allSatisfy({ $0 == 0 }) else { throw ParseFailure("name holds a NUL byte") }
+        guard let name = String(validating: text, as: UTF8.self) else { throw ParseFailure("name is not UTF-8") }
+        return name
     }
 
     /// A type code valid for this format version.

@@ -4,7 +4,9 @@
 import Foundation
 
 /// A CF-decoded summary of a NetCDF file. Encodes to JSON as
-/// `{"dimensions": {name: length}, "variables": {name: {"dims", "shape", "units", "min", "max", "mean", "missing"}}, ...}`.
+/// `{"dimensions": {path: length}, "variables": {path: {"dims", "shape", "units", "min", "max", "mean", "missing"}}, ...}`.
+/// Dimensions and variables are named by path ("x" in the root group, "group/x" below it), so same-named
+/// dimensions of different groups stay apart; a variable's "dims" are keys of "dimensions".
 public struct FileSummary: Codable, Sendable {
     public var path: String
     public var format: String
@@ -97,10 +99,10 @@ extension FileSummary {
         let chosen = try variable.map { [try file.variable($0)] } ?? all
         var summary = FileSummary(
             path: path, format: file.format.rawValue,
-            dimensions: Dictionary(file.root.allDimensions.map { ($0.name, $0.length) }, uniquingKeysWith: { a, _ in a }),
-            unlimitedDimensions: file.root.allDimensions.filter(\.isUnlimited).map(\.name),
+            dimensions: Dictionary(file.root.allDimensions.map { ($0.path, $0.length) }, uniquingKeysWith: { a, _ in a }),
+            unlimitedDimensions: file.root.allDimensions.filter(\.isUnlimited).map(\.path),
             variables: [:], coordinates: [:], time: nil, globalAttributes: file.attributes.map(AttributeSummary.init))
-        summary.dimensionOrder = file.root.allDimensions.map(\.name)
+        summary.dimensionOrder = file.root.allDimensions.map(\.path)
         for v in chosen {
             summary.variables[v.path] = try summarize(v, in: file, valuesPerRead: valuesPerRead)
             summary.variableOrder.append(v.path)
@@ -125,7 +127,7 @@ extension FileSummary {
     }
 
     static func summarize(_ v: NCVariable, in file: NetCDFFile, valuesPerRead: Int) throws -> VariableSummary {
-        var s = VariableSummary(dims: v.dimensionNames, shape: v.shape, type: v.type.rawValue, units: v.text("units"),
+        var s = VariableSummary(dims: v.dimensions.map(\.path), shape: v.shape, type: v.type.rawValue, units: v.text("units"),
                                 longName: v.text("long_name"), standardName: v.text("standard_name"),
                                 min: nil, max: nil, mean: nil, missing: 0, valid: 0, attributes: v.attributes.map(AttributeSummary.init))
         guard v.type.isNumeric, v.count > 0 else { return s }

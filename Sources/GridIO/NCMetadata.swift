@@ -135,6 +135,9 @@ public struct NCAttribute: Equatable, Codable, Sendable {
 /// A dimension. `length` is the current length, also for an unlimited dimension.
 public struct NCDimension: Equatable, Codable, Sendable {
     public var name: String
+    /// "name" in the root group and "group/sub/name" below it, like a variable's path: groups may each define a
+    /// dimension of the same name.
+    public var path: String
     public var length: Int
     public var isUnlimited: Bool
     let id: Int32

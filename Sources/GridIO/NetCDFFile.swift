@@ -62,8 +62,11 @@ public final class NetCDFFile {
                 default: return .netCDF4
                 }
             }
-            let loader = GroupLoader(path: path, isNetCDF4: !fmt.isClassicFamily)
-            let group = try withLibraryLock { try loader.load(groupID: id, name: "", parentPath: nil) }
+            var loader = GroupLoader(path: path, isNetCDF4: !fmt.isClassicFamily)
+            let group = try withLibraryLock {
+                try loader.mapDimensions(groupID: id, groupPath: "")
+                return try loader.load(groupID: id, name: "", parentPath: nil)
+            }
             if fmt.isClassicFamily {
                 // libnetcdf reads missing data of a truncated classic file as zeros; the header says how long the
                 // file must be, so compare.
@@ -100,12 +103,12 @@ public final class NetCDFFile {
     /// True when a variable of that name or path exists.
     public func hasVariable(_ name: String) -> Bool { allVariables.contains { $0.path == name } }
 
-    /// The root-group (or any group's) dimension named `name`.
+    /// The dimension at path `name` ("name" in the root group, "group/sub/name"), else the first of any group
+    /// named `name`.
     public func dimension(_ name: String) throws -> NCDimension {
-        if let d = root.dimensions.first(where: { $0.name == name }) ?? root.allDimensions.first(where: { $0.name == name }) {
-            return d
-        }
-        throw GridIOError.dimensionNotFound(name: name, available: root.allDimensions.map(\.name), path: path)
+        let all = root.allDimensions
+        if let d = all.first(where: { $0.path == name }) ?? all.first(where: { $0.name == name }) { return d }
+        throw GridIOError.dimensionNotFound(name: name, available: all.map(\.path), path: path)
     }
 
     /// A global attribute.
@@ -120,68 +123,74 @@ public final class NetCDFFile {
 private struct GroupLoader {
     let path: String
     let isNetCDF4: Bool
+    /// Path of every dimension by id, and the unlimited ones: netCDF-4 dimension ids are unique in a file, and a
+    /// variable may use a dimension of an ancestor or even of another branch of the group tree.
+    var dimensionPaths: [Int32: String] = [:]
+    var unlimited = Set<Int32>()
+
+    init(path: String, isNetCDF4: Bool) {
+        self.path = path
+        self.isNetCDF4 = isNetCDF4
+    }
+
+    /// Fills `dimensionPaths` and `unlimited` from `groupID` and every group below it.
+    mutating func mapDimensions(groupID: Int32, groupPath: String) throws {
+        for id in try ids(groupID, { nc_inq_dimids($0, $1, $2, 0) }, "list dimensions") {
+            var buffer = [CChar](repeating: 0, count: Int(NC_MAX_NAME) + 1)
+            try check(nc_inq_dimname(groupID, id, &buffer), "dimension \(id)")
+            dimensionPaths[id] = joinPath(groupPath, String(cString: buffer))
+        }
+        if isNetCDF4 {
+            unlimited.formUnion(try ids(groupID, { nc_inq_unlimdims($0, $1, $2) }, "unlimited dimensions"))
+            for g in try ids(groupID, { nc_inq_grps($0, $1, $2) }, "list groups") {
+                try mapDimensions(groupID: g, groupPath: joinPath(groupPath, try groupName(g)))
+            }
+        } else {
+            var id: Int32 = -1
+            try check(nc_inq_unlimdim(groupID, &id), "unlimited dimension")
+            if id >= 0 { unlimited.insert(id) }
+        }
+    }
+
+    /// The ids a libnetcdf list call (count first, then the ids) gives for a group.
+    private func ids(_ groupID: Int32, _ list: (Int32, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32,
+                     _ what: String) throws -> [Int32] {
+        var n: Int32 = 0
+        try check(list(groupID, &n, nil), what)
+        var ids = [Int32](repeating: 0, count: Int(max(n, 0)))
+        if n > 0 { try check(list(groupID, &n, &ids), what) }
+        return Array(ids.prefix(Int(max(n, 0))))
+    }
+
+    private func groupName(_ groupID: Int32) throws -> String {
+        var buffer = [CChar](repeating: 0, count: Int(NC_MAX_NAME) + 1)
+        try check(nc_inq_grpname(groupID, &buffer), "group name")
+        return String(cString: buffer)
+    }
 
     func load(groupID: Int32, name: String, parentPath: String?) throws -> NCGroup {
-        let groupPath = parentPath.map { $0.isEmpty ? name : $0 + "/" + name } ?? ""
-        let unlimited = try unlimitedIDs(groupID)
-        var n: Int32 = 0
-        try check(nc_inq_dimids(groupID, &n, nil, 0), "list dimensions")
-        var dimIDs = [Int32](repeating: 0, count: Int(max(n, 0)))
-        if n > 0 { try check(nc_inq_dimids(groupID, &n, &dimIDs, 0), "list dimensions") }
-        let dims = try dimIDs.map { try dimension(groupID, $0, unlimited) }
-
-        try check(nc_inq_varids(groupID, &n, nil), "list variables")
-        var varIDs = [Int32](repeating: 0, count: Int(max(n, 0)))
-        if n > 0 { try check(nc_inq_varids(groupID, &n, &varIDs), "list variables") }
-        let vars = try varIDs.map { try variable(groupID, $0, groupPath, unlimited) }
-
+        let groupPath = parentPath.map { joinPath($0, name) } ?? ""
+        let dims = try ids(groupID, { nc_inq_dimids($0, $1, $2, 0) }, "list dimensions").map { try dimension(groupID, $0) }
+        let vars = try ids(groupID, { nc_inq_varids($0, $1, $2) }, "list variables").map { try variable(groupID, $0, groupPath) }
         var groups: [NCGroup] = []
         if isNetCDF4 {
-            try check(nc_inq_grps(groupID, &n, nil), "list groups")
-            var groupIDs = [Int32](repeating: 0, count: Int(max(n, 0)))
-            if n > 0 { try check(nc_inq_grps(groupID, &n, &groupIDs), "list groups") }
-            for g in groupIDs {
-                var buffer = [CChar](repeating: 0, count: Int(NC_MAX_NAME) + 1)
-                try check(nc_inq_grpname(g, &buffer), "group name")
-                groups.append(try load(groupID: g, name: String(cString: buffer), parentPath: groupPath))
+            for g in try ids(groupID, { nc_inq_grps($0, $1, $2) }, "list groups") {
+                groups.append(try load(groupID: g, name: try groupName(g), parentPath: groupPath))
             }
         }
         let attributes = try loadAttributes(groupID, NC_GLOBAL, owner: "global")
         return NCGroup(name: name, path: groupPath, dimensions: dims, variables: vars, attributes: attributes, groups: groups)
     }
 
-    /// Unlimited dimension ids visible from a group (own and ancestors').
-    private func unlimitedIDs(_ groupID: Int32) throws -> Set<Int32> {
-        var ids = Set<Int32>()
-        var g = groupID
-        while true {
-            var n: Int32 = 0
-            if isNetCDF4 {
-                try check(nc_inq_unlimdims(g, &n, nil), "unlimited dimensions")
-                var buf = [Int32](repeating: 0, count: Int(max(n, 0)))
-                if n > 0 { try check(nc_inq_unlimdims(g, &n, &buf), "unlimited dimensions") }
-                ids.formUnion(buf)
-                var parent: Int32 = 0
-                if nc_inq_grp_parent(g, &parent) != NC_NOERR { break }
-                g = parent
-            } else {
-                var id: Int32 = -1
-                try check(nc_inq_unlimdim(g, &id), "unlimited dimension")
-                if id >= 0 { ids.insert(id) }
-                break
-            }
-        }
-        return ids
-    }
-
-    private func dimension(_ groupID: Int32, _ id: Int32, _ unlimited: Set<Int32>) throws -> NCDimension {
+    private func dimension(_ groupID: Int32, _ id: Int32) throws -> NCDimension {
         var buffer = [CChar](repeating: 0, count: Int(NC_MAX_NAME) + 1)
         var length = 0
         try check(nc_inq_dim(groupID, id, &buffer, &length), "dimension \(id)")
-        return NCDimension(name: String(cString: buffer), length: length, isUnlimited: unlimited.contains(id), id: id)
+        let name = String(cString: buffer)
+        return NCDimension(name: name, path: dimensionPaths[id] ?? name, length: length, isUnlimited: unlimited.contains(id), id: id)
     }
 
-    private func variable(_ groupID: Int32, _ varID: Int32, _ groupPath: String, _ unlimited: Set<Int32>) throws -> NCVariable {
+    private func variable(_ groupID: Int32, _ varID: Int32, _ groupPath: String) throws -> NCVariable {
         var buffer = [CChar](repeating: 0, count: Int(NC_MAX_NAME) + 1)
         var type: nc_type = 0
         var ndims: Int32 = 0
@@ -191,7 +200,7 @@ private struct GroupLoader {
         guard ndims >= 0, ndims <= Int32(NC_MAX_VAR_DIMS) else { throw corrupt("variable '\(name)' has \(ndims) dimensions") }
         var dimIDs = [Int32](repeating: 0, count: Int(ndims))
         if ndims > 0 { try check(nc_inq_vardimid(groupID, varID, &dimIDs), "dimensions of '\(name)'") }
-        let dims = try dimIDs.map { try dimension(groupID, $0, unlimited) }
+        let dims = try dimIDs.map { try dimension(groupID, $0) }
         var chunks: [Int]?
         var level: Int?
         var shuffle = false
@@ -207,7 +216,7 @@ private struct GroupLoader {
                 if deflate != 0 { level = Int(lvl) }
             }
         }
-        let path = groupPath.isEmpty ? name : groupPath + "/" + name
+        let path = joinPath(groupPath, name)
         return NCVariable(name: name, path: path, type: NCType(code: type), dimensions: dims,
                           attributes: try loadAttributes(groupID, varID, owner: name),
                           chunkSizes: chunks, deflateLevel: level, shuffle: shuffle, groupID: groupID, varID: varID)
@@ -262,6 +271,9 @@ private struct GroupLoader {
 
     private func corrupt(_ detail: String) -> GridIOError { .truncatedOrCorrupt(path: path, detail: detail) }
 }
+
+/// "name" below the root group (path ""), "parent/name" below others.
+private func joinPath(_ parent: String, _ name: String) -> String { parent.isEmpty ? name : parent + "/" + name }
 
 /// Converts native attribute bytes to a value: integers to .ints, floating point to .doubles.
 func attributeValue(_ type: NCType, _ raw: UnsafeRawBufferPointer, _ count: Int) -> AttributeValue {
