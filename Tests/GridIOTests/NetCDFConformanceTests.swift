@@ -90,7 +90,7 @@ import Testing
         let s = try FileSummary.make(path: path)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(s.renderJSON().utf8)) as? [String: Any])
         #expect((json["dimensions"] as? [String: Int]) == ["dim": 1, "g1/dim": 4, "g2/dim": 2, "g3/dim": 3])
-        #expect((json["unlimitedDimensions"] as? [String]) == ["g2/dim"])
+        #expect((json["unlimited_dimensions"] as? [String]) == ["g2/dim"])
         let variables = try #require(json["variables"] as? [String: [String: Any]])
         #expect(variables["g1/data"]?["dims"] as? [String] == ["g1/dim"] && variables["g1/data"]?["shape"] as? [Int] == [4])
         #expect(variables["g2/inner/up"]?["dims"] as? [String] == ["g2/dim"] && variables["top"]?["dims"] as? [String] == ["dim"])

@@ -28,28 +28,31 @@ func runGridcnn(_ args: [String], signal: Int32? = nil, when marker: String = "t
     p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
-    let lock = NSLock()
-    var errData = Data()
-    var outData = Data()
-    err.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; lock.lock(); errData.append(d); lock.unlock() }
-    out.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; lock.lock(); outData.append(d); lock.unlock() }
+    let errData = Collected(), outData = Collected()
+    err.fileHandleForReading.readabilityHandler = { h in errData.append(h.availableData) }
+    out.fileHandleForReading.readabilityHandler = { h in outData.append(h.availableData) }
     try p.run()
     if let signal {
         let deadline = Date().addingTimeInterval(120)
         while p.isRunning && Date() < deadline {
-            lock.lock(); let seen = String(decoding: errData, as: UTF8.self).contains(marker); lock.unlock()
-            if seen { kill(p.processIdentifier, signal); break }
+            if errData.text.contains(marker) { kill(p.processIdentifier, signal); break }
             usleep(20_000)
         }
     }
     p.waitUntilExit()
     err.fileHandleForReading.readabilityHandler = nil
     out.fileHandleForReading.readabilityHandler = nil
-    lock.lock(); defer { lock.unlock() }
     errData.append(err.fileHandleForReading.readDataToEndOfFile())
     outData.append(out.fileHandleForReading.readDataToEndOfFile())
-    return RunResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData, as: UTF8.self))
+    return RunResult(status: p.terminationStatus, stdout: outData.text, stderr: errData.text)
+}
+
+/// Bytes a pipe delivers on another thread.
+private final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ d: Data) { lock.lock(); data.append(d); lock.unlock() }
+    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
 }
 
 /// One training job as the contract exercises it: its quick arguments (output excluded) and one of its apply or

@@ -125,8 +125,8 @@ def compare(label, path, gridcnn):
     found, notes = [], []
     if mine["dimensions"] != ref["dimensions"]:
         found.append(f"{label}: dimensions {mine['dimensions']} vs netCDF4 {ref['dimensions']}")
-    if sorted(mine["unlimitedDimensions"]) != sorted(ref["unlimited"]):
-        found.append(f"{label}: unlimited {sorted(mine['unlimitedDimensions'])} vs netCDF4 {sorted(ref['unlimited'])}")
+    if sorted(mine["unlimited_dimensions"]) != sorted(ref["unlimited"]):
+        found.append(f"{label}: unlimited {sorted(mine['unlimited_dimensions'])} vs netCDF4 {sorted(ref['unlimited'])}")
     for vpath, r in ref["variables"].items():
         m = mine["variables"].get(vpath)
         where = f"{label}: {vpath}"
