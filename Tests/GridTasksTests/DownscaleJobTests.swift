@@ -104,7 +104,7 @@ struct SyntheticClimate {
         let straight = s.dir.appendingPathComponent("straight.h5").path
         var r = s.request(straight)
         r.validateEvery = 3
-        try DownscaleTraining.run(r)
+        _ = try DownscaleTraining.run(r)
         let out = s.dir.appendingPathComponent("resumed.h5").path
         var first = s.request(out)
         first.validateEvery = 3; first.run.stopAtStep = 4
@@ -113,7 +113,7 @@ struct SyntheticClimate {
         #expect(FileManager.default.fileExists(atPath: first.run.interruptedPath))
         var second = s.request(out)
         second.validateEvery = 3; second.run.resume = first.run.interruptedPath
-        try DownscaleTraining.run(second)
+        _ = try DownscaleTraining.run(second)
         #expect(!FileManager.default.fileExists(atPath: first.run.interruptedPath))
         let a = try Checkpoint.load(straight), b = try Checkpoint.load(out)
         #expect(a.trainingState.step == b.trainingState.step && a.trainingState.bestScore == b.trainingState.bestScore)
@@ -144,7 +144,7 @@ struct SyntheticClimate {
         #expect(throws: TaskError.self) { try DownscaleTraining.run(r) }
 
         // Existing output is kept without --overwrite.
-        try DownscaleTraining.run(s.request(model))
+        _ = try DownscaleTraining.run(s.request(model))
         let before = try Data(contentsOf: URL(fileURLWithPath: model))
         #expect(throws: TaskError.self) { try DownscaleTraining.run(s.request(model)) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before)
