@@ -1,4 +1,5 @@
-// GridIOError as a GridFailure: the file and variable each case names, for callers that report or match on them.
+// GridIOError and WAVError as GridFailures: the file and variable each case names, for callers that report or match
+// on them.
 import GridTensor
 
 extension GridIOError: GridFailure {
@@ -18,6 +19,16 @@ extension GridIOError: GridFailure {
             return n
         case .invalidHyperslab(let v, _): return v
         default: return nil
+        }
+    }
+}
+
+extension WAVError: GridFailure {
+    public var path: String? {
+        switch self {
+        case .fileNotFound(let p), .notRIFF(let p), .notWAVE(let p), .missingChunk(let p, _), .unsupportedCodec(let p, _, _),
+             .unsupportedSampleSize(let p, _, _), .multichannel(let p, _), .truncated(let p, _), .empty(let p),
+             .invalid(let p, _), .writeFailed(let p, _), .outputExists(let p): return p
         }
     }
 }

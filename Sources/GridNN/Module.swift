@@ -119,7 +119,7 @@ extension Layer {
 }
 
 /// A state dictionary that does not fit a model or optimiser.
-public struct StateError: Error, CustomStringConvertible, Equatable {
+public struct StateError: GridFailure, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }

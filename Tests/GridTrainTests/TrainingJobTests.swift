@@ -151,3 +151,18 @@ private func toyRun(_ output: String) -> TrainingRun {
         #expect(throws: ModelSpecError.self) { try ModelSpec(kind: "unet", configJSON: #"{"base": "wide"}"#) }
     }
 }
+
+@Suite struct ErrorShapeTests {
+    /// A job's error keeps the file and the typed IO error under it instead of flattening them into its text.
+    @Test func checkpointErrorsKeepTheFileAndTheCause() throws {
+        let path = tempPath("absent.h5")
+        do {
+            _ = try Checkpoint.load(path)
+            Issue.record("a missing checkpoint must throw")
+        } catch let e as GridError {
+            #expect(e.path == path && e.description.hasPrefix(path))
+            #expect(e.cause(GridIOError.self) == .fileNotFound(path: path))
+        }
+        #expect(GridIOError.variableNotFound(name: "tas", available: [], path: "a.nc").variable == "tas")
+    }
+}

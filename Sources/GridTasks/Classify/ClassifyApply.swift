@@ -50,7 +50,7 @@ public enum ClassifyApplying {
             }
             try w.finish()
         } catch let e as TaskError { throw e } catch {
-            throw TaskError(JetFile.describe(error))
+            throw TaskError(JetFile.describe(error), path: r.output.path, underlying: error)
         }
         return ClassifyApplyReport(jets: scores.count, meanScore: scores.reduce(0, +) / Double(max(scores.count, 1)),
                                    signalLike: scores.filter { $0 > 0.5 }.count, output: r.output.path, seconds: Date().timeIntervalSince(started))

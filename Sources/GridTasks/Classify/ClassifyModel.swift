@@ -112,8 +112,7 @@ struct JetBatches: BatchSource {
 
 /// Loads a checkpoint and checks that it is a jet classifier.
 func loadClassifier(_ path: String) throws -> (Checkpoint, ClassifySpec, Module, JetPreprocessing) {
-    let trained: TrainedModel<ClassifySpec>
-    do { trained = try TrainedModel(checkpoint: path, task: "classify") } catch { throw TaskError(JetFile.describe(error)) }
+    let trained = try TrainedModel<ClassifySpec>(checkpoint: path, task: "classify")
     guard let prep = JetPreprocessing(scaling: trained.spec.scaling, extras: trained.checkpoint.extras) else {
         throw TaskError("\(path): the checkpoint lacks the pixel statistics (task/pixel_mean, task/pixel_std)")
     }

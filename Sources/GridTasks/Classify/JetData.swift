@@ -38,7 +38,7 @@ public enum JetFile {
     /// Reads `fields` (always including images) from `path`. `imageSize` [H, W], when given, must match.
     public static func load(_ path: String, fields: [JetField], imageSize: [Int]? = nil) throws -> JetData {
         let file: HDF5File
-        do { file = try HDF5File(path: path) } catch { throw TaskError(describe(error)) }
+        do { file = try HDF5File(path: path) } catch { throw TaskError(describe(error), path: path, underlying: error) }
         let present = ((try? file.children(of: "/")) ?? []).sorted()
         let wanted = [JetField.images] + fields.filter { $0 != .images }
         let missing = wanted.filter { !present.contains($0.rawValue) }.map(\.rawValue)
@@ -91,7 +91,7 @@ public enum JetFile {
             }
             return data
         } catch let e as TaskError { throw e } catch {
-            throw TaskError(describe(error))
+            throw TaskError(describe(error), path: path, underlying: error)
         }
     }
 
