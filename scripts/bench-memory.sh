@@ -16,7 +16,7 @@ for w in $ws; do
   python3 - "$t" "$g" <<'PY'
 import json, sys
 t = json.loads(sys.argv[1]); g = json.loads(sys.argv[2])[0]
-print(f"{t['workload']:9} {t['baselineMB']:12.1f} {t['peakMB']:12.1f} {g['baselineMB']:12.1f} {g['peakMB']:12.1f} {g['peakMB'] / t['peakMB']:7.2f}")
+print(f"{t['workload']:9} {t['baselineMB']:12.1f} {t['peakMB']:12.1f} {g['baseline_mb']:12.1f} {g['peak_mb']:12.1f} {g['peak_mb'] / t['peakMB']:7.2f}")
 PY
 done
 echo "MB resident; peak = highest resident set during 3 training steps after a warm-up step; ratio = ours peak / torch peak"

@@ -45,6 +45,6 @@ print(f"{'workload':9} {'phase':6} {'threads':>7} {'torch ms':>10} {'gridcnn ms'
 for r in ours:
     k = (r["workload"], r["phase"], r["threads"])
     tm = torch.get(k, float("nan"))
-    print(f"{r['workload']:9} {r['phase']:6} {r['threads']:7d} {tm:10.2f} {r['ms']:11.2f} {tm / r['ms']:7.2f} {r['gflops']:8.1f} {r['percentOfPeak']:7.1f}")
+    print(f"{r['workload']:9} {r['phase']:6} {r['threads']:7d} {tm:10.2f} {r['ms']:11.2f} {tm / r['ms']:7.2f} {r['gflops']:8.1f} {r['percent_of_peak']:7.1f}")
 print("ratio = torch ms / gridcnn ms (minimum over all runs of both passes); > 1 means gridcnn is faster")
 PY
