@@ -2,7 +2,7 @@
 // so initialisation, shuffling and dropout are reproducible.
 import Foundation
 
-public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable {
+public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendable {
     public var state: [UInt64]
 
     public init(seed: UInt64) {

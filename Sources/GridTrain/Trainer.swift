@@ -50,10 +50,12 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// The running loss of the epoch in progress, so a run resumed mid-epoch reports the same epoch loss.
     public var epochLossSum = 0.0
     public var epochLossCount = 0
+    /// The random streams of the model's dropout layers (by module name), so a resumed run draws the same masks.
+    public var generators: [String: SeededGenerator] = [:]
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case epoch, step, bestScore, bestEpoch, epochsWithoutImprovement, history, epochLossSum, epochLossCount
+        case epoch, step, bestScore, bestEpoch, epochsWithoutImprovement, history, epochLossSum, epochLossCount, generators
     }
 
     // Checkpoints of earlier versions lack the newer fields.
@@ -67,6 +69,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
         history = try c.decodeIfPresent([EpochRecord].self, forKey: .history) ?? []
         epochLossSum = try c.decodeIfPresent(Double.self, forKey: .epochLossSum) ?? 0
         epochLossCount = try c.decodeIfPresent(Int.self, forKey: .epochLossCount) ?? 0
+        generators = try c.decodeIfPresent([String: SeededGenerator].self, forKey: .generators) ?? [:]
     }
 }
 
@@ -114,6 +117,7 @@ public final class Trainer {
         let totalSteps = perEpoch * options.epochs
         if options.cosineSchedule { optimizer.schedule = .cosine(totalSteps: totalSteps, minimum: options.learningRate * 0.05) }
         let progress = ProgressReporter("train", total: totalSteps, quiet: quiet)
+        restoreGenerators()
         while state.epoch < options.epochs {
             let started = Date()
             let order = epochOrder(data.sampleCount, epoch: state.epoch)
@@ -136,6 +140,7 @@ public final class Trainer {
                     progress.log("interrupted: saving a checkpoint at step \(state.step)")
                     isStopping = true
                     defer { isStopping = false }
+                    captureGenerators()
                     try save?(self, false)
                     return .interrupted
                 }
@@ -154,6 +159,7 @@ public final class Trainer {
                 progress.log(String(format: "epoch %d: train loss %.5g, validation %.5g%@", state.epoch, epochLoss, score, improved ? " (best)" : ""))
             }
             if improved { state.bestEpoch = state.epoch }
+            captureGenerators()
             try save?(self, improved)
             if let p = options.patience, state.epochsWithoutImprovement >= p {
                 progress.log("early stop: no improvement for \(p) epochs")
@@ -161,6 +167,19 @@ public final class Trainer {
             }
         }
         return .finished
+    }
+
+    /// Dropout layers carry their own random stream; it is part of the state a resume needs.
+    private var dropoutLayers: [(name: String, layer: Dropout)] {
+        model.namedModules.compactMap { m in (m.layer as? Dropout).map { (m.name, $0) } }
+    }
+
+    private func captureGenerators() {
+        state.generators = Dictionary(dropoutLayers.map { ($0.name, $0.layer.rng) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    private func restoreGenerators() {
+        for (name, layer) in dropoutLayers { if let g = state.generators[name] { layer.rng = g } }
     }
 
     /// The sample order of an epoch: a seeded shuffle that depends only on (seed, epoch).

@@ -73,6 +73,29 @@ private func toyRun(_ output: String) -> TrainingRun {
         #expect(!FileManager.default.fileExists(atPath: first.interruptedPath))
     }
 
+    /// Dropout draws from the layer's own stream; the resumed run must draw the same masks.
+    @Test func resumeWithDropoutIsBitIdentical() throws {
+        let spec = ModelSpec.maxout(MaxOutNetConfig(inFeatures: 128, units: [8, 4], pieces: 2, hidden: [4], classes: 1, dropout: 0.5))
+        func run(_ r: TrainingRun) throws -> TrainingSummary {
+            let model = try spec.build(seed: 5)
+            return try TrainingJob(task: "toy", run: r).train(model: model, spec: spec, taskSpec: ["k": 1], data: ToyData(), validate: nil) { out, b in
+                Loss.mse(out, Variable(b.target.sum(axes: [1, 2, 3]).reshaped([b.target.shape[0], 1])))
+            }
+        }
+        let straightPath = tempPath("dropout-straight.h5")
+        _ = try run(toyRun(straightPath))
+        let path = tempPath("dropout.h5")
+        var first = toyRun(path)
+        first.interrupt = InterruptAfter(5)
+        #expect(throws: TrainingInterrupted.self) { try run(first) }
+        #expect(try Checkpoint.load(first.interruptedPath).trainingState.generators.count == 2)
+        var second = toyRun(path)
+        second.resume = first.interruptedPath
+        _ = try run(second)
+        #expect(try Checkpoint.load(straightPath).contentChecksum == Checkpoint.load(path).contentChecksum,
+                "a resumed run with dropout ends with other weights")
+    }
+
     @Test func existingOutputIsRefusedAndReplacedOnlyWhenComplete() throws {
         let path = tempPath("keep.h5")
         try Data("the user's file".utf8).write(to: URL(fileURLWithPath: path))
