@@ -154,3 +154,4 @@ static inline int gc_h5_probe_isolated(const char *path, unsigned timeout_s, int
     *status = -1;
     return 3;
 }
+#include "isolated_read.h"
