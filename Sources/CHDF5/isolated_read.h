@@ -191,6 +191,30 @@ static inline void gc_reader_stop(gc_reader *reader) {
     reader->fd = reader->memfd = -1;
 }
 
+static inline double gc_seconds(clockid_t clock) {
+    struct timespec t;
+    return clock_gettime(clock, &t) == 0 ? (double)t.tv_sec + 1e-9 * (double)t.tv_nsec : 0;
+}
+
+/* Waits for the child's reply. The limit counts the child's CPU time, so a loaded machine (or a slow disk) does not
+   turn a sound read into a "hang"; a child blocked without using CPU gets ten times the limit in wall time. Returns
+   poll's result: 1 ready, 0 past the limit, -1 an error. */
+static inline int gc_reader_wait(gc_reader *reader, int timeout_ms) {
+    clockid_t child_cpu;
+    int have_cpu = clock_getcpuclockid(reader->pid, &child_cpu) == 0;
+    double cpu_start = have_cpu ? gc_seconds(child_cpu) : 0, wall_start = gc_seconds(CLOCK_MONOTONIC);
+    double limit = timeout_ms / 1000.0;
+    struct pollfd p = { reader->fd, POLLIN, 0 };
+    for (;;) {
+        int ready = poll(&p, 1, 250);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready != 0) return ready;
+        double wall = gc_seconds(CLOCK_MONOTONIC) - wall_start;
+        double cpu = have_cpu ? gc_seconds(child_cpu) - cpu_start : wall;
+        if (cpu > limit || wall > 10 * limit) return 0;
+    }
+}
+
 /* Sends one request and copies the result into `destination` (request->bytes), or into a malloc'd `*allocated`
    (results whose size only the child knows; *allocated_bytes). Returns the library status, or GC_READ_CRASHED /
    GC_READ_HUNG (after `timeout_ms`; the child is then killed) / GC_READ_NO_CHILD. */
@@ -203,9 +227,7 @@ static inline int gc_reader_request(gc_reader *reader, const gc_read_request *re
         gc_reader_kill(reader);
         return reader->dead = GC_READ_CRASHED;
     }
-    struct pollfd p = { reader->fd, POLLIN, 0 };
-    int ready;
-    do { ready = poll(&p, 1, timeout_ms); } while (ready < 0 && errno == EINTR);
+    int ready = gc_reader_wait(reader, timeout_ms);
     gc_read_reply reply;
     if (ready == 0) {
         gc_reader_kill(reader);
