@@ -162,8 +162,20 @@ def main():
 
     counts = collections.defaultdict(collections.Counter)
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
-        for kind, command, outcome in pool.map(run_one, tasks()):
+        for done, (kind, command, outcome) in enumerate(pool.map(run_one, tasks()), 1):
             counts[(kind, command)][outcome] += 1
+            if done % 500 == 0:
+                # A long campaign can be stopped at any time and still report what it ran.
+                with open(os.path.join(a.out, "progress.json"), "w") as f:
+                    json.dump({"done": done, "counts": {f"{k} {c}": dict(v) for (k, c), v in sorted(counts.items())}}, f, indent=1)
+    report(counts, a.markdown)
+    bad = sum(c["crash"] + c["hang"] + c["unclean"] for c in counts.values())
+    if bad:
+        print(f"{bad} reproducer(s) saved in {out_dir}", file=sys.stderr)
+    sys.exit(1 if bad else 0)
+
+
+def report(counts, markdown):
     columns = ["clean", "correct", "unclean", "crash", "hang"]
     total = collections.Counter()
     rows = []
@@ -172,7 +184,7 @@ def main():
         rows.append([kind, command, str(sum(c.values()))] + [str(c[k]) for k in columns])
     rows.append(["all", "", str(sum(total.values()))] + [str(total[k]) for k in columns])
     header = ["file kind", "command", "mutations"] + columns
-    if a.markdown:
+    if markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
         for r in rows:
@@ -181,10 +193,6 @@ def main():
         widths = [max(len(x) for x in col) for col in zip(header, *rows)]
         for r in [header] + rows:
             print("  ".join(x.ljust(w) for x, w in zip(r, widths)))
-    bad = total["crash"] + total["hang"] + total["unclean"]
-    if bad:
-        print(f"{bad} reproducer(s) saved in {out_dir}", file=sys.stderr)
-    sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":
