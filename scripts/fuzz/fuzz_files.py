@@ -12,7 +12,7 @@ classifies the outcome:
 Crashes, hangs and unclean exits are saved under OUT/reproducers/ as the mutated file plus a JSON record (base
 file, byte edits, command). Everything is seeded: the same --seed and --mutations give the same runs.
 """
-import argparse, collections, concurrent.futures, json, os, random, resource, shutil, signal, subprocess, sys, tempfile
+import argparse, collections, concurrent.futures, itertools, json, os, random, resource, shutil, signal, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 D = os.path.join(ROOT, "datasets")
@@ -161,13 +161,24 @@ def main():
             yield (a.gridcnn, a.timeout, i, kind, base, command, data, edits, cut, out_dir, env)
 
     counts = collections.defaultdict(collections.Counter)
+    done = 0
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
-        for done, (kind, command, outcome) in enumerate(pool.map(run_one, tasks()), 1):
-            counts[(kind, command)][outcome] += 1
-            if done % 500 == 0:
-                # A long campaign can be stopped at any time and still report what it ran.
-                with open(os.path.join(a.out, "progress.json"), "w") as f:
-                    json.dump({"done": done, "counts": {f"{k} {c}": dict(v) for (k, c), v in sorted(counts.items())}}, f, indent=1)
+        # A few runs in flight at a time: pool.map would make every mutated file (GBs) before running any.
+        pending = set()
+        for task in itertools.chain(tasks(), [None]):
+            if task is not None:
+                pending.add(pool.submit(run_one, task))
+                if len(pending) < 2 * a.jobs:
+                    continue
+            finished, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED if task else concurrent.futures.ALL_COMPLETED)
+            for f in finished:
+                kind, command, outcome = f.result()
+                counts[(kind, command)][outcome] += 1
+                done += 1
+                if done % 500 == 0:
+                    # A long campaign can be stopped at any time and still report what it ran.
+                    with open(os.path.join(a.out, "progress.json"), "w") as out:
+                        json.dump({"done": done, "counts": {f"{k} {c}": dict(v) for (k, c), v in sorted(counts.items())}}, out, indent=1)
     report(counts, a.markdown)
     bad = sum(c["crash"] + c["hang"] + c["unclean"] for c in counts.values())
     if bad:
