@@ -10,7 +10,9 @@
 #define GC_ISOLATED_READ_H
 #include <hdf5.h>
 #include <netcdf.h>
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -30,6 +33,8 @@
 #define GC_READ_NC_CACHE 3
 #define GC_READ_H5_ATTRIBUTE 4
 #define GC_READ_VLEN_STRINGS (-2) /* memtype of an attribute read as variable-length strings */
+#define GC_READ_TEST_CRASH 98 /* tests: the child dies of SIGSEGV, or spins for ever, as libhdf5 does on some files */
+#define GC_READ_TEST_SPIN 99
 #define GC_READ_MAX_RANK 32
 /* Outcomes besides a library status (0 = success, NC_E* or -1 for HDF5 failures). */
 #define GC_READ_CRASHED (-1000)
@@ -103,6 +108,8 @@ static inline int gc_reader_vlen_strings(hid_t a, size_t n, int memfd, size_t *b
 
 static inline int gc_reader_serve_one(const gc_read_request *r, int memfd, size_t *bytes) {
     *bytes = r->bytes;
+    if (r->kind == GC_READ_TEST_CRASH) raise(SIGSEGV);
+    if (r->kind == GC_READ_TEST_SPIN) for (volatile int spin = 1; spin;) {}
     if (r->kind == GC_READ_NC_CACHE) return nc_set_var_chunk_cache(r->ncid, r->varid, r->cache_bytes, r->cache_slots, r->preemption);
     hid_t object = -1, attribute = -1;
     if (r->kind == GC_READ_H5_ATTRIBUTE) {
@@ -133,11 +140,34 @@ static inline int gc_reader_serve_one(const gc_read_request *r, int memfd, size_
     return status;
 }
 
+/* Closes the pipes and sockets the child inherited (keeping its own): it lives as long as the file is open, and a
+   copy of another pipe's write end would keep that pipe's reader waiting for an end of file. The library's open
+   files are regular files and stay. */
+static inline void gc_reader_close_inherited(int keep1, int keep2) {
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+        struct stat st;
+        if (fd <= 2 || fd == keep1 || fd == keep2 || fd == dirfd(d)) continue;
+        if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) close(fd);
+    }
+    closedir(d);
+}
+
 static inline void gc_reader_child(int fd, int memfd) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* A fault ends the child at once: no inherited handler (the Swift runtime's backtracer) and no mask inherited
+       from the forking thread. */
+    int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGPIPE };
+    for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    gc_reader_close_inherited(fd, memfd);
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
-    signal(SIGPIPE, SIG_DFL);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     gc_read_request r;
     while (gc_full_io(fd, &r, sizeof r, 0) == 0) {
@@ -302,5 +332,13 @@ static inline int gc_reader_h5_attribute(gc_reader *reader, hid_t file, const ch
     *strings_bytes = 0;
     return gc_reader_request(reader, &r, memtype == GC_READ_VLEN_STRINGS ? NULL : destination, timeout_ms, strings,
                              strings_bytes);
+}
+
+/* A request of kind GC_READ_TEST_CRASH or GC_READ_TEST_SPIN (tests of the isolation itself). */
+static inline int gc_reader_test_fault(gc_reader *reader, int kind, int timeout_ms) {
+    gc_read_request r;
+    memset(&r, 0, sizeof r);
+    r.kind = kind;
+    return gc_reader_request(reader, &r, NULL, timeout_ms, NULL, NULL);
 }
 #endif

@@ -6,16 +6,15 @@
 #include <unistd.h>
 
 /* `seconds` of CPU time (SIGXCPU), so a loaded machine does not turn a sound file into a "hang", and ten times that
-   in wall time (SIGALRM) for a child blocked without using CPU. The forking thread may block both signals (dispatch
-   worker threads do), and the child inherits its mask, so they are unblocked first. */
+   in wall time (SIGALRM) for a child blocked without using CPU. The forking thread may block signals (dispatch
+   worker threads do), and the child inherits its mask, so all are unblocked first. */
 static inline void gc_probe_limits(unsigned seconds) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGALRM);
-    sigaddset(&set, SIGXCPU);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    signal(SIGALRM, SIG_DFL);
-    signal(SIGXCPU, SIG_DFL);
+    /* Faults end the child at once too, without the inherited handler (the Swift runtime's backtracer). */
+    int fatal[] = { SIGALRM, SIGXCPU, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
+    for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     struct rlimit cpu = { seconds, seconds + 1 };
     setrlimit(RLIMIT_CPU, &cpu);
     alarm(10 * seconds);

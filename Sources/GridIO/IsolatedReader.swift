@@ -54,4 +54,9 @@ final class IsolatedReader {
             return status
         }
     }
+
+    /// Makes the child crash (`spin` false) or loop for ever, as libhdf5 does on some corrupt files; for tests.
+    func injectFault(spin: Bool) throws {
+        _ = try run(what: "a test fault", bytes: 0) { r, ms in gc_reader_test_fault(r, spin ? GC_READ_TEST_SPIN : GC_READ_TEST_CRASH, ms) }
+    }
 }
