@@ -10,7 +10,7 @@
 #define GC_ISOLATED_READ_H
 #include <hdf5.h>
 #include <netcdf.h>
-#include <dirent.h>
+#include "../CNetCDF/probe_limits.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -21,7 +21,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -100,7 +99,10 @@ static inline int gc_reader_vlen_strings(hid_t a, size_t n, int memfd, size_t *b
         munmap(out, total);
     }
     *bytes = status == 0 ? total : 0;
-    /* Not reclaimed: the child's memory goes with it, and freeing what a corrupt heap produced can itself crash. */
+    if (status == 0) {
+        hid_t space = H5Aget_space(a);
+        if (space >= 0) { H5Dvlen_reclaim(mem, space, H5P_DEFAULT, strings); H5Sclose(space); }
+    }
     free(strings);
     H5Tclose(mem);
     return status;
@@ -116,7 +118,12 @@ static inline int gc_reader_serve_one(const gc_read_request *r, int memfd, size_
         object = H5Oopen(r->file, r->path, H5P_DEFAULT);
         attribute = object >= 0 ? H5Aopen(object, r->name, H5P_DEFAULT) : -1;
         if (attribute < 0) { if (object >= 0) H5Oclose(object); return -1; }
-        if (r->memtype == GC_READ_VLEN_STRINGS) return gc_reader_vlen_strings(attribute, r->count[0], memfd, bytes);
+        if (r->memtype == GC_READ_VLEN_STRINGS) {
+            int status = gc_reader_vlen_strings(attribute, r->count[0], memfd, bytes);
+            H5Aclose(attribute);
+            H5Oclose(object);
+            return status;
+        }
     }
     void *out = NULL;
     if (r->bytes > 0) {
@@ -140,22 +147,6 @@ static inline int gc_reader_serve_one(const gc_read_request *r, int memfd, size_
     return status;
 }
 
-/* Closes the pipes and sockets the child inherited (keeping its own): it lives as long as the file is open, and a
-   copy of another pipe's write end would keep that pipe's reader waiting for an end of file. The library's open
-   files are regular files and stay. */
-static inline void gc_reader_close_inherited(int keep1, int keep2) {
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        int fd = atoi(e->d_name);
-        struct stat st;
-        if (fd <= 2 || fd == keep1 || fd == keep2 || fd == dirfd(d)) continue;
-        if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) close(fd);
-    }
-    closedir(d);
-}
-
 static inline void gc_reader_child(int fd, int memfd) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* A fault ends the child at once: no inherited handler (the Swift runtime's backtracer) and no mask inherited
@@ -165,7 +156,7 @@ static inline void gc_reader_child(int fd, int memfd) {
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
-    gc_reader_close_inherited(fd, memfd);
+    gc_child_close_inherited(fd, memfd);
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
