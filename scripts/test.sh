@@ -13,4 +13,10 @@ grep -vE "^(◇|􀟈|\[90m◇|.*\] .* started\.?$)" "$log" | grep -vE " started\
 grep -E "recorded an issue|Caught error|Fatal error" "$log" | head -n 40 || true
 rm -f "$log"
 [ "$status" -eq 0 ] || exit "$status"
+# A quick seeded fuzz of every file kind and reading command (issue 22): no crash, hang or unclean error.
+fuzz=$(mktemp -d)
+if ! bash scripts/fuzz/fuzz-files.sh --quick --out "$fuzz"; then
+  echo "fuzz: reproducers kept in $fuzz/reproducers" >&2; exit 1
+fi
+rm -rf "$fuzz"
 bash notebooks-cli/run-all.sh

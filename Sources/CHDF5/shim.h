@@ -61,6 +61,7 @@ static inline void gc_H5F_close_with_objects(hid_t file) {
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../CNetCDF/probe_limits.h"
 
 static inline int gc_h5_probe_object(hid_t object, int depth);
 
@@ -136,8 +137,7 @@ static inline int gc_h5_probe_isolated(const char *path, unsigned timeout_s, int
     if (pid == 0) {
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
-        signal(SIGALRM, SIG_DFL);
-        alarm(timeout_s);
+        gc_probe_limits(timeout_s);
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
         hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
         if (file < 0) _exit(3);
@@ -149,8 +149,9 @@ static inline int gc_h5_probe_isolated(const char *path, unsigned timeout_s, int
     while (waitpid(pid, &wstatus, 0) < 0) {
         if (errno != EINTR) return -1;
     }
-    if (WIFSIGNALED(wstatus)) return WTERMSIG(wstatus) == SIGALRM ? 2 : 1;
+    if (WIFSIGNALED(wstatus)) return WTERMSIG(wstatus) == SIGALRM || WTERMSIG(wstatus) == SIGXCPU ? 2 : 1;
     if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return 0;
     *status = -1;
     return 3;
 }
+#include "isolated_read.h"

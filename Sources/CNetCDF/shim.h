@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "probe_limits.h"
 
 /* Crash isolation for netCDF-4 files. libhdf5 1.10 and libnetcdf 4.9 can segfault (or free invalid pointers, or
    loop) on corrupt HDF5 metadata while nc_open/nc_inq_* read attributes. Before GridIO opens a netCDF-4 file in
@@ -97,8 +98,7 @@ static inline int gc_nc_probe_isolated(const char *path, unsigned timeout_s, int
     if (pid == 0) {
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
-        signal(SIGALRM, SIG_DFL);
-        alarm(timeout_s);
+        gc_probe_limits(timeout_s);
         int ncid;
         int opened = nc_open(path, NC_NOWRITE, &ncid);
         /* Exit codes 10...200 carry -status of a failed nc_open; 5 a failed walk. */
@@ -111,7 +111,7 @@ static inline int gc_nc_probe_isolated(const char *path, unsigned timeout_s, int
     while (waitpid(pid, &wstatus, 0) < 0) {
         if (errno != EINTR) return -1;
     }
-    if (WIFSIGNALED(wstatus)) return WTERMSIG(wstatus) == SIGALRM ? 2 : 1;
+    if (WIFSIGNALED(wstatus)) return WTERMSIG(wstatus) == SIGALRM || WTERMSIG(wstatus) == SIGXCPU ? 2 : 1;
     int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 5;
     if (code == 0) return 0;
     *status = code >= 10 ? 10 - code : NC_EHDFERR;

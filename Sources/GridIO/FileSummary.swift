@@ -131,6 +131,7 @@ extension FileSummary {
                                 longName: v.text("long_name"), standardName: v.text("standard_name"),
                                 min: nil, max: nil, mean: nil, missing: 0, valid: 0, attributes: v.attributes.map(AttributeSummary.init))
         guard v.type.isNumeric, v.count > 0 else { return s }
+        try file.refuseAbsurdSize(v)
         var lo = Double.infinity, hi = -Double.infinity, sum = 0.0
         // Read slabs of at most ~valuesPerRead values: split along the first axis whose trailing block fits, and
         // step through the axes before it one index at a time (an odometer).

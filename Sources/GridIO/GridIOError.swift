@@ -30,6 +30,9 @@ public enum GridIOError: Error, Equatable, Sendable {
     case unsupportedType(name: String, type: String, path: String)
     /// A read would need more memory than the machine has; usually a corrupt header.
     case tooLarge(name: String, bytes: Int, path: String)
+    /// A variable declares more values than any real grid has (10^12 or more): a corrupt or hostile header. Refused
+    /// before anything is allocated or read.
+    case absurdSize(name: String, values: Int, path: String)
     /// The output exists and `overwrite` was false.
     case outputExists(path: String)
     /// Creating, writing or renaming the output failed; the temporary file has been removed.
@@ -64,6 +67,8 @@ extension GridIOError: CustomStringConvertible, LocalizedError {
         case .unsupportedType(let name, let type, let path): return "\(path): '\(name)' has unsupported type \(type)"
         case .tooLarge(let name, let bytes, let path):
             return "\(path): reading '\(name)' needs \(bytes) bytes, more than this machine's memory"
+        case .absurdSize(let name, let values, let path):
+            return "\(path): '\(name)' declares \(values) values, beyond the 10^12 gridcnn reads (the header is likely corrupt)"
         case .outputExists(let path): return "\(path): output exists (pass overwrite to replace it)"
         case .writeFailed(let path, let detail): return "\(path): write failed (\(detail))"
         case .invalidTimeUnits(let units):

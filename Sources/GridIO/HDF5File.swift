@@ -8,6 +8,8 @@ import GridTensor
 public final class HDF5File {
     public let path: String
     private let file: hid_t
+    /// Where dataset reads run (see IsolatedReader).
+    private let reader: IsolatedReader?
 
     /// Opens `path`; throws `fileNotFound`, `notHDF5` or `truncatedOrCorrupt`.
     public init(path: String) throws {
@@ -23,6 +25,7 @@ public final class HDF5File {
             throw GridIOError.truncatedOrCorrupt(path: path, detail: "HDF5 cannot open it")
         }
         file = f
+        reader = IsolatedReader.enabled ? IsolatedReader(path: path) : nil
     }
 
     deinit { withLibraryLock { _ = H5Fclose(file) } }
@@ -113,15 +116,15 @@ public final class HDF5File {
             guard n <= 1 << 26 else { throw corrupt("attribute \(name) claims \(n) values") }
             switch H5Tget_class(type.id) {
             case H5T_STRING:
-                let strings = try readStrings(a.id, type.id, space.id, n, name)
+                let strings = try readStrings(a.id, type.id, space.id, n, name, object)
                 return scalar ? .string(strings.first ?? "") : .strings(strings)
             case H5T_INTEGER:
                 var v = [Int64](repeating: 0, count: max(n, 1))
-                guard H5Aread(a.id, gc_H5T_NATIVE_INT64(), &v) >= 0 else { throw corrupt("attribute \(name)") }
+                try v.withUnsafeMutableBytes { try readAttribute(a.id, object, name, gc_H5T_NATIVE_INT64(), $0) }
                 return scalar ? .int(v[0]) : .ints(Array(v.prefix(n)))
             case H5T_FLOAT:
                 var v = [Double](repeating: 0, count: max(n, 1))
-                guard H5Aread(a.id, gc_H5T_NATIVE_DOUBLE(), &v) >= 0 else { throw corrupt("attribute \(name)") }
+                try v.withUnsafeMutableBytes { try readAttribute(a.id, object, name, gc_H5T_NATIVE_DOUBLE(), $0) }
                 return scalar ? .double(v[0]) : .doubles(Array(v.prefix(n)))
             default:
                 throw GridIOError.unsupportedType(name: name, type: "HDF5 class \(H5Tget_class(type.id).rawValue)", path: path)
@@ -129,8 +132,20 @@ public final class HDF5File {
         }
     }
 
-    private func readStrings(_ a: hid_t, _ fileType: hid_t, _ space: hid_t, _ n: Int, _ name: String) throws -> [String] {
+    private func readStrings(_ a: hid_t, _ fileType: hid_t, _ space: hid_t, _ n: Int, _ name: String, _ object: String) throws -> [String] {
         if H5Tis_variable_str(fileType) > 0 {
+            if let reader {
+                // Variable-length strings live in the global heap, whose corrupt lengths libhdf5 copies unchecked.
+                var packed: UnsafeMutablePointer<CChar>?, length = 0
+                defer { free(packed) }
+                let status = try reader.run(what: "reading attribute \(name) of \(object)", bytes: 0) { r, ms in
+                    gc_reader_h5_attribute(r, file, hdf5Normalized(object), name, hid_t(GC_READ_VLEN_STRINGS), n, nil, 0, &packed, &length, ms)
+                }
+                guard status >= 0 else { throw corrupt("attribute \(name)") }
+                let bytes = packed.map { UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: length) }
+                let strings = (bytes.map { Array($0) } ?? []).split(separator: 0, omittingEmptySubsequences: false).prefix(n)
+                return strings.map { String(decoding: $0, as: UTF8.self) } + [String](repeating: "", count: max(n - strings.count, 0))
+            }
             let memType = hdf5StringType()
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: max(n, 1))
             guard H5Aread(a, memType.id, &pointers) >= 0 else { throw corrupt("attribute \(name)") }
@@ -143,8 +158,22 @@ public final class HDF5File {
         let memType = HID(H5Tcopy(gc_H5T_C_S1()), H5Tclose)
         _ = H5Tset_size(memType.id, size)
         var bytes = [UInt8](repeating: 0, count: size * max(n, 1))
-        guard H5Aread(a, memType.id, &bytes) >= 0 else { throw corrupt("attribute \(name)") }
+        try bytes.withUnsafeMutableBytes { try readAttribute(a, object, name, memType.id, $0) }
         return (0..<n).map { i in String(decoding: bytes[(i * size)..<((i + 1) * size)].prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    /// Reads an attribute's fixed-size values into `buffer`, through the reader child unless files are trusted.
+    private func readAttribute(_ a: hid_t, _ object: String, _ name: String, _ memType: hid_t, _ buffer: UnsafeMutableRawBufferPointer) throws {
+        var status: Int32
+        if let reader {
+            var unused: UnsafeMutablePointer<CChar>?, length = 0
+            status = try reader.run(what: "reading attribute \(name) of \(object)", bytes: buffer.count) { r, ms in
+                gc_reader_h5_attribute(r, file, hdf5Normalized(object), name, memType, 0, buffer.baseAddress, buffer.count, &unused, &length, ms)
+            }
+        } else {
+            status = H5Aread(a, memType, buffer.baseAddress)
+        }
+        guard status >= 0 else { throw corrupt("attribute \(name)") }
     }
 
     // MARK: - internals (called with the lock held)
@@ -187,7 +216,16 @@ public final class HDF5File {
 
     private func read(_ d: HID, _ name: String, _ memType: hid_t, _ count: Int, _ buffer: UnsafeMutableRawPointer?) throws {
         guard count > 0 else { return }
-        guard H5Dread(d.id, memType, gc_H5S_ALL(), gc_H5S_ALL(), gc_H5P_DEFAULT(), buffer) >= 0 else {
+        var status: Int32
+        if let reader {
+            let p = hdf5Normalized(name), bytes = count * H5Tget_size(memType)
+            status = try reader.run(what: "reading \(p)", bytes: bytes) { r, ms in
+                gc_reader_h5_read(r, file, p, memType, buffer, bytes, ms)
+            }
+        } else {
+            status = H5Dread(d.id, memType, gc_H5S_ALL(), gc_H5S_ALL(), gc_H5P_DEFAULT(), buffer)
+        }
+        guard status >= 0 else {
             throw GridIOError.truncatedOrCorrupt(path: path, detail: "reading \(name)")
         }
     }

@@ -5,11 +5,17 @@ import Foundation
 
 private let libraryLock = NSRecursiveLock()
 
+/// libhdf5's exit handler closes every file still open; one whose write failed (a full disk) is half-closed and
+/// crashes it, turning a clean error into a signal at exit. Outputs are committed only by an explicit finish(), so
+/// nothing needs the handler: it is switched off before the library's first use.
+private let hdf5ExitHandlerOff: Void = { _ = H5dont_atexit() }()
+
 /// Runs `body` while holding the process-wide netCDF/HDF5 lock. Re-entrant, so helpers may nest.
 @inline(__always)
 func withLibraryLock<T>(_ body: () throws -> T) rethrows -> T {
     libraryLock.lock()
     defer { libraryLock.unlock() }
+    hdf5ExitHandlerOff
     // The HDF5 build is thread-safe, which makes the automatic error printer a per-thread setting; silencing it on
     // every entry is cheap and keeps stderr clean whichever thread we are on.
     _ = H5Eset_auto2(gc_H5E_DEFAULT(), nil, nil)

@@ -13,6 +13,9 @@ public final class NetCDFFile {
     /// The root group with every subgroup below it.
     public let root: NCGroup
     let ncid: Int32
+    /// Where data reads of a netCDF-4 file run (nil for classic files, whose header is validated before libnetcdf
+    /// sees it and whose data are plain bytes at checked offsets).
+    let reader: IsolatedReader?
 
     /// Opens `path` read-only. Throws `fileNotFound`, `notNetCDF` (no NetCDF signature) or `truncatedOrCorrupt`.
     public init(path: String) throws {
@@ -50,6 +53,7 @@ public final class NetCDFFile {
             throw GridIOError.truncatedOrCorrupt(path: path, detail: ncMessage(status))
         }
         ncid = id
+        reader = signature == .hdf5 && IsolatedReader.enabled ? IsolatedReader(path: path) : nil
         do {
             let fmt: NCFormat = try withLibraryLock {
                 var code: Int32 = 0
@@ -299,13 +303,14 @@ func isolatedProbe(_ path: String, _ probe: (UnsafePointer<CChar>, UInt32, Unsaf
                    refused: (Int32) -> GridIOError) throws {
     if ProcessInfo.processInfo.environment["GRIDIO_TRUST_FILES"] == "1" { return }
     var status: Int32 = 0
-    var outcome = withLibraryLock { probe(path, 120, &status) }
+    let limit = UInt32(max(IsolatedReader.baseTimeLimit.rounded(.up), 1))
+    var outcome = withLibraryLock { probe(path, limit, &status) }
     // A refusal is confirmed once more before it is believed: under heavy concurrent use (the test suite writes and
     // reads checkpoints from several threads while the probe forks) a sound file was rarely refused by the child.
-    if outcome == 3 { outcome = withLibraryLock { probe(path, 120, &status) } }
+    if outcome == 3 { outcome = withLibraryLock { probe(path, limit, &status) } }
     switch outcome {
     case 1: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library crashed reading its metadata (in a probe process)")
-    case 2: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library did not finish reading its metadata in 120 s")
+    case 2: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library did not finish reading its metadata in \(limit) s")
     case 3: throw refused(status)
     default: return
     }

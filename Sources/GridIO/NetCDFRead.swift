@@ -1,5 +1,6 @@
 // Reading variable data: whole variables or hyperslabs of any numeric type, converted to Float (Tensor) or Double,
 // CF-decoded unless asked not to.
+import CHDF5
 import CNetCDF
 import Foundation
 import GridTensor
@@ -84,6 +85,7 @@ extension NetCDFFile {
     public func readText(_ name: String) throws -> [String] {
         let v = try variable(name)
         guard v.type == .char else { throw GridIOError.unsupportedType(name: v.path, type: v.type.rawValue, path: path) }
+        try refuseAbsurdSize(v)
         let slab = try Hyperslab(variable: v)
         guard slab.elementCount <= Int(clamping: ProcessInfo.processInfo.physicalMemory) else {
             throw GridIOError.tooLarge(name: v.path, bytes: slab.elementCount, path: path)
@@ -96,7 +98,17 @@ extension NetCDFFile {
         }
     }
 
+    /// Declared sizes of 10^12 values or more: a streaming summary would read for days and a whole read could never
+    /// fit, so the variable is refused outright, before any allocation.
+    public static let maxDeclaredValues = 1_000_000_000_000
+
+    func refuseAbsurdSize(_ v: NCVariable) throws {
+        let values = saturatingProduct(v.shape)
+        if values >= Self.maxDeclaredValues { throw GridIOError.absurdSize(name: v.path, values: values, path: path) }
+    }
+
     private func checkReadable(_ v: NCVariable, _ slab: Hyperslab) throws {
+        try refuseAbsurdSize(v)
         guard v.type.isNumeric else { throw GridIOError.unsupportedType(name: v.path, type: v.type.rawValue, path: path) }
         // A corrupt header can describe absurd sizes; refuse before allocating rather than die in malloc.
         let (bytes, overflow) = slab.elementCount.multipliedReportingOverflow(by: max(v.type.size, 8))
@@ -145,13 +157,21 @@ extension NetCDFFile {
 
     /// One nc_get_vara/nc_get_vars call into native-typed memory.
     func getSlab(_ v: NCVariable, _ slab: Hyperslab, _ dst: UnsafeMutableRawPointer) throws {
+        try refuseAbsurdSize(v)
         // A scalar variable still needs valid pointers.
         let start = slab.start.isEmpty ? [0] : slab.start
         let count = slab.count.isEmpty ? [1] : slab.count
         let stride = slab.stride.isEmpty ? [1] : slab.stride
-        let status = withLibraryLock {
-            slab.isUnitStride ? nc_get_vara(v.groupID, v.varID, start, count, dst)
-                              : nc_get_vars(v.groupID, v.varID, start, count, stride, dst)
+        let status = try withLibraryLock { () throws -> Int32 in
+            if let reader {
+                let bytes = slab.elementCount * v.type.size
+                return try reader.run(what: "reading '\(v.path)'", bytes: bytes) { r, ms in
+                    gc_reader_nc_get(r, v.groupID, v.varID, Int32(slab.start.count), start, count, stride,
+                                     slab.isUnitStride ? 1 : 0, dst, bytes, ms)
+                }
+            }
+            return slab.isUnitStride ? nc_get_vara(v.groupID, v.varID, start, count, dst)
+                                     : nc_get_vars(v.groupID, v.varID, start, count, stride, dst)
         }
         if status != NC_NOERR {
             throw GridIOError.truncatedOrCorrupt(path: path, detail: "reading '\(v.path)': \(ncMessage(status))")
@@ -161,7 +181,13 @@ extension NetCDFFile {
     /// Sets the chunk cache of a NetCDF-4 variable (a no-op for classic files, which have no chunks).
     public func setChunkCache(_ v: NCVariable, bytes: Int, slots: Int = 1009, preemption: Float = 0.75) throws {
         guard !format.isClassicFamily else { return }
-        let status = withLibraryLock { nc_set_var_chunk_cache(v.groupID, v.varID, bytes, slots, preemption) }
+        let status = try withLibraryLock { () throws -> Int32 in
+            let local = nc_set_var_chunk_cache(v.groupID, v.varID, bytes, slots, preemption)
+            guard local == NC_NOERR, let reader, reader.isRunning else { return local }
+            return try reader.run(what: "setting the chunk cache of '\(v.path)'", bytes: 0) { r, ms in
+                gc_reader_nc_cache(r, v.groupID, v.varID, bytes, slots, preemption, ms)
+            }
+        }
         if status != NC_NOERR {
             throw GridIOError.library(path: path, detail: "setting the chunk cache of '\(v.path)': \(ncMessage(status))")
         }

@@ -84,9 +84,14 @@ public struct Checkpoint {
             throw TrainError("\(path): not a readable gridcnn checkpoint (\(e.description))", path: path, underlying: e)
         }
         func text(_ name: String) throws -> String {
-            guard let v = try? f.attribute(name), case .string(let s) = v else {
+            let value: HDF5Value
+            do { value = try f.attribute(name) } catch GridIOError.attributeNotFound, GridIOError.objectNotFound {
                 throw TrainError("\(path): not a gridcnn checkpoint (attribute '\(name)' missing)")
+            } catch let e as GridIOError {
+                // Present but unreadable (a corrupt heap, a crash in the reader process): say so, not "missing".
+                throw TrainError("\(path): damaged checkpoint (\(e.description))")
             }
+            guard case .string(let s) = value else { throw TrainError("\(path): not a gridcnn checkpoint (attribute '\(name)' is not text)") }
             return s
         }
         guard try text("format") == format else { throw TrainError("\(path): not a gridcnn checkpoint") }
