@@ -36,10 +36,16 @@ struct LabellerFlags: ParsableArguments {
     @Option(help: "AR: only poleward of this latitude (default 20).") var arMinLat: Double?
     @Option(help: "Connectivity of AR regions: 4 or 8 (default 8).") var connectivity: Int?
 
+    /// Each numeric flag with the threshold it sets (one list, read by isEmpty and apply).
+    private var thresholds: [(Double?, WritableKeyPath<LabellerOptions, Double>)] {
+        [(tcMaxLat, \.tcMaxLatitude), (tcRadius, \.tcMinimumRadius), (tcVorticity, \.tcVorticity), (tcMinDepth, \.tcMinimumDepth),
+         (tcDepthWithoutT, \.tcDepthWithoutWarmCore), (tcWarmCore, \.tcWarmCore), (tcCoreRadius, \.tcCoreRadius),
+         (tcRegionFraction, \.tcRegionFraction), (arIwv, \.arIWV), (arAnomaly, \.arAnomaly), (arPercentile, \.arPercentile),
+         (arMinLength, \.arMinLength), (arMaxWidth, \.arMaxWidth), (arMinLat, \.arMinLatitude)]
+    }
+
     var isEmpty: Bool {
-        [tcMaxLat, tcRadius, tcVorticity, tcMinDepth, tcDepthWithoutT, tcWarmCore, tcCoreRadius, tcRegionFraction, tcRegionHpa,
-         arIwv, arAnomaly, arPercentile, arMinLength, arMaxWidth, arMinLat].allSatisfy { $0 == nil }
-            && classes == nil && tcEnvironment == nil && connectivity == nil
+        thresholds.allSatisfy { $0.0 == nil } && tcRegionHpa == nil && classes == nil && tcEnvironment == nil && connectivity == nil
     }
 
     func apply(to base: LabellerOptions = LabellerOptions()) throws -> LabellerOptions {
@@ -49,26 +55,13 @@ struct LabellerFlags: ParsableArguments {
             guard !parts.isEmpty, parts.isSubset(of: ["tc", "ar"]) else { throw TaskError("--classes must be tc, ar or tc,ar, not '\(c)'") }
             o.labelTC = parts.contains("tc"); o.labelAR = parts.contains("ar")
         }
-        if let x = tcMaxLat { o.tcMaxLatitude = x }
-        if let x = tcRadius { o.tcMinimumRadius = x }
-        if let x = tcVorticity { o.tcVorticity = x }
+        for (value, key) in thresholds { if let value { o[keyPath: key] = value } }
         if let s = tcEnvironment {
             let p = s.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard p.count == 2 else { throw TaskError("--tc-environment takes INNER,OUTER in degrees, e.g. 6,8; got '\(s)'") }
             o.tcEnvironmentInner = p[0]; o.tcEnvironmentOuter = p[1]
         }
-        if let x = tcMinDepth { o.tcMinimumDepth = x }
-        if let x = tcDepthWithoutT { o.tcDepthWithoutWarmCore = x }
-        if let x = tcWarmCore { o.tcWarmCore = x }
-        if let x = tcCoreRadius { o.tcCoreRadius = x }
-        if let x = tcRegionFraction { o.tcRegionFraction = x }
         if let x = tcRegionHpa { o.tcRegionHPa = x }
-        if let x = arIwv { o.arIWV = x }
-        if let x = arAnomaly { o.arAnomaly = x }
-        if let x = arPercentile { o.arPercentile = x }
-        if let x = arMinLength { o.arMinLength = x }
-        if let x = arMaxWidth { o.arMaxWidth = x }
-        if let x = arMinLat { o.arMinLatitude = x }
         if let x = connectivity { o.connectivity = x }
         try o.validate()
         return o
