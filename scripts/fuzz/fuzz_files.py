@@ -4,7 +4,8 @@
 Each mutation takes a seed file, replaces 1-8 bytes anywhere in it (random value, bit flip or a boundary value such
 as 0x00/0xff/0x7f/0x80; sometimes a run of bytes, sometimes a cut), runs one command on it with a time limit and
 classifies the outcome:
-  clean    exit 1 with one line on stderr (the promise for bad input)
+  clean    exit 1 with one line on stderr (the promise for bad input); "contained" counts those among them that
+           report a libhdf5 crash or time limit caught in gridcnn's probe or reader child process
   correct  exit 0
   unclean  any other non-zero exit below 128, or exit 1 with more than one line
   crash    a signal, or an exit status above 128 other than 130/143
@@ -95,6 +96,10 @@ def mutate(data, rng):
     return bytes(b), {k: v for k, v in sorted(edits.items()) if cut is None or k < cut}, cut
 
 
+# A clean error that reports a libhdf5 crash or time limit caught in a probe or reader child (also counted as clean).
+CONTAINED = ("crashed", "did not finish")
+
+
 def classify(returncode, stderr, timed_out):
     if timed_out:
         return "hang"
@@ -131,7 +136,8 @@ def run_one(task):
                 json.dump({"base": os.path.relpath(base, ROOT) if base.startswith(ROOT) else base,
                            "edits": {str(k): v for k, v in edits.items()}, "cut": cut, "command": command,
                            "outcome": outcome, "exit": rc, "stderr": err.decode(errors="replace")[-2000:]}, f, indent=1)
-        return kind, command[0], outcome
+        contained = outcome == "clean" and any(c in err.decode(errors="replace") for c in CONTAINED)
+        return kind, command[0], outcome, contained
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -172,8 +178,9 @@ def main():
                     continue
             finished, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED if task else concurrent.futures.ALL_COMPLETED)
             for f in finished:
-                kind, command, outcome = f.result()
+                kind, command, outcome, contained = f.result()
                 counts[(kind, command)][outcome] += 1
+                counts[(kind, command)]["contained"] += contained
                 done += 1
                 if done % 500 == 0:
                     # A long campaign can be stopped at any time and still report what it ran.
@@ -186,14 +193,18 @@ def main():
     sys.exit(1 if bad else 0)
 
 
+def runs(counter):
+    return sum(n for outcome, n in counter.items() if outcome != "contained")
+
+
 def report(counts, markdown):
-    columns = ["clean", "correct", "unclean", "crash", "hang"]
+    columns = ["clean", "contained", "correct", "unclean", "crash", "hang"]
     total = collections.Counter()
     rows = []
     for (kind, command), c in sorted(counts.items()):
         total.update(c)
-        rows.append([kind, command, str(sum(c.values()))] + [str(c[k]) for k in columns])
-    rows.append(["all", "", str(sum(total.values()))] + [str(total[k]) for k in columns])
+        rows.append([kind, command, str(runs(c))] + [str(c[k]) for k in columns])
+    rows.append(["all", "", str(runs(total))] + [str(total[k]) for k in columns])
     header = ["file kind", "command", "mutations"] + columns
     if markdown:
         print("| " + " | ".join(header) + " |")
