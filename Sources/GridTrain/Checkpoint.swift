@@ -95,8 +95,10 @@ public struct Checkpoint {
             return s
         }
         guard try text("format") == format else { throw TrainError("\(path): not a gridcnn checkpoint") }
-        if case .int(let v)? = try? f.attribute("format_version"), v > formatVersion {
-            throw TrainError("\(path): checkpoint format \(v) is newer than this gridcnn understands (\(formatVersion))")
+        var version: Int64 = 1
+        if case .int(let v)? = try? f.attribute("format_version") { version = v }
+        guard version <= formatVersion else {
+            throw TrainError("\(path): checkpoint format \(version) is newer than this gridcnn understands (\(formatVersion))")
         }
         func group(_ g: String) throws -> [String: Tensor] {
             guard f.contains("/" + g) else { return [:] }
@@ -108,7 +110,9 @@ public struct Checkpoint {
         var ck: Checkpoint
         do {
             let model: ModelSpec
-            if (try? f.attributeNames())?.contains("model_spec") == true {
+            // Format 2 stores the model as one spec; format 1 as a kind and a config (no attribute listing: a corrupt
+            // attribute heap would be walked in this process, see IsolatedReader).
+            if version >= 2 {
                 model = try decoder.decode(ModelSpec.self, from: Data(try text("model_spec").utf8))
             } else {
                 model = try ModelSpec(kind: try text("model_kind"), configJSON: try text("model_config"))
