@@ -1,0 +1,134 @@
+// gridcnn track / evaluate track: cyclones followed through time, written as GFDL text or CSV, and scored against
+// reference tracks.
+import ArgumentParser
+import Foundation
+import GridTasks
+
+/// Candidate and stitching thresholds; each unset one keeps the preset's value.
+struct TrackThresholdFlags: ParsableArguments {
+    @Option(help: "Thresholds preset: tropical or extratropical.") var preset = "extratropical"
+    @Option(help: "A centre is the lowest PSL within this distance, degrees (default 6).") var mergeDistance: Double?
+    @Option(help: "Closed contour RISE,DISTANCE: PSL rises by RISE hPa within DISTANCE degrees (default 2,6; tropical 2,5.5).") var closedContour: String?
+    @Option(help: "Centres only within this latitude of the equator, degrees (tropical 40; extratropical: anywhere).") var maxLat: Double?
+    @Option(help: "Cyclonic vorticity of the winds within --search-radius at least this, s-1 (tropical 3.5e-5; 0: off).") var minVorticity: Double?
+    @Option(help: "Warm core: temperature within --core-radius above the 6-8 degree annulus by this, K (tropical 1; 0: off).") var minWarmCore: Double?
+    @Option(help: "Radius for the maximum wind and the vorticity, degrees (default 3).") var searchRadius: Double?
+    @Option(help: "Largest distance between consecutive points per step, degrees (extratropical 6, tropical 8).") var maxDistance: Double?
+    @Option(help: "Steps a track may miss (extratropical 1, tropical 4).") var maxGap: Int?
+    @Option(help: "Shortest lifetime kept, hours (extratropical 24, tropical 54).") var minLifetime: Double?
+    @Option(help: "Shortest path kept, degrees of great-circle arc (extratropical 6, tropical 0).") var minPath: Double?
+    @Option(help: "Wind at least this, m s-1, for --min-wind-steps points (tropical 10 for 4; 0: off).") var minWind: Double?
+    @Option(help: "Points that must reach --min-wind.") var minWindSteps: Int?
+
+    func apply(to r: inout TrackRequest) throws {
+        guard let p = TrackPreset(rawValue: preset) else { throw TaskError("--preset must be tropical or extratropical, not '\(preset)'") }
+        var c = p.candidates, s = p.stitch
+        if let x = mergeDistance { c.mergeDistance = x }
+        if let text = closedContour {
+            let v = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard v.count == 2 else { throw TaskError("--closed-contour takes RISE,DISTANCE (hPa, degrees), e.g. 2,6; got '\(text)'") }
+            c.closedContourRise = v[0]; c.closedContourDistance = v[1]
+        }
+        if let x = maxLat { c.maxLatitude = x }
+        if let x = minVorticity { c.minVorticity = x == 0 ? nil : x }
+        if let x = minWarmCore { c.minWarmCore = x == 0 ? nil : x }
+        if let x = searchRadius { c.searchRadius = x }
+        if let x = maxDistance { s.maxDistance = x }
+        if let x = maxGap { s.maxGap = x }
+        if let x = minLifetime { s.minLifetime = x }
+        if let x = minPath { s.minPath = x }
+        if let x = minWind { s.minWind = x == 0 ? nil : x }
+        if let x = minWindSteps { s.minWindSteps = x }
+        r.candidates = c; r.stitch = s
+    }
+}
+
+func trackFormat(_ text: String?) throws -> TrackFormat? {
+    try text.map { t in
+        guard let f = TrackFormat(rawValue: t.lowercased()) else { throw TaskError("--format must be csv or gfdl, not '\(t)'") }
+        return f
+    }
+}
+
+struct TrackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "track", abstract: "Follow cyclones through time: PSL minima with a closed contour, stitched into tracks (GFDL text or CSV).",
+        discussion: """
+        Streams the time steps. Candidates: sea-level-pressure minima (lowest within --merge-distance) whose pressure \
+        rises by RISE hPa within DISTANCE degrees all around (--closed-contour), optionally with cyclonic vorticity \
+        and a warm core. Stitching: each track takes the candidate nearest its extrapolated position within \
+        --max-distance degrees per step, assigned globally; tracks may miss --max-gap steps and are kept when they \
+        live --min-lifetime hours and travel --min-path degrees. Output: TempestExtremes' GFDL text (.txt) or CSV \
+        (.csv). Winds and temperature may come from other files on the same grid as FILE:VAR.
+
+        Examples:
+          gridcnn track --input era5.nc --psl msl --u u850 --v v850 --t t500 --preset tropical --output tc.txt
+          gridcnn track --input Pstorm.cdf --psl p --u Ustorm.cdf:u --v Vstorm.cdf:v \\
+            --time-units 'hours since 1996-01-05 00:00' --output blizzard.csv
+        """)
+
+    @Option(help: "Input NetCDF with sea-level pressure on a lat/lon grid.") var input: String
+    @Option(help: "Track file format: csv or gfdl (default: by the output's extension).") var format: String?
+    @Option(help: "Sea-level pressure variable (Pa or hPa).") var psl: String?
+    @Option(name: .customLong("u"), help: "Eastward wind: VAR in the input or FILE:VAR.") var u: String?
+    @Option(name: .customLong("v"), help: "Northward wind: VAR in the input or FILE:VAR.") var v: String?
+    @Option(name: .customLong("t"), help: "Temperature for the warm core (500 hPa): VAR or FILE:VAR.") var t: String?
+    @Option(help: "CF units of a time axis without them, e.g. 'hours since 1996-01-05 00:00'.") var timeUnits: String?
+    @Option(help: "Hours per step when the time axis has no units.") var stepHours = 6.0
+    @OptionGroup var thresholds: TrackThresholdFlags
+    @OptionGroup var out: OutputFlags
+
+    func run() throws {
+        try runJob {
+            var r = TrackRequest(input: input, output: out.output)
+            r.format = try trackFormat(format)
+            r.names = DetectVariableNames(psl: psl, u850: u, v850: v, t500: t)
+            r.timeUnits = timeUnits; r.stepHours = stepHours
+            try thresholds.apply(to: &r)
+            out.apply(to: &r.output)
+            let rep = try Tracking.run(r)
+            if out.json { try printJSON(rep) } else {
+                print(String(format: "tracked %d step(s) of %dx%d: %d candidate(s), %d track(s) -> %@ (%@) in %.1f s", rep.steps, rep.grid[0], rep.grid[1],
+                             rep.candidates, rep.tracks.count, rep.output, rep.format.rawValue, rep.seconds))
+                for s in rep.tracks {
+                    print(String(format: "  track %d: %d points, %@ (%.1f, %.1f) to %@ (%.1f, %.1f), %.0f h, %.0f km at %.0f km/h", s.id, s.points,
+                                 s.start ?? "-", s.startLat, s.startLon, s.end ?? "-", s.endLat, s.endLon, s.lifetimeHours, s.distanceKm, s.meanSpeedKmh)
+                          + (s.minPressureHpa.map { String(format: ", min %.1f hPa", $0) } ?? "") + (s.maxWindMs.map { String(format: ", max wind %.1f m/s", $0) } ?? ""))
+                }
+            }
+        }
+    }
+}
+
+struct EvaluateTrackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "track", abstract: "Score tracks against reference tracks: probability of detection, false-alarm ratio, position and lifetime error.",
+        discussion: """
+        Either file may be GFDL text or CSV (by extension, or --format / --reference-format). Tracks match when at \
+        least --min-shared of their shared times lie within --match-distance degrees; each track matches at most once.
+
+        Example:
+          gridcnn evaluate track --tracks mine.csv --reference ibtracs.csv --json
+        """)
+
+    @Option(help: "Tracks to score.") var tracks: String
+    @Option(help: "Reference tracks.") var reference: String
+    @Option(help: "Format of --tracks: csv or gfdl.") var format: String?
+    @Option(help: "Format of --reference: csv or gfdl.") var referenceFormat: String?
+    @Option(help: "Points at one time match within this distance, degrees.") var matchDistance = 5.0
+    @Option(help: "Close shared times a pair needs.") var minShared = 2
+    @Option(help: "Hours per step for CSV files without dates.") var stepHours = 6.0
+    @Flag(help: "JSON on stdout.") var json = false
+    @OptionGroup var runOptions: RunOptions
+
+    func run() throws {
+        try runJob {
+            runOptions.apply()
+            var r = TrackEvaluateRequest(tracks: tracks, reference: reference)
+            r.format = try trackFormat(format); r.referenceFormat = try trackFormat(referenceFormat)
+            r.matchDistance = matchDistance; r.minShared = minShared; r.stepHours = stepHours
+            let e = try TrackEvaluating.run(r)
+            if json { try printJSON(e) } else { print(TrackEvaluating.table(e)) }
+        }
+    }
+}

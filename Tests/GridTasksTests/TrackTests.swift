@@ -1,0 +1,256 @@
+// Cyclone tracking: candidates on constructed fields (a closed low is found where it is, a shallow one or one on the
+// edge of a regional grid is not, a low on the Greenwich meridian of a global grid is), stitching rules (gaps,
+// minimum lifetime and path, crossing storms, a split, the dateline), GFDL and CSV round trips, the scores of
+// `evaluate track`, and the whole job on a file with a moving storm.
+import Foundation
+import Testing
+import GridIO
+@testable import GridTasks
+
+/// A point at `step` (6-hourly) without values.
+func trackPoint(_ step: Int, _ lat: Double, _ lon: Double) -> TrackPoint { TrackPoint(step: step, hours: 6 * Double(step), lat: lat, lon: lon) }
+
+/// Stitches per-step candidate lists with `options` (lifetime filter off unless given).
+func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void = { _ in }) -> [Track] {
+    var o = StitchOptions()
+    o.minLifetime = 0
+    configure(&o)
+    let s = TrackStitcher(options: o)
+    for (k, c) in steps.enumerated() { s.add(c, step: k) }
+    return s.finish()
+}
+
+@Suite struct TrackStitchTests {
+    @Test func aGapWithinTheAllowedGapContinuesTheTrack() {
+        let steps = [[trackPoint(0, 30, 200)], [trackPoint(1, 30, 202)], [], [trackPoint(3, 30, 206)], [trackPoint(4, 30, 208)]]
+        let one = stitch(steps) { $0.maxGap = 1 }
+        #expect(one.count == 1 && one.first?.points.map(\.step) == [0, 1, 3, 4])
+        let split = stitch(steps) { $0.maxGap = 0 }
+        #expect(split.map { $0.points.map(\.step) } == [[0, 1], [3, 4]])
+    }
+
+    @Test func minimumLifetimeAndPathDropShortTracks() {
+        let steps = (0..<4).map { [trackPoint($0, 40, 300 + 3 * Double($0))] }   // 18 h, about 6.9 degrees
+        #expect(stitch(steps) { $0.minLifetime = 18 }.count == 1)
+        #expect(stitch(steps) { $0.minLifetime = 24 }.isEmpty)
+        #expect(stitch(steps) { $0.minPath = 6 }.count == 1)
+        #expect(stitch(steps) { $0.minPath = 8 }.isEmpty)
+    }
+
+    @Test func aWindThresholdMustHoldForEnoughPoints() {
+        var steps = (0..<4).map { [trackPoint($0, 15, 140)] }
+        for k in 0..<4 { steps[k][0].wind = k < 2 ? 20 : 5 }
+        #expect(stitch(steps) { $0.minWind = 10; $0.minWindSteps = 2 }.count == 1)
+        #expect(stitch(steps) { $0.minWind = 10; $0.minWindSteps = 3 }.isEmpty)
+    }
+
+    @Test func crossingStormsKeepTheirOwnPoints() {
+        // A moves east along 20N, B west along 21N; after they pass, each last point is nearer the other's next one.
+        let steps = (0..<6).map { s in [trackPoint(s, 20, 100 + 2 * Double(s)), trackPoint(s, 21, 110 - 2 * Double(s))] }
+        let tracks = stitch(steps)
+        #expect(tracks.count == 2)
+        for t in tracks {
+            #expect(t.points.count == 6)
+            #expect(Set(t.points.map(\.lat)).count == 1)
+        }
+        #expect(tracks.contains { $0.points.map(\.lon) == [100, 102, 104, 106, 108, 110] })
+    }
+
+    @Test func aStormThatSplitsKeepsItsTrackAndStartsAnother() throws {
+        var steps = (0..<3).map { [trackPoint($0, 30, 200 + 2 * Double($0))] }
+        steps.append([trackPoint(3, 33, 207), trackPoint(3, 30, 206)])
+        steps.append([trackPoint(4, 30, 208), trackPoint(4, 36, 208)])
+        let tracks = stitch(steps)
+        try #require(tracks.count == 2)
+        #expect(tracks[0].points.map(\.lat) == [30, 30, 30, 30, 30])
+        #expect(tracks[1].points.map(\.step) == [3, 4] && tracks[1].points.map(\.lat) == [33, 36])
+    }
+
+    @Test func aTrackCrossesTheDateline() {
+        // 0-360 longitudes through 0 and -180..180 through 180: one track each, about 8 degrees of longitude long.
+        for lons in [[356.0, 358, 0, 2, 4], [176.0, 178, 180, -178, -176]] {
+            let tracks = stitch(lons.enumerated().map { [trackPoint($0.offset, 10, $0.element)] }) { $0.maxDistance = 3 }
+            #expect(tracks.count == 1 && tracks.first?.points.count == 5)
+            let expected: Double = 8 * cos(10 * Double.pi / 180), path: Double = tracks.first?.pathDegrees ?? 0
+            #expect(abs(path - expected) < 0.05)
+        }
+    }
+}
+
+@Suite struct TrackCandidateTests {
+    func find(_ f: DetectWeatherFixture, _ o: CandidateOptions = CandidateOptions()) -> [TrackPoint] {
+        TrackCandidates.find(psl: f.psl, u: f.u, v: f.v, t: f.t500, grid: f.grid, options: o, step: 0, hours: 0, date: nil)
+    }
+
+    @Test func aClosedLowIsFoundWhereItIs() throws {
+        var f = DetectWeatherFixture()
+        #expect(find(f).isEmpty)
+        f.addVortex(lat: 20, lon: 100, anticlockwise: true)
+        let c = find(f)
+        try #require(c.count == 1)
+        #expect(abs(c[0].lat - 20) <= 1 && abs(c[0].lon - 100) <= 1)
+        #expect(abs(c[0].pressure! - 983) < 1.5)
+        #expect(c[0].wind! > 20 && c[0].vorticity! > 0 && c[0].warmCore! > 1)
+    }
+
+    @Test func aShallowLowHasNoClosedContour() {
+        var f = DetectWeatherFixture()
+        f.addVortex(lat: 50, lon: 10, depth: 1.5, anticlockwise: true)
+        #expect(find(f).isEmpty)
+        var o = CandidateOptions()
+        o.closedContourRise = 1
+        #expect(find(f, o).count == 1)
+    }
+
+    @Test func tropicalThresholdsNeedAWarmCoreAndCyclonicWinds() {
+        var cold = DetectWeatherFixture()
+        cold.addVortex(lat: 15, lon: 140, anticlockwise: true, tAnomaly: 0)
+        #expect(find(cold).count == 1)
+        #expect(find(cold, TrackPreset.tropical.candidates).isEmpty)
+        var anticyclonic = DetectWeatherFixture()
+        anticyclonic.addVortex(lat: 15, lon: 140, anticlockwise: false)
+        #expect(find(anticyclonic, TrackPreset.tropical.candidates).isEmpty)
+        var warm = DetectWeatherFixture()
+        warm.addVortex(lat: 15, lon: 140, anticlockwise: true)
+        #expect(find(warm, TrackPreset.tropical.candidates).count == 1)
+    }
+
+    @Test func periodicLongitudeClosesTheContourAcrossGreenwich() throws {
+        var f = DetectWeatherFixture()
+        f.addVortex(lat: 45, lon: 0, anticlockwise: true)
+        let c = find(f)
+        try #require(c.count == 1)
+        #expect(c[0].lon == 0 || c[0].lon == 358)
+    }
+
+    @Test func aLowOnTheEdgeOfARegionalGridIsNotClosed() {
+        let g = LatLonGrid(lat: stride(from: 0.0, through: 40, by: 2).map { $0 }, lon: stride(from: 100.0, through: 140, by: 2).map { $0 })
+        var p = [Float](repeating: 101_300, count: g.height * g.width)
+        for i in 0..<g.height { for j in 0..<g.width {
+            for (lat, lon) in [(20.0, 140.0), (20.0, 116.0)] {
+                p[i * g.width + j] -= 3000 * Float(exp(-pow(LatLonGrid.arc(lat, lon, g.lat[i], g.lon[j]) / 4.5, 2)))
+            }
+        } }
+        let c = TrackCandidates.find(psl: p, u: nil, v: nil, t: nil, grid: g, options: CandidateOptions(), step: 0, hours: 0, date: nil)
+        #expect(c.map(\.lon) == [116])
+    }
+}
+
+@Suite struct TrackFileTests {
+    func sampleTracks() -> [Track] {
+        (1...2).map { id in
+            Track(id: id, points: (0..<3).map { s in
+                let date = CFDate(year: 1996, month: 1, day: 7 + id, hour: 6 * s)
+                var p = TrackPoint(step: s, hours: TrackFiles.hours(of: date), date: date, lat: 30 + Double(s), lon: -80 + 2.5 * Double(s + id))
+                p.row = s; p.column = s + id; p.pressure = 990 - Double(s); p.wind = s == 1 ? nil : 20 + Double(s)
+                return p
+            })
+        }
+    }
+
+    func roundTrip(_ format: TrackFormat, _ ext: String) throws -> [Track] {
+        let dir = try detectTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("tracks.\(ext)").path
+        try writeFileAtomically(try TrackFiles.encode(sampleTracks(), as: format), to: path)
+        return try TrackFiles.read(path)
+    }
+
+    @Test(arguments: [(TrackFormat.csv, "csv"), (.gfdl, "txt")])
+    func tracksComeBackAsWritten(format: TrackFormat, ext: String) throws {
+        let back = try roundTrip(format, ext)
+        let want = sampleTracks()
+        #expect(back.map(\.id) == want.map(\.id))
+        for (a, b) in zip(back, want) {
+            #expect(a.points.map(\.date) == b.points.map(\.date))
+            #expect(a.points.map(\.hours) == b.points.map(\.hours))
+            for (p, q) in zip(a.points, b.points) {
+                #expect(abs(p.lat - q.lat) < 1e-4 && abs(p.lon - q.lon) < 1e-4)
+                #expect(abs(p.pressure! - q.pressure!) < 1e-3)
+                #expect((p.wind == nil) == (q.wind == nil))
+            }
+            #expect(a.points.map(\.row) == b.points.map(\.row) && a.points.map(\.column) == b.points.map(\.column))
+        }
+    }
+
+    @Test func gfdlTextHasAStartLinePerTrack() throws {
+        let text = String(decoding: try TrackFiles.encode(sampleTracks(), as: .gfdl), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 8)
+        #expect(lines[0] == "start\t3\t1996\t1\t8\t0")
+        // i (longitude index), j, lon, lat, pressure (Pa), wind, date.
+        #expect(lines[1].split(separator: "\t").map(String.init) == ["1", "0", "-77.500000", "30.000000", "9.900000e+04", "2.000000e+01", "1996", "1", "8", "0"])
+        var undated = sampleTracks()
+        undated[0].points[0].date = nil
+        #expect(throws: TaskError.self) { try TrackFiles.encode(undated, as: .gfdl) }
+    }
+
+    @Test func referenceCSVWithOtherColumnNamesIsRead() throws {
+        let dir = try detectTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("ref.csv").path
+        try "SID,ISO_TIME,LAT,LON,PRES\nA,1996-01-08 00:00:00,35,-77.5,997\nA,1996-01-08 06:00:00,37.5,-75,99100\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let t = try TrackFiles.read(path)
+        #expect(t.count == 1 && t[0].points.count == 2)
+        #expect(t[0].points.map(\.pressure) == [997, 991])
+        #expect(t[0].points[1].hours - t[0].points[0].hours == 6)
+        try "track_id,lat\n1,30\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: TaskError.self) { try TrackFiles.read(path) }
+    }
+}
+
+@Suite struct TrackEvaluateTests {
+    func line(_ id: Int, lat: Double, steps: Range<Int>) -> Track {
+        Track(id: id, points: steps.map { trackPoint($0, lat, 100 + 2 * Double($0)) })
+    }
+
+    @Test func identicalTracksScorePerfectly() {
+        let ref = [line(1, lat: 20, steps: 0..<6), line(2, lat: 40, steps: 2..<8)]
+        let e = TrackEvaluating.score(ref, against: ref, matchDistance: 5, minShared: 2)
+        #expect(e.probabilityOfDetection == 1 && e.falseAlarmRatio == 0)
+        #expect(e.meanPositionErrorKm == 0 && e.meanLifetimeErrorHours == 0)
+    }
+
+    @Test func missesFalseAlarmsAndErrorsAreCounted() throws {
+        let ref = [line(1, lat: 20, steps: 0..<6), line(2, lat: 40, steps: 2..<8)]
+        // Track 1 one degree north of reference 1 and two steps shorter; track 2 matches nothing.
+        let mine = [line(1, lat: 21, steps: 0..<4), line(2, lat: -30, steps: 0..<6)]
+        let e = TrackEvaluating.score(mine, against: ref, matchDistance: 5, minShared: 2)
+        #expect(e.matched == 1 && e.probabilityOfDetection == 0.5 && e.falseAlarmRatio == 0.5)
+        #expect(abs(try #require(e.meanPositionErrorKm) - 111.2) < 1)
+        #expect(e.meanLifetimeErrorHours == -12)
+        #expect(e.matches.first.map { [$0.track, $0.reference] } == [1, 1])
+    }
+}
+
+@Suite struct TrackJobTests {
+    @Test func aMovingStormIsTrackedFromAFile() throws {
+        let dir = try detectTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let frames = (0..<6).map { s -> DetectWeatherFixture in
+            var f = DetectWeatherFixture()
+            f.addVortex(lat: 30 + 2 * Double(s), lon: 300 + 3 * Double(s), anticlockwise: true)
+            f.addVortex(lat: -40, lon: 60 - 4 * Double(s), anticlockwise: false)
+            if s == 2 { f.addVortex(lat: 0, lon: 180, anticlockwise: true) }   // a one-step decoy
+            return f
+        }
+        let input = dir.appendingPathComponent("in.nc").path, output = dir.appendingPathComponent("tracks.csv").path
+        try frames[0].write(input, frames: frames)
+        var r = TrackRequest(input: input, output: output)
+        r.output.quiet = true
+        let rep = try Tracking.run(r)
+        #expect(rep.steps == 6 && rep.candidates == 13)
+        #expect(rep.tracks.count == 2)
+        let north = try #require(rep.tracks.first { $0.startLat > 0 })
+        #expect(north.points == 6 && north.lifetimeHours == 30)
+        #expect(abs(north.startLat - 30) <= 1 && abs(north.endLat - 40) <= 1)
+        #expect(try TrackFiles.read(output).count == 2)
+        #expect(throws: TaskError.self) { try Tracking.run(r) }   // exists, no --overwrite
+        // A wind threshold without winds is refused, not silently passed.
+        let calm = dir.appendingPathComponent("calm.nc").path
+        try frames[0].write(calm, skip: [.u850, .v850], frames: frames)
+        var winds = TrackRequest(input: calm, output: dir.appendingPathComponent("w.csv").path)
+        winds.stitch.minWind = 10; winds.output.quiet = true
+        #expect(throws: TaskError.self) { try Tracking.run(winds) }
+    }
+}
