@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Walkthrough 6: following a storm through time — the January 1996 North American blizzard.
+# NCL's sample data (Debian libncarg-data) holds 64 six-hourly analyses from 1996-01-05 00 UTC on a 1.25 x 2.5 degree
+# North American grid, one variable per file: sea-level pressure (Pstorm.cdf, Pa) and surface winds (Ustorm.cdf,
+# Vstorm.cdf). The time axis has no units, so they are given. Steps: track the extratropical cyclones (GFDL text and
+# CSV), read both back with `evaluate track` (they must agree exactly), and check the blizzard's track against its
+# documented history (Wikipedia, "North American blizzard of 1996"; NWS Mount Holly discussion of 7 January 1996;
+# Baltimore Sun, 8 January 1996): it formed on the Gulf coast on 6-7 January, passed off Cape Hatteras around
+# 8 January 00 UTC, deepened east of New Jersey / Delmarva, with its lowest documented pressure 980 hPa at 12 UTC on
+# 8 January, then moved out north-eastward.
+# Passes when one track starts over the Gulf coast / Southeast by 7 January 12 UTC, lies within 3 degrees of Cape
+# Hatteras on 8 January 00 UTC and within 3 degrees of 38.5N 73W on 8 January 12 UTC, has a central pressure then
+# within 10 hPa of 980 (a 2.5-degree grid smooths the minimum), and ends at least 8 degrees north and 15 degrees east
+# of where it started; and when the GFDL and CSV files score POD 1, FAR 0 against each other.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+G=${GRIDCNN:-.build/release/gridcnn}
+C=/usr/share/ncarg/data/cdf
+[ -f "$C/Pstorm.cdf" ] || { echo "FAIL: $C/Pstorm.cdf missing (install libncarg-data: scripts/setup.sh)"; exit 1; }
+W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+
+# 1. Tracks: PSL minima with a closed 2 hPa contour within 6 degrees, stitched within 6 degrees per step, kept when
+#    they live 24 h and travel 6 degrees (the extratropical preset). Winds come from their own files (FILE:VAR).
+$G track --input "$C/Pstorm.cdf" --psl p --u "$C/Ustorm.cdf:u" --v "$C/Vstorm.cdf:v" \
+  --time-units 'hours since 1996-01-05 00:00' --output "$W/tracks.txt" --quiet
+$G track --input "$C/Pstorm.cdf" --psl p --u "$C/Ustorm.cdf:u" --v "$C/Vstorm.cdf:v" \
+  --time-units 'hours since 1996-01-05 00:00' --output "$W/tracks.csv" --json --quiet > "$W/report.json"
+head -3 "$W/tracks.txt"
+# 2. Both formats read back: the GFDL text scored against the CSV.
+$G evaluate track --tracks "$W/tracks.txt" --reference "$W/tracks.csv" --json > "$W/eval.json"
+python3 - "$W/tracks.csv" "$W/report.json" "$W/eval.json" <<'PY'
+import csv, json, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+report, ev = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+tracks = {}
+for r in rows: tracks.setdefault(r["track_id"], []).append(r)
+def arc(a, b, c, d):
+    r = math.pi / 180
+    x = math.sin((c - a) * r / 2) ** 2 + math.cos(a * r) * math.cos(c * r) * math.sin((d - b) * r / 2) ** 2
+    return 2 * math.asin(min(1, math.sqrt(x))) / r
+def at(t, time): return next((p for p in t if p["time"] == time), None)
+def blizzard(t):
+    first, last = t[0], t[-1]
+    h, d = at(t, "1996-01-08T00:00:00"), at(t, "1996-01-08T12:00:00")
+    return (first["time"] <= "1996-01-07T12:00:00" and float(first["lat"]) <= 33 and -95 <= float(first["lon"]) <= -80
+            and h is not None and arc(float(h["lat"]), float(h["lon"]), 35.2, -75.5) <= 3
+            and d is not None and arc(float(d["lat"]), float(d["lon"]), 38.5, -73.0) <= 3
+            and float(last["lat"]) - float(first["lat"]) >= 8 and float(last["lon"]) - float(first["lon"]) >= 15)
+found = [k for k, t in tracks.items() if blizzard(t)]
+ok = len(found) == 1
+if ok:
+    t = tracks[found[0]]
+    print(f"blizzard: track {found[0]}, {len(t)} points, {t[0]['time']} to {t[-1]['time']}")
+    for p in t: print(f"  {p['time']}  {float(p['lat']):6.2f}N {-float(p['lon']):6.2f}W  {float(p['pressure_hpa']):7.1f} hPa  wind {p['wind_ms'] or '-':>5} m/s")
+    p12 = float(at(t, "1996-01-08T12:00:00")["pressure_hpa"])
+    print(f"8 Jan 12 UTC central pressure {p12:.1f} hPa (documented 980 hPa); lowest on the track {min(float(p['pressure_hpa']) for p in t):.1f} hPa")
+    ok = abs(p12 - 980) <= 10
+else:
+    print(f"no single track follows the documented path ({len(found)} candidates among {len(tracks)} tracks)")
+print(f"{report['candidates']} candidates, {len(report['tracks'])} tracks; GFDL vs CSV: POD {ev['probability_of_detection']:.2f}, FAR {ev['false_alarm_ratio']:.2f}, position error {ev['mean_position_error_km']:.3f} km")
+ok = ok and ev["probability_of_detection"] == 1 and ev["false_alarm_ratio"] == 0 and ev["mean_position_error_km"] < 0.01
+print("PASS" if ok else "FAIL")
+sys.exit(0 if ok else 1)
+PY
