@@ -59,7 +59,8 @@ struct TrackCommand: ParsableCommand {
         and a warm core. Stitching: each track takes the candidate nearest its extrapolated position within \
         --max-distance degrees per step, assigned globally; tracks may miss --max-gap steps and are kept when they \
         live --min-lifetime hours and travel --min-path degrees. Output: TempestExtremes' GFDL text (.txt) or CSV \
-        (.csv). Winds and temperature may come from other files on the same grid as FILE:VAR.
+        (.csv). Winds and temperature may come from other files on the same grid as FILE:VAR. With --mask, candidates \
+        are the regions of a detection or label mask instead (at their lowest PSL).
 
         Examples:
           gridcnn track --input era5.nc --psl msl --u u850 --v v850 --t t500 --preset tropical --output tc.txt
@@ -75,6 +76,8 @@ struct TrackCommand: ParsableCommand {
     @Option(name: .customLong("t"), help: "Temperature for the warm core (500 hPa): VAR or FILE:VAR.") var t: String?
     @Option(help: "CF units of a time axis without them, e.g. 'hours since 1996-01-05 00:00'.") var timeUnits: String?
     @Option(help: "Hours per step when the time axis has no units.") var stepHours = 6.0
+    @Option(help: "Candidates from a class mask FILE[:VAR] (gridcnn detect / label) instead of PSL minima: one per region, at its lowest PSL.") var mask: String?
+    @Option(help: "The mask class to track (1 tropical cyclone).") var maskClass: Int8 = 1
     @OptionGroup var thresholds: TrackThresholdFlags
     @OptionGroup var out: OutputFlags
 
@@ -83,7 +86,7 @@ struct TrackCommand: ParsableCommand {
             var r = TrackRequest(input: input, output: out.output)
             r.format = try trackFormat(format)
             r.names = DetectVariableNames(psl: psl, u850: u, v850: v, t500: t)
-            r.timeUnits = timeUnits; r.stepHours = stepHours
+            r.timeUnits = timeUnits; r.stepHours = stepHours; r.mask = mask; r.maskClass = maskClass
             try thresholds.apply(to: &r)
             out.apply(to: &r.output)
             let rep = try Tracking.run(r)

@@ -79,7 +79,7 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
 
 @Suite struct TrackCandidateTests {
     func find(_ f: DetectWeatherFixture, _ o: CandidateOptions = CandidateOptions()) -> [TrackPoint] {
-        TrackCandidates.find(psl: f.psl, u: f.u, v: f.v, t: f.t500, grid: f.grid, options: o, step: 0, hours: 0, date: nil)
+        TrackCandidates.find(TrackFields(psl: f.psl, u: f.u, v: f.v, t: f.t500), grid: f.grid, options: o)
     }
 
     @Test func aClosedLowIsFoundWhereItIs() throws {
@@ -123,6 +123,23 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
         #expect(c[0].lon == 0 || c[0].lon == 358)
     }
 
+    @Test func maskRegionsGiveOneCandidateEachAtTheirLowestPressure() throws {
+        var f = DetectWeatherFixture()
+        f.addVortex(lat: 20, lon: 100, anticlockwise: true)
+        f.addVortex(lat: -25, lon: 250, anticlockwise: false)
+        let g = f.grid
+        var mask = [Int8](repeating: 0, count: f.psl.count)
+        for i in 0..<g.height { for j in 0..<g.width {
+            // Regions off-centre around both storms; the second painted as a river (class 2) is left out.
+            if LatLonGrid.arc(21, 101, g.lat[i], g.lon[j]) < 4 { mask[i * g.width + j] = 1 }
+            if LatLonGrid.arc(-25, 250, g.lat[i], g.lon[j]) < 4 { mask[i * g.width + j] = 2 }
+        } }
+        let c = TrackCandidates.find(TrackFields(psl: f.psl, u: f.u, v: f.v), mask: mask, eventClass: 1, grid: g, options: CandidateOptions())
+        try #require(c.count == 1)
+        #expect(abs(c[0].lat - 20) <= 1 && abs(c[0].lon - 100) <= 1)
+        #expect(TrackCandidates.find(TrackFields(psl: f.psl), mask: mask, eventClass: 2, grid: g, options: CandidateOptions()).map(\.lat) == [g.lat[f.index(lat: -25, lon: 250) / g.width]])
+    }
+
     @Test func aLowOnTheEdgeOfARegionalGridIsNotClosed() {
         let g = LatLonGrid(lat: stride(from: 0.0, through: 40, by: 2).map { $0 }, lon: stride(from: 100.0, through: 140, by: 2).map { $0 })
         var p = [Float](repeating: 101_300, count: g.height * g.width)
@@ -131,7 +148,7 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
                 p[i * g.width + j] -= 3000 * Float(exp(-pow(LatLonGrid.arc(lat, lon, g.lat[i], g.lon[j]) / 4.5, 2)))
             }
         } }
-        let c = TrackCandidates.find(psl: p, u: nil, v: nil, t: nil, grid: g, options: CandidateOptions(), step: 0, hours: 0, date: nil)
+        let c = TrackCandidates.find(TrackFields(psl: p), grid: g, options: CandidateOptions())
         #expect(c.map(\.lon) == [116])
     }
 }
@@ -246,6 +263,18 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
         #expect(abs(north.startLat - 30) <= 1 && abs(north.endLat - 40) <= 1)
         #expect(try TrackFiles.read(output).count == 2)
         #expect(throws: TaskError.self) { try Tracking.run(r) }   // exists, no --overwrite
+        // Candidates from the labeller's mask (its rules are stricter, so it may keep fewer storms): the tracks it gives
+        // follow PSL tracks, within 3 degrees at 5 or more shared times.
+        let labels = dir.appendingPathComponent("labels.nc").path
+        var l = LabelRequest(input: input, output: labels)
+        l.output.quiet = true
+        _ = try Labelling.run(l)
+        var m = TrackRequest(input: input, output: dir.appendingPathComponent("mask.txt").path)
+        m.mask = labels; m.output.quiet = true
+        let fromMask = try Tracking.run(m)
+        #expect(fromMask.candidateSource.hasPrefix(labels))
+        let e = TrackEvaluating.score(try TrackFiles.read(m.output.path), against: try TrackFiles.read(output), matchDistance: 3, minShared: 5)
+        #expect(e.tracks >= 1 && e.falseAlarmRatio == 0)
         // A wind threshold without winds is refused, not silently passed.
         let calm = dir.appendingPathComponent("calm.nc").path
         try frames[0].write(calm, skip: [.u850, .v850], frames: frames)

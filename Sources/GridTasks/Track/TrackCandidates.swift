@@ -57,42 +57,68 @@ public struct CandidateOptions: Codable, Equatable, Sendable {
     }
 }
 
+/// One step's fields in threshold units (PSL Pa, winds m s-1, temperature K), with its place in time.
+public struct TrackFields {
+    public var psl: [Float], u: [Float]?, v: [Float]?, t: [Float]?
+    public var step: Int, hours: Double, date: CFDate?
+    public init(psl: [Float], u: [Float]? = nil, v: [Float]? = nil, t: [Float]? = nil, step: Int = 0, hours: Double = 0, date: CFDate? = nil) {
+        self.psl = psl; self.u = u; self.v = v; self.t = t; self.step = step; self.hours = hours; self.date = date
+    }
+}
+
 public enum TrackCandidates {
-    /// Candidates of one step. `psl` in Pa; `u`, `v` in m s-1 and `t` in K when given.
-    public static func find(psl: [Float], u: [Float]?, v: [Float]?, t: [Float]?, grid g: LatLonGrid, options o: CandidateOptions,
-                            step: Int, hours: Double, date: CFDate?) -> [TrackPoint] {
-        let w = g.width
-        let vort: [Float]? = u.flatMap { u in v.map { g.vorticity(u: u, v: $0) } }
+    /// Candidates of one step: closed pressure minima.
+    public static func find(_ f: TrackFields, grid g: LatLonGrid, options o: CandidateOptions) -> [TrackPoint] {
+        let (w, psl) = (g.width, f.psl)
+        let vort = vorticity(f, grid: g)
         var out = [TrackPoint]()
-        for i in 0..<g.height where o.maxLatitude.map({ abs(g.lat[i]) <= $0 }) ?? true {
-            for j in 0..<w {
-                let p = psl[i * w + j]
-                guard p.isFinite, !g.neighbours(i, j).contains(where: { !(psl[$0.0 * w + $0.1] >= p) }) else { continue }
-                var lowest = true
-                g.forEach(within: o.mergeDistance, of: i, j) { ii, jj, _ in
-                    let q = psl[ii * w + jj]
-                    // Ties go to the first point in scan order.
-                    if q < p || (q == p && ii * w + jj < i * w + j) { lowest = false }
-                }
-                guard lowest, closedContour(psl, grid: g, i: i, j: j, rise: Float(100 * o.closedContourRise), distance: o.closedContourDistance) else { continue }
-                var c = TrackPoint(step: step, hours: hours, date: date, lat: g.lat[i], lon: g.lon[j])
-                c.row = i; c.column = j; c.pressure = Double(p) / 100
-                let hemisphere: Float = g.lat[i] >= 0 ? 1 : -1
-                var wind = -Float.infinity, z = -Float.infinity
-                g.forEach(within: o.searchRadius, of: i, j) { ii, jj, _ in
-                    let k = ii * w + jj
-                    if let u, let v, u[k].isFinite, v[k].isFinite { wind = max(wind, (u[k] * u[k] + v[k] * v[k]).squareRoot()) }
-                    if let vort, vort[k].isFinite { z = max(z, vort[k] * hemisphere) }
-                }
-                if wind.isFinite { c.wind = Double(wind) }
-                if z.isFinite { c.vorticity = Double(z * hemisphere) }
-                if let minV = o.minVorticity, vort != nil { guard Double(z) >= minV else { continue } }
-                if let t { c.warmCore = g.warmCore(t, at: i, j, core: o.coreRadius, inner: 6, outer: 8) }
-                if let minT = o.minWarmCore, t != nil { guard let wc = c.warmCore, wc >= minT else { continue } }
-                out.append(c)
+        for i in 0..<g.height { for j in 0..<w {
+            let p = psl[i * w + j]
+            guard p.isFinite, !g.neighbours(i, j).contains(where: { !(psl[$0.0 * w + $0.1] >= p) }) else { continue }
+            var lowest = true
+            g.forEach(within: o.mergeDistance, of: i, j) { ii, jj, _ in
+                let q = psl[ii * w + jj]
+                // Ties go to the first point in scan order.
+                if q < p || (q == p && ii * w + jj < i * w + j) { lowest = false }
             }
-        }
+            guard lowest, closedContour(psl, grid: g, i: i, j: j, rise: Float(100 * o.closedContourRise), distance: o.closedContourDistance),
+                  let c = candidate(f, vorticity: vort, at: i, j, grid: g, options: o) else { continue }
+            out.append(c)
+        } }
         return out
+    }
+
+    /// Candidates of one step from a class mask (`gridcnn detect` / `gridcnn label`): one per connected region of
+    /// class `eventClass`, at its lowest pressure; the latitude, vorticity and warm-core thresholds still apply.
+    public static func find(_ f: TrackFields, mask: [Int8], eventClass: Int8, grid g: LatLonGrid, options o: CandidateOptions) -> [TrackPoint] {
+        let vort = vorticity(f, grid: g)
+        return g.regions(mask.map { $0 == eventClass }).compactMap { r in
+            guard let k = r.points.filter({ f.psl[$0].isFinite }).min(by: { f.psl[$0] < f.psl[$1] }) else { return nil }
+            return candidate(f, vorticity: vort, at: k / g.width, k % g.width, grid: g, options: o)
+        }
+    }
+
+    static func vorticity(_ f: TrackFields, grid g: LatLonGrid) -> [Float]? { f.u.flatMap { u in f.v.map { g.vorticity(u: u, v: $0) } } }
+
+    /// The candidate at (i, j) with its values, or nil when a latitude, vorticity or warm-core threshold fails.
+    static func candidate(_ f: TrackFields, vorticity vort: [Float]?, at i: Int, _ j: Int, grid g: LatLonGrid, options o: CandidateOptions) -> TrackPoint? {
+        let w = g.width
+        if let m = o.maxLatitude, abs(g.lat[i]) > m { return nil }
+        var c = TrackPoint(step: f.step, hours: f.hours, date: f.date, lat: g.lat[i], lon: g.lon[j])
+        c.row = i; c.column = j; c.pressure = Double(f.psl[i * w + j]) / 100
+        let hemisphere: Float = g.lat[i] >= 0 ? 1 : -1
+        var wind = -Float.infinity, z = -Float.infinity
+        g.forEach(within: o.searchRadius, of: i, j) { ii, jj, _ in
+            let k = ii * w + jj
+            if let u = f.u, let v = f.v, u[k].isFinite, v[k].isFinite { wind = max(wind, (u[k] * u[k] + v[k] * v[k]).squareRoot()) }
+            if let vort, vort[k].isFinite { z = max(z, vort[k] * hemisphere) }
+        }
+        if wind.isFinite { c.wind = Double(wind) }
+        if z.isFinite { c.vorticity = Double(z * hemisphere) }
+        if let minV = o.minVorticity, vort != nil, !(Double(z) >= minV) { return nil }
+        if let t = f.t { c.warmCore = g.warmCore(t, at: i, j, core: o.coreRadius, inner: 6, outer: 8) }
+        if let minT = o.minWarmCore, f.t != nil, !((c.warmCore ?? -.infinity) >= minT) { return nil }
+        return c
     }
 
     /// TempestExtremes' closed-contour test: the flood from the centre over points below centre + rise stays within

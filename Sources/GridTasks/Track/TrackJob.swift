@@ -39,6 +39,9 @@ public struct TrackRequest {
     public var timeUnits: String?
     /// Hours per step when the time axis has no units.
     public var stepHours = 6.0
+    /// Candidates from a class mask FILE[:VAR] on the input's grid (one per region of `maskClass`) instead of PSL minima.
+    public var mask: String?
+    public var maskClass: Int8 = 1
     public init(input: String, output: String) { self.input = input; self.output = OutputSettings(path: output, history: "gridcnn track") }
 }
 
@@ -71,6 +74,8 @@ public struct TrackReport: Codable {
     public var steps: Int
     public var grid: [Int]
     public var variables: [String: String]
+    /// Where candidates came from: "psl minima" or the class mask "FILE[:VAR] class N".
+    public var candidateSource: String
     public var candidates: Int
     public var tracks: [TrackSummary]
     public var format: TrackFormat
@@ -95,31 +100,31 @@ public enum Tracking {
         var count = 0
         let progress = ProgressReporter("track", total: input.steps, quiet: r.output.quiet)
         while let step = try input.next() {
-            let f = step.fields
-            let found = TrackCandidates.find(psl: f[.psl]!, u: f[.u850], v: f[.v850], t: f[.t500], grid: input.grid, options: r.candidates,
-                                             step: step.index, hours: step.hours, date: step.date)
+            let found = step.mask.map { TrackCandidates.find(step.fields, mask: $0, eventClass: r.maskClass, grid: input.grid, options: r.candidates) }
+                ?? TrackCandidates.find(step.fields, grid: input.grid, options: r.candidates)
             count += found.count
-            stitcher.add(found, step: step.index)
-            progress.update(step.index + 1)
+            stitcher.add(found, step: step.fields.step)
+            progress.update(step.fields.step + 1)
         }
         let tracks = stitcher.finish()
         try writeFileAtomically(try TrackFiles.encode(tracks, as: format), to: r.output.path, overwrite: r.output.overwrite)
         return TrackReport(steps: input.steps, grid: [input.grid.height, input.grid.width],
                            variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
-                           candidates: count, tracks: tracks.map(TrackSummary.init), format: format, output: r.output.path,
+                           candidateSource: r.mask.map { "\($0) class \(r.maskClass)" } ?? "psl minima", candidates: count, tracks: tracks.map(TrackSummary.init), format: format, output: r.output.path,
                            seconds: Date().timeIntervalSince(started))
     }
 }
 
 /// The fields tracking reads, from the input and from other files on its grid, one step at a time.
 final class TrackInput {
-    struct Step { var index: Int; var hours: Double; var date: CFDate?; var fields: [FieldRole: [Float]] }
+    struct Step { var fields: TrackFields; var mask: [Int8]? }
     let grid: LatLonGrid
     let steps: Int
     /// "VAR" or "FILE:VAR" per role present.
     private(set) var names = [FieldRole: String]()
     private(set) var notes = [String]()
     private var sources = [DetectInput]()
+    private var mask: MaskReader?
     private let timeAxis: CFTimeUnits?
     private let stepHours: Double
 
@@ -146,6 +151,11 @@ final class TrackInput {
         for (role, name) in main.names { names[role] = name }
         notes = sources.flatMap(\.notes)
         grid = main.grid; steps = main.steps; stepHours = r.stepHours
+        if let spec = r.mask {
+            let m = try MaskFile.open(spec, grid: grid)
+            guard m.steps == steps else { throw TaskError("\(m.path): '\(m.name)' has \(m.steps) time steps but \(r.input) has \(steps)") }
+            mask = m
+        }
         if let units = r.timeUnits {
             guard main.times != nil else { throw TaskError("\(r.input): --time-units given but the file has no time coordinate values") }
             timeAxis = try CFTimeUnits(units)
@@ -162,6 +172,8 @@ final class TrackInput {
         }
         guard let main = first else { return nil }
         let date = timeAxis.flatMap { axis in main.time.flatMap(axis.date) } ?? main.date
-        return Step(index: main.index, hours: date.map(TrackFiles.hours(of:)) ?? Double(main.index) * stepHours, date: date, fields: fields)
+        let f = TrackFields(psl: fields[.psl]!, u: fields[.u850], v: fields[.v850], t: fields[.t500], step: main.index,
+                            hours: date.map(TrackFiles.hours(of:)) ?? Double(main.index) * stepHours, date: date)
+        return Step(fields: f, mask: try mask?.next())
     }
 }
