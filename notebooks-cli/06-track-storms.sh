@@ -2,8 +2,8 @@
 # Walkthrough 6: following a storm through time — the January 1996 North American blizzard.
 # NCL's sample data (Debian libncarg-data) holds 64 six-hourly analyses from 1996-01-05 00 UTC on a 1.25 x 2.5 degree
 # North American grid, one variable per file: sea-level pressure (Pstorm.cdf, Pa) and surface winds (Ustorm.cdf,
-# Vstorm.cdf). The time axis has no units, so they are given. Steps: track the extratropical cyclones (GFDL text and
-# CSV), read both back with `evaluate track` (they must agree exactly), and check the blizzard's track against its
+# Vstorm.cdf). The time axis has no units, so they are given. Steps: track the extratropical cyclones (GFDL text, CSV
+# and CF trajectory NetCDF), read them back with `evaluate track` and netCDF4-python (they must agree exactly), and check the blizzard's track against its
 # documented history (Wikipedia, "North American blizzard of 1996"; NWS Mount Holly discussion of 7 January 1996;
 # Baltimore Sun, 8 January 1996): it formed on the Gulf coast on 6-7 January, passed off Cape Hatteras around
 # 8 January 00 UTC, deepened east of New Jersey / Delmarva, with its lowest documented pressure 980 hPa at 12 UTC on
@@ -11,7 +11,7 @@
 # Passes when one track starts over the Gulf coast / Southeast by 7 January 12 UTC, lies within 3 degrees of Cape
 # Hatteras on 8 January 00 UTC and within 3 degrees of 38.5N 73W on 8 January 12 UTC, has a central pressure then
 # within 10 hPa of 980 (a 2.5-degree grid smooths the minimum), and ends at least 8 degrees north and 15 degrees east
-# of where it started; and when the GFDL and CSV files score POD 1, FAR 0 against each other.
+# of where it started; and when the GFDL and NetCDF files score POD 1, FAR 0 against the CSV.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=${GRIDCNN:-.build/release/gridcnn}
@@ -25,13 +25,18 @@ $G track --input "$C/Pstorm.cdf" --psl p --u "$C/Ustorm.cdf:u" --v "$C/Vstorm.cd
   --time-units 'hours since 1996-01-05 00:00' --output "$W/tracks.txt" --quiet
 $G track --input "$C/Pstorm.cdf" --psl p --u "$C/Ustorm.cdf:u" --v "$C/Vstorm.cdf:v" \
   --time-units 'hours since 1996-01-05 00:00' --output "$W/tracks.csv" --json --quiet > "$W/report.json"
+$G track --input "$C/Pstorm.cdf" --psl p --u "$C/Ustorm.cdf:u" --v "$C/Vstorm.cdf:v" \
+  --time-units 'hours since 1996-01-05 00:00' --output "$W/tracks.nc" --quiet > /dev/null
 head -3 "$W/tracks.txt"
-# 2. Both formats read back: the GFDL text scored against the CSV.
+# 2. Every format reads back: the GFDL text and the CF trajectory NetCDF scored against the CSV, and the NetCDF
+#    file read by netCDF4-python (scripts/check_trajectory.py) must hold the CSV's tracks.
 $G evaluate track --tracks "$W/tracks.txt" --reference "$W/tracks.csv" --json > "$W/eval.json"
-python3 - "$W/tracks.csv" "$W/report.json" "$W/eval.json" <<'PY'
+$G evaluate track --tracks "$W/tracks.nc" --reference "$W/tracks.csv" --json > "$W/eval-nc.json"
+python3 scripts/check_trajectory.py "$W/tracks.nc" "$W/tracks.csv"
+python3 - "$W/tracks.csv" "$W/report.json" "$W/eval.json" "$W/eval-nc.json" <<'PY'
 import csv, json, math, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-report, ev = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+report, ev, ev_nc = (json.load(open(f)) for f in sys.argv[2:5])
 tracks = {}
 for r in rows: tracks.setdefault(r["track_id"], []).append(r)
 def arc(a, b, c, d):
@@ -57,8 +62,10 @@ if ok:
     ok = abs(p12 - 980) <= 10
 else:
     print(f"no single track follows the documented path ({len(found)} candidates among {len(tracks)} tracks)")
-print(f"{report['candidates']} candidates, {len(report['tracks'])} tracks; GFDL vs CSV: POD {ev['probability_of_detection']:.2f}, FAR {ev['false_alarm_ratio']:.2f}, position error {ev['mean_position_error_km']:.3f} km")
-ok = ok and ev["probability_of_detection"] == 1 and ev["false_alarm_ratio"] == 0 and ev["mean_position_error_km"] < 0.01
+for name, e in (("GFDL", ev), ("NetCDF", ev_nc)):
+    print(f"{name} vs CSV: POD {e['probability_of_detection']:.2f}, FAR {e['false_alarm_ratio']:.2f}, position error {e['mean_position_error_km']:.3f} km")
+    ok = ok and e["probability_of_detection"] == 1 and e["false_alarm_ratio"] == 0 and e["mean_position_error_km"] < 0.01
+print(f"{report['candidates']} candidates, {len(report['tracks'])} tracks")
 print("PASS" if ok else "FAIL")
 sys.exit(0 if ok else 1)
 PY

@@ -45,7 +45,7 @@ struct TrackThresholdFlags: ParsableArguments {
 
 func trackFormat(_ text: String?) throws -> TrackFormat? {
     try text.map { t in
-        guard let f = TrackFormat(rawValue: t.lowercased()) else { throw TaskError("--format must be csv or gfdl, not '\(t)'") }
+        guard let f = TrackFormat(rawValue: t.lowercased()) else { throw TaskError("--format must be csv, gfdl or netcdf, not '\(t)'") }
         return f
     }
 }
@@ -58,8 +58,8 @@ struct TrackCommand: ParsableCommand {
         rises by RISE hPa within DISTANCE degrees all around (--closed-contour), optionally with cyclonic vorticity \
         and a warm core. Stitching: each track takes the candidate nearest its extrapolated position within \
         --max-distance degrees per step, assigned globally; tracks may miss --max-gap steps and are kept when they \
-        live --min-lifetime hours and travel --min-path degrees. Output: TempestExtremes' GFDL text (.txt) or CSV \
-        (.csv). Winds and temperature may come from other files on the same grid as FILE:VAR. With --mask, candidates \
+        live --min-lifetime hours and travel --min-path degrees. Output: TempestExtremes' GFDL text (.txt), CSV \
+        (.csv) or a CF trajectory NetCDF (.nc). Winds and temperature may come from other files on the same grid as FILE:VAR. With --mask, candidates \
         are the regions of a detection or label mask instead (at their lowest PSL).
 
         Examples:
@@ -69,7 +69,7 @@ struct TrackCommand: ParsableCommand {
         """)
 
     @Option(help: "Input NetCDF with sea-level pressure on a lat/lon grid.") var input: String
-    @Option(help: "Track file format: csv or gfdl (default: by the output's extension).") var format: String?
+    @Option(help: "Track file format: csv, gfdl or netcdf (CF trajectories; default: by the output's extension).") var format: String?
     @Option(help: "Sea-level pressure variable (Pa or hPa).") var psl: String?
     @Option(name: .customLong("u"), help: "Eastward wind: VAR in the input or FILE:VAR.") var u: String?
     @Option(name: .customLong("v"), help: "Northward wind: VAR in the input or FILE:VAR.") var v: String?
@@ -107,7 +107,7 @@ struct EvaluateTrackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "track", abstract: "Score tracks against reference tracks: probability of detection, false-alarm ratio, position and lifetime error.",
         discussion: """
-        Either file may be GFDL text or CSV (by extension, or --format / --reference-format). Tracks match when at \
+        Either file may be GFDL text, CSV or a CF trajectory NetCDF (by extension, or --format / --reference-format). Tracks match when at \
         least --min-shared of their shared times lie within --match-distance degrees; each track matches at most once.
 
         Example:
@@ -116,8 +116,8 @@ struct EvaluateTrackCommand: ParsableCommand {
 
     @Option(help: "Tracks to score.") var tracks: String
     @Option(help: "Reference tracks.") var reference: String
-    @Option(help: "Format of --tracks: csv or gfdl.") var format: String?
-    @Option(help: "Format of --reference: csv or gfdl.") var referenceFormat: String?
+    @Option(help: "Format of --tracks: csv, gfdl or netcdf.") var format: String?
+    @Option(help: "Format of --reference: csv, gfdl or netcdf.") var referenceFormat: String?
     @Option(help: "Points at one time match within this distance, degrees.") var matchDistance = 5.0
     @Option(help: "Close shared times a pair needs.") var minShared = 2
     @Option(help: "Hours per step for CSV files without dates.") var stepHours = 6.0

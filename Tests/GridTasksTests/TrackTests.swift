@@ -169,11 +169,11 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
         let dir = try detectTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("tracks.\(ext)").path
-        try writeFileAtomically(try TrackFiles.encode(sampleTracks(), as: format), to: path)
+        try TrackFiles.write(sampleTracks(), as: format, output: OutputSettings(path: path, history: "test"), source: "test")
         return try TrackFiles.read(path)
     }
 
-    @Test(arguments: [(TrackFormat.csv, "csv"), (.gfdl, "txt")])
+    @Test(arguments: [(TrackFormat.csv, "csv"), (.gfdl, "txt"), (.netcdf, "nc")])
     func tracksComeBackAsWritten(format: TrackFormat, ext: String) throws {
         let back = try roundTrip(format, ext)
         let want = sampleTracks()
@@ -186,8 +186,27 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
                 #expect(abs(p.pressure! - q.pressure!) < 1e-3)
                 #expect((p.wind == nil) == (q.wind == nil))
             }
-            #expect(a.points.map(\.row) == b.points.map(\.row) && a.points.map(\.column) == b.points.map(\.column))
+            #expect(a.points.map(\.step) == b.points.map(\.step))
+            if format != .netcdf { #expect(a.points.map(\.row) == b.points.map(\.row) && a.points.map(\.column) == b.points.map(\.column)) }
         }
+    }
+
+    @Test func aTrajectoryFileIsCFDiscreteSampling() throws {
+        let dir = try detectTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("tracks.nc").path
+        try TrackFiles.write(sampleTracks(), as: .netcdf, output: OutputSettings(path: path, history: "test"), source: "test")
+        let f = try NetCDFFile(path: path)
+        #expect(f.attribute("featureType")?.string == "trajectory")
+        #expect(try f.variable("trajectory").text("cf_role") == "trajectory_id")
+        #expect(try f.variable("rowSize").text("sample_dimension") == "obs")
+        #expect(try f.readDoubles("rowSize") == [3, 3])
+        #expect(try f.variable("time").text("units") == "hours since 1970-01-01 00:00:00")
+        #expect(f.hasVariable("psl") && f.hasVariable("wind") && !f.hasVariable("vorticity"))   // only values some point has
+        // No tracks still makes a readable file.
+        let empty = dir.appendingPathComponent("empty.nc").path
+        try TrackFiles.write([], as: .netcdf, output: OutputSettings(path: empty, history: "test"), source: "test")
+        #expect(try TrackFiles.read(empty).isEmpty)
     }
 
     @Test func gfdlTextHasAStartLinePerTrack() throws {

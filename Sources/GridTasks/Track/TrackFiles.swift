@@ -6,14 +6,15 @@ import Foundation
 import GridIO
 
 public enum TrackFormat: String, Codable, CaseIterable, Sendable {
-    case csv, gfdl
+    case csv, gfdl, netcdf
 
-    /// The format a path's extension implies: .csv, or .txt / .dat / .gfdl for GFDL text.
+    /// The format a path's extension implies: .csv, .txt / .dat / .gfdl for GFDL text, .nc for a CF trajectory file.
     public static func of(_ path: String) throws -> TrackFormat {
         switch (path as NSString).pathExtension.lowercased() {
         case "csv": return .csv
         case "txt", "dat", "gfdl": return .gfdl
-        default: throw TaskError("\(path): say which track format with --format csv|gfdl (the extension .csv or .txt decides otherwise)")
+        case "nc", "nc4": return .netcdf
+        default: throw TaskError("\(path): say which track format with --format csv|gfdl|netcdf (the extension .csv, .txt or .nc decides otherwise)")
         }
     }
 }
@@ -25,6 +26,18 @@ public enum TrackFiles {
 
     public static func hours(of date: CFDate) -> Double { hourAxis.value(of: date) }
 
+    /// Writes tracks atomically in `format` (NetCDF with the output's provenance).
+    public static func write(_ tracks: [Track], as format: TrackFormat, output o: OutputSettings, source: String) throws {
+        if format == .netcdf {
+            try TrackTrajectoryFile.write(tracks, to: o.path, overwrite: o.overwrite, history: o.history,
+                                          attributes: [NCAttribute("source", .text("gridcnn \(o.version) cyclone tracks of \(source)")),
+                                                       NCAttribute("gridcnn_version", .text(o.version))])
+        } else {
+            try writeFileAtomically(try encode(tracks, as: format), to: o.path, overwrite: o.overwrite)
+        }
+    }
+
+    /// GFDL text or CSV.
     public static func encode(_ tracks: [Track], as format: TrackFormat) throws -> Data {
         func value(_ x: Double?, _ f: String) -> String { x.map { String(format: f, $0) } ?? "" }
         var lines = [String]()
@@ -36,6 +49,7 @@ public enum TrackFiles {
                               String(p.column), String(p.row), value(p.pressure, "%.2f"), value(p.wind, "%.2f"), value(p.vorticity, "%.4e"),
                               value(p.warmCore, "%.3f")].joined(separator: ","))
             } }
+        case .netcdf: throw TaskError("a CF trajectory file is written with TrackFiles.write")
         case .gfdl:
             let all = tracks.flatMap(\.points)
             guard all.allSatisfy({ $0.date != nil }) else {
@@ -58,15 +72,14 @@ public enum TrackFiles {
 
     /// Reads tracks; points without a date get `step x stepHours` hours.
     public static func read(_ path: String, format: TrackFormat? = nil, stepHours: Double = 6) throws -> [Track] {
+        let format = try format ?? TrackFormat.of(path)
+        if format == .netcdf { return try TrackTrajectoryFile.read(path) }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw TaskError("\(path): cannot read the track file (\((error as NSError).localizedDescription))")
         }
         let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        switch try format ?? TrackFormat.of(path) {
-        case .csv: return try readCSV(lines, path: path, stepHours: stepHours)
-        case .gfdl: return try readGFDL(lines, path: path)
-        }
+        return format == .csv ? try readCSV(lines, path: path, stepHours: stepHours) : try readGFDL(lines, path: path)
     }
 
     /// Pressure in hPa from a value in hPa or Pa (by magnitude).

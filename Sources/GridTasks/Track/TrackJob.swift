@@ -107,7 +107,7 @@ public enum Tracking {
             progress.update(step.fields.step + 1)
         }
         let tracks = stitcher.finish()
-        try writeFileAtomically(try TrackFiles.encode(tracks, as: format), to: r.output.path, overwrite: r.output.overwrite)
+        try TrackFiles.write(tracks, as: format, output: r.output, source: r.input)
         return TrackReport(steps: input.steps, grid: [input.grid.height, input.grid.width],
                            variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
                            candidateSource: r.mask.map { "\($0) class \(r.maskClass)" } ?? "psl minima", candidates: count, tracks: tracks.map(TrackSummary.init), format: format, output: r.output.path,
