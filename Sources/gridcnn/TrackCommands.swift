@@ -13,7 +13,7 @@ struct TrackThresholdFlags: ParsableArguments {
     @Option(help: "Cyclonic vorticity of the winds within --search-radius at least this, s-1 (tropical 3.5e-5; 0: off).") var minVorticity: Double?
     @Option(help: "Warm core: temperature within --core-radius above the 6-8 degree annulus by this, K (tropical 1; 0: off).") var minWarmCore: Double?
     @Option(help: "Radius for the maximum wind and the vorticity, degrees (default 3).") var searchRadius: Double?
-    @Option(help: "Largest distance between consecutive points per step, degrees (extratropical 6, tropical 8).") var maxDistance: Double?
+    @Option(help: "Largest distance between consecutive points (also across a gap), degrees (extratropical 6, tropical 8).") var maxDistance: Double?
     @Option(help: "Steps a track may miss (extratropical 1, tropical 4).") var maxGap: Int?
     @Option(help: "Shortest lifetime kept, hours (extratropical 24, tropical 54).") var minLifetime: Double?
     @Option(help: "Shortest path kept, degrees of great-circle arc (extratropical 6, tropical 0).") var minPath: Double?
@@ -57,7 +57,7 @@ struct TrackCommand: ParsableCommand {
         Streams the time steps. Candidates: sea-level-pressure minima (lowest within --merge-distance) whose pressure \
         rises by RISE hPa within DISTANCE degrees all around (--closed-contour), optionally with cyclonic vorticity \
         and a warm core. Stitching: each track takes the candidate nearest its extrapolated position within \
-        --max-distance degrees per step, assigned globally; tracks may miss --max-gap steps and are kept when they \
+        --max-distance degrees of its last point, assigned globally; tracks may miss --max-gap steps and are kept when they \
         live --min-lifetime hours and travel --min-path degrees. Output: TempestExtremes' GFDL text (.txt), CSV \
         (.csv) or a CF trajectory NetCDF (.nc). Winds and temperature may come from other files on the same grid as FILE:VAR. With --mask, candidates \
         are the regions of a detection or label mask instead (at their lowest PSL).

@@ -1,6 +1,7 @@
 // Stitching candidates into tracks, step by step (only the open tracks are kept, so a multi-year input streams):
 // every open track may take one candidate of the new step within a great-circle distance of its last point
-// (the distance allowed grows with the steps since it was last seen, up to the allowed gap). Pairs are assigned
+// (one distance whatever the steps since it was last seen, up to the allowed gap, as TempestExtremes' --range:
+// a limit that grew with the gap would let a track jump to short-lived decoys far away). Pairs are assigned
 // globally, cheapest first, where the cost is the distance to the track's position extrapolated from its last two
 // points: crossing storms keep their own points and one storm cannot steal another's. A candidate left over starts
 // a track. Closed tracks are kept when they live long enough, travel far enough and meet the wind threshold for
@@ -14,7 +15,7 @@ public struct Track: Codable, Equatable, Sendable {
 }
 
 public struct StitchOptions: Codable, Equatable, Sendable {
-    /// Largest great-circle distance between consecutive points, per step elapsed (degrees).
+    /// Largest great-circle distance between consecutive points, also across a gap (degrees).
     public var maxDistance = 6.0
     /// Steps a track may go without a candidate and still continue.
     public var maxGap = 1
@@ -30,7 +31,7 @@ public struct StitchOptions: Codable, Equatable, Sendable {
 
     public func validate() throws {
         func need(_ ok: Bool, _ what: String) throws { if !ok { throw TaskError("track option \(what)") } }
-        try need(maxDistance > 0, "--max-distance must be positive (degrees per step)")
+        try need(maxDistance > 0, "--max-distance must be positive (degrees)")
         try need(maxGap >= 0, "--max-gap must be 0 or more steps")
         try need(minLifetime >= 0 && minPath >= 0, "--min-lifetime (hours) and --min-path (degrees) must be 0 or more")
         try need(minWindSteps >= 1, "--min-wind-steps must be at least 1")
@@ -56,9 +57,8 @@ public final class TrackStitcher {
         var pairs = [(cost: Double, track: Int, candidate: Int)]()
         for (t, track) in open.enumerated() {
             let last = track.points.last!
-            let elapsed = Double(step - last.step)
             let predicted = TrackStitcher.extrapolate(track.points, to: step)
-            for (c, p) in candidates.enumerated() where LatLonGrid.arc(last.lat, last.lon, p.lat, p.lon) <= options.maxDistance * elapsed {
+            for (c, p) in candidates.enumerated() where LatLonGrid.arc(last.lat, last.lon, p.lat, p.lon) <= options.maxDistance {
                 pairs.append((LatLonGrid.arc(predicted.lat, predicted.lon, p.lat, p.lon), t, c))
             }
         }
