@@ -27,6 +27,9 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
         #expect(one.count == 1 && one.first?.points.map(\.step) == [0, 1, 3, 4])
         let split = stitch(steps) { $0.maxGap = 0 }
         #expect(split.map { $0.points.map(\.step) } == [[0, 1], [3, 4]])
+        // The distance limit does not grow with the gap: a point 8 degrees on after a missed step starts a new track.
+        let far = [[trackPoint(0, 30, 200)], [trackPoint(1, 30, 202)], [], [trackPoint(3, 30, 211.2)]]
+        #expect(stitch(far) { $0.maxGap = 1; $0.maxDistance = 6 }.map(\.points.count) == [2, 1])
     }
 
     @Test func minimumLifetimeAndPathDropShortTracks() {
