@@ -4,7 +4,8 @@
 # Generated: datasets/weather/weather_tracks.nc holds 8 tropical cyclones moving along known paths for 12-20
 # six-hourly steps over an ECHAM5 background, and 22 warm-core decoys that last one step. Tracked with the tropical
 # preset and scored against the known tracks (weather_tracks.csv): passes with POD >= 0.9, FAR <= 0.1 and a mean
-# position error under 120 km (the grid spacing is about 208 km; measured 78.7 km).
+# position error under 120 km (the grid spacing is about 208 km; measured 78.7 km); the labeller's cyclone regions
+# followed as objects (gridcnn track-objects) must be the 8 storms, the decoys dropped.
 # Blizzard:
 # NCL's sample data (Debian libncarg-data) holds 64 six-hourly analyses from 1996-01-05 00 UTC on a 1.25 x 2.5 degree
 # North American grid, one variable per file: sea-level pressure (Pstorm.cdf, Pa) and surface winds (Ustorm.cdf,
@@ -29,12 +30,15 @@ W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 $G track --input datasets/weather/weather_tracks.nc --preset tropical --output "$W/generated.txt" --quiet > /dev/null
 $G evaluate track --tracks "$W/generated.txt" --reference datasets/weather/weather_tracks.csv
 $G evaluate track --tracks "$W/generated.txt" --reference datasets/weather/weather_tracks.csv --json > "$W/generated.json"
+#    The same storms as objects: the labeller's cyclone regions linked by overlap (one-step decoys are dropped).
+$G label --input datasets/weather/weather_tracks.nc --output "$W/labels.nc" --quiet > /dev/null
+$G track-objects --input "$W/labels.nc" --class 1 --output "$W/objects.nc" --table "$W/objects.csv" --json --quiet > "$W/objects.json"
 # 1. Tracks: PSL minima with a closed 2 hPa contour within 6 degrees, stitched within 6 degrees per step, kept when
 #    they live 24 h and travel 6 degrees (the extratropical preset). Winds come from their own files (FILE:VAR).
 $G track --input "$C/Pstorm.cdf" --psl p --u "$C/Ustorm.cdf:u" --v "$C/Vstorm.cdf:v" \
   --time-units 'hours since 1996-01-05 00:00' --output "$W/tracks.txt" --quiet
 $G track --input "$C/Pstorm.cdf" --psl p --u "$C/Ustorm.cdf:u" --v "$C/Vstorm.cdf:v" \
-  --time-units 'hours since 1996-01-05 00:00' --output "$W/tracks.csv" --json --quiet > "$W/report.json"
+  --time-units 'hours since 1996-01-05 00:00' --output "$W/tracks.csv" --figure "$W/tracks.png" --json --quiet > "$W/report.json"
 $G track --input "$C/Pstorm.cdf" --psl p --u "$C/Ustorm.cdf:u" --v "$C/Vstorm.cdf:v" \
   --time-units 'hours since 1996-01-05 00:00' --output "$W/tracks.nc" --quiet > /dev/null
 head -3 "$W/tracks.txt"
@@ -43,10 +47,11 @@ head -3 "$W/tracks.txt"
 $G evaluate track --tracks "$W/tracks.txt" --reference "$W/tracks.csv" --json > "$W/eval.json"
 $G evaluate track --tracks "$W/tracks.nc" --reference "$W/tracks.csv" --json > "$W/eval-nc.json"
 python3 scripts/check_trajectory.py "$W/tracks.nc" "$W/tracks.csv"
-python3 - "$W/tracks.csv" "$W/report.json" "$W/eval.json" "$W/eval-nc.json" "$W/generated.json" <<'PY'
+python3 - "$W/tracks.csv" "$W/report.json" "$W/eval.json" "$W/eval-nc.json" "$W/generated.json" "$W/objects.json" "$W/tracks.png" <<'PY'
 import csv, json, math, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-report, ev, ev_nc, gen = (json.load(open(f)) for f in sys.argv[2:6])
+report, ev, ev_nc, gen, objects = (json.load(open(f)) for f in sys.argv[2:7])
+png = open(sys.argv[7], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 tracks = {}
 for r in rows: tracks.setdefault(r["track_id"], []).append(r)
 def arc(a, b, c, d):
@@ -79,6 +84,8 @@ print(f"{report['candidates']} candidates, {len(report['tracks'])} tracks")
 print(f"generated storms: POD {gen['probability_of_detection']:.3f} (>= 0.9), FAR {gen['false_alarm_ratio']:.3f} (<= 0.1), "
       f"position error {gen['mean_position_error_km']:.1f} km (< 120), lifetime error {gen['mean_lifetime_error_hours']:+.1f} h")
 ok = ok and gen["probability_of_detection"] >= 0.9 and gen["false_alarm_ratio"] <= 0.1 and gen["mean_position_error_km"] < 120
+print(f"generated storms as objects: {len(objects['objects'])} (8 storms), {objects['splits']} splits, {objects['merges']} merges; blizzard figure {'ok' if png else 'missing'}")
+ok = ok and len(objects["objects"]) == 8 and png
 print("PASS" if ok else "FAIL")
 sys.exit(0 if ok else 1)
 PY

@@ -78,6 +78,7 @@ struct TrackCommand: ParsableCommand {
     @Option(help: "Hours per step when the time axis has no units.") var stepHours = 6.0
     @Option(help: "Candidates from a class mask FILE[:VAR] (gridcnn detect / label) instead of PSL minima: one per region, at its lowest PSL.") var mask: String?
     @Option(help: "The mask class to track (1 tropical cyclone).") var maskClass: Int8 = 1
+    @Option(help: "PNG of the tracks over the time-mean PSL, beside the track density (points per grid cell).") var figure: String?
     @OptionGroup var thresholds: TrackThresholdFlags
     @OptionGroup var out: OutputFlags
 
@@ -86,7 +87,7 @@ struct TrackCommand: ParsableCommand {
             var r = TrackRequest(input: input, output: out.output)
             r.format = try trackFormat(format)
             r.names = DetectVariableNames(psl: psl, u850: u, v850: v, t500: t)
-            r.timeUnits = timeUnits; r.stepHours = stepHours; r.mask = mask; r.maskClass = maskClass
+            r.timeUnits = timeUnits; r.stepHours = stepHours; r.mask = mask; r.maskClass = maskClass; r.figure = figure
             try thresholds.apply(to: &r)
             out.apply(to: &r.output)
             let rep = try Tracking.run(r)
@@ -132,6 +133,43 @@ struct EvaluateTrackCommand: ParsableCommand {
             r.matchDistance = matchDistance; r.minShared = minShared; r.stepHours = stepHours
             let e = try TrackEvaluating.run(r)
             if json { try printJSON(e) } else { print(TrackEvaluating.table(e)) }
+        }
+    }
+}
+
+struct TrackObjectsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "track-objects", abstract: "Follow the regions of a class mask (rivers, blobs) through time by overlap: object_id NetCDF.",
+        discussion: """
+        Connected regions of --class in each step (longitude periodic on global grids) are linked to the previous \
+        step's objects they overlap by --min-overlap of the smaller; a split keeps the id on its largest part, a merge \
+        continues the largest overlap; both are recorded. Objects present in fewer than --min-steps steps are dropped.
+
+        Example:
+          gridcnn label --input datasets/weather/weather_test.nc --output labels.nc
+          gridcnn track-objects --input labels.nc --class 2 --output rivers.nc --table rivers.csv
+        """)
+
+    @Option(help: "Class mask FILE or FILE:VAR (gridcnn label / detect output).") var input: String
+    @Option(name: .customLong("class"), help: "The class to follow (1 tropical cyclone, 2 atmospheric river).") var eventClass: Int8 = 2
+    @Option(help: "Smallest object, grid points.") var minPoints = 4
+    @Option(help: "Shared points / points of the smaller region, to link two regions.") var minOverlap = 0.25
+    @Option(help: "Fewest steps an object must be present in.") var minSteps = 2
+    @Option(help: "Connectivity of regions: 4 or 8.") var connectivity = 8
+    @Option(help: "Also write the objects as CSV.") var table: String?
+    @OptionGroup var out: OutputFlags
+
+    func run() throws {
+        try runJob {
+            var r = ObjectTrackRequest(input: input, output: out.output)
+            r.eventClass = eventClass; r.table = table
+            r.options.minPoints = minPoints; r.options.minOverlap = minOverlap; r.options.minSteps = minSteps; r.options.connectivity = connectivity
+            out.apply(to: &r.output)
+            let rep = try ObjectTracking.run(r)
+            if out.json { try printJSON(rep) } else {
+                print(String(format: "tracked class %d in %d step(s) of %dx%d: %d object(s), %d split(s), %d merge(s) -> %@ in %.1f s", Int(eventClass),
+                             rep.steps, rep.grid[0], rep.grid[1], rep.objects.count, rep.splits, rep.merges, rep.output, rep.seconds))
+            }
         }
     }
 }

@@ -277,7 +277,13 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
         try frames[0].write(input, frames: frames)
         var r = TrackRequest(input: input, output: output)
         r.output.quiet = true
+        r.figure = dir.appendingPathComponent("tracks.png").path
         let rep = try Tracking.run(r)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: r.figure!)).prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        // The density panel counts every track point once, in the cell it was found in.
+        let density = TrackFigure.density(try TrackFiles.read(output), grid: frames[0].grid)
+        #expect(density.reduce(0, +) == 12 && density.max() == 1)
+        r.figure = nil
         #expect(rep.steps == 6 && rep.candidates == 13)
         #expect(rep.tracks.count == 2)
         let north = try #require(rep.tracks.first { $0.startLat > 0 })
@@ -297,11 +303,66 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
         #expect(fromMask.candidateSource.hasPrefix(labels))
         let e = TrackEvaluating.score(try TrackFiles.read(m.output.path), against: try TrackFiles.read(output), matchDistance: 3, minShared: 5)
         #expect(e.tracks >= 1 && e.falseAlarmRatio == 0)
+        // The labelled cyclone regions as objects: object_id on the grid, ids 1...n, the input's times.
+        var o = ObjectTrackRequest(input: labels, output: dir.appendingPathComponent("objects.nc").path)
+        o.eventClass = 1; o.output.quiet = true
+        let objects = try ObjectTracking.run(o)
+        #expect(!objects.objects.isEmpty && objects.objects.allSatisfy { $0.steps >= 2 })
+        let ids = try NetCDFFile(path: o.output.path)
+        #expect(try ids.read("object_id").scalars.max() == Float(objects.objects.count))
+        #expect(try ids.readDoubles("time") == [0, 6, 12, 18, 24, 30])
+        #expect(throws: TaskError.self) { try ObjectTracking.run(o) }   // exists, no --overwrite
         // A wind threshold without winds is refused, not silently passed.
         let calm = dir.appendingPathComponent("calm.nc").path
         try frames[0].write(calm, skip: [.u850, .v850], frames: frames)
         var winds = TrackRequest(input: calm, output: dir.appendingPathComponent("w.csv").path)
         winds.stitch.minWind = 10; winds.output.quiet = true
         #expect(throws: TaskError.self) { try Tracking.run(winds) }
+    }
+}
+
+@Suite struct ObjectTrackTests {
+    let grid = LatLonGrid(lat: stride(from: -59.0, through: 59, by: 2).map { $0 }, lon: stride(from: 0.0, to: 360, by: 2).map { $0 })
+
+    /// A mask with rectangles of rows `rows` and columns `cols` (columns wrap) set.
+    func mask(_ boxes: [(rows: ClosedRange<Int>, cols: ClosedRange<Int>)]) -> [Bool] {
+        var m = [Bool](repeating: false, count: grid.height * grid.width)
+        for b in boxes { for i in b.rows { for j in b.cols { m[i * grid.width + (j + grid.width) % grid.width] = true } } }
+        return m
+    }
+
+    func run(_ steps: [[Bool]], _ configure: (inout ObjectTrackOptions) -> Void = { _ in }) -> (ObjectTracker, [[Int32]]) {
+        var o = ObjectTrackOptions()
+        configure(&o)
+        let t = ObjectTracker(options: o)
+        return (t, steps.enumerated().map { t.add($0.element, grid: grid, step: $0.offset) })
+    }
+
+    @Test func aMovingBlobKeepsItsIdAcrossTheDateline() {
+        // 6 columns wide, moving 3 columns a step from columns 170...175 across the wrap (step 3 straddles it).
+        let (t, labels) = run((0..<5).map { s in mask([(20...25, (170 + 3 * s)...(175 + 3 * s))]) })
+        #expect(t.objects.count == 1 && t.objects[1]?.steps == 5)
+        #expect(labels[4][22 * grid.width + 2] == 1)   // column 182 wrapped to 2, still object 1
+    }
+
+    @Test func aSplitKeepsTheIdOnTheLargerPart() throws {
+        let (t, labels) = run([mask([(10...20, 40...60)]), mask([(10...20, 40...52), (10...20, 56...60)])])
+        #expect(t.objects.count == 2)
+        #expect(labels[1][15 * grid.width + 45] == 1 && labels[1][15 * grid.width + 58] == 2)
+        #expect(try #require(t.objects[2]).splitFrom == 1)
+    }
+
+    @Test func aMergeContinuesTheLargerOverlap() throws {
+        let (t, labels) = run([mask([(10...20, 40...52), (10...20, 56...60)]), mask([(10...20, 40...60)])])
+        #expect(labels[1][15 * grid.width + 58] == 1)
+        #expect(try #require(t.objects[1]).mergedFrom == [2])
+        #expect(t.objects[2]?.lastStep == 0)
+    }
+
+    @Test func smallAndShortLivedObjectsAreDropped() {
+        let (t, _) = run([mask([(10...20, 40...50), (40...40, 100...101)]), mask([(10...20, 41...51), (30...35, 120...125)])]) { $0.minPoints = 4; $0.minSteps = 2 }
+        // The 2-point blob is no object; the one-step blob at step 1 is an object but not kept.
+        #expect(t.objects.count == 2)
+        #expect(t.kept() == [1: 1])
     }
 }

@@ -49,8 +49,8 @@ public enum MaskFile {
         return out
     }
 
-    /// Opens class masks (as `read`) to stream them one step at a time.
-    public static func open(_ spec: String, grid: LatLonGrid) throws -> MaskReader {
+    /// Opens class masks (as `read`) to stream them one step at a time; on `grid` when given, else on the file's own.
+    public static func open(_ spec: String, grid expected: LatLonGrid?) throws -> MaskReader {
         let (path, given) = FieldLoader.splitSpec(spec)
         let file = try NetCDFFile(path: path)
         let name: String
@@ -64,11 +64,12 @@ public enum MaskFile {
             throw GridIOError.variableNotFound(name: name, available: FieldLoader.dataVariables(file).map(\.name), path: path)
         }
         let g = try LatLonGrid.of(file, variable: name)
+        let grid = expected ?? g
         guard g.height == grid.height, g.width == grid.width,
               zip(g.lat, grid.lat).allSatisfy({ abs($0 - $1) < 1e-4 }), zip(g.lon, grid.lon).allSatisfy({ abs($0 - $1) < 1e-4 }) else {
             throw TaskError("\(path): labels '\(name)' are on a \(g.height)x\(g.width) grid that differs from the input's \(grid.height)x\(grid.width)")
         }
-        return MaskReader(reader: try file.timeSteps(of: name), path: path, name: name)
+        return MaskReader(reader: try file.timeSteps(of: name), path: path, name: name, grid: g)
     }
 
     /// The generator's truth variable of a file, if it has one.
@@ -82,9 +83,14 @@ public final class MaskReader {
     let reader: TimeStepReader
     public let path: String
     public let name: String
+    public let grid: LatLonGrid
     public var steps: Int { reader.range.count }
 
-    init(reader: TimeStepReader, path: String, name: String) { self.reader = reader; self.path = path; self.name = name }
+    init(reader: TimeStepReader, path: String, name: String, grid: LatLonGrid) {
+        self.reader = reader; self.path = path; self.name = name; self.grid = grid
+    }
+
+    public func reset() { reader.reset() }
 
     public func next() throws -> [Int8]? {
         guard let s = try reader.next() else { return nil }

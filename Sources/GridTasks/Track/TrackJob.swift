@@ -42,6 +42,8 @@ public struct TrackRequest {
     /// Candidates from a class mask FILE[:VAR] on the input's grid (one per region of `maskClass`) instead of PSL minima.
     public var mask: String?
     public var maskClass: Int8 = 1
+    /// PNG of the tracks over the time-mean PSL, beside the track density.
+    public var figure: String?
     public init(input: String, output: String) { self.input = input; self.output = OutputSettings(path: output, history: "gridcnn track") }
 }
 
@@ -80,6 +82,7 @@ public struct TrackReport: Codable {
     public var tracks: [TrackSummary]
     public var format: TrackFormat
     public var output: String
+    public var figure: String?
     public var seconds: Double
 }
 
@@ -92,25 +95,37 @@ public enum Tracking {
             throw TaskError("\(r.output.path): exists; pass --overwrite to replace it")
         }
         let input = try TrackInput(r)
-        if !r.output.quiet { for n in input.notes { writeStderr("track: \(n)\n") } }
+        if !r.output.quiet {
+            for n in input.notes { writeStderr("track: \(n)\n") }
+            if r.candidates.minWarmCore != nil && input.names[.t500] == nil { writeStderr("track: no temperature (--t): the warm core is not checked\n") }
+            if r.candidates.minVorticity != nil && input.names[.u850] == nil { writeStderr("track: no winds (--u, --v): the vorticity is not checked\n") }
+        }
         if r.stitch.minWind != nil && input.names[.u850] == nil {
             throw TaskError("\(r.input): --min-wind needs the winds (--u and --v)")
         }
         let stitcher = TrackStitcher(options: r.stitch)
         var count = 0
+        // Running PSL sum and valid count per cell, for the figure's time mean.
+        var sum = [Double](), valid = [Int]()
+        if r.figure != nil { sum = [Double](repeating: 0, count: input.grid.height * input.grid.width); valid = [Int](repeating: 0, count: sum.count) }
         let progress = ProgressReporter("track", total: input.steps, quiet: r.output.quiet)
         while let step = try input.next() {
             let found = step.mask.map { TrackCandidates.find(step.fields, mask: $0, eventClass: r.maskClass, grid: input.grid, options: r.candidates) }
                 ?? TrackCandidates.find(step.fields, grid: input.grid, options: r.candidates)
             count += found.count
+            if r.figure != nil { for (k, p) in step.fields.psl.enumerated() where p.isFinite { sum[k] += Double(p); valid[k] += 1 } }
             stitcher.add(found, step: step.fields.step)
             progress.update(step.fields.step + 1)
         }
         let tracks = stitcher.finish()
         try TrackFiles.write(tracks, as: format, output: r.output, source: r.input)
+        if let fig = r.figure {
+            let mean = zip(sum, valid).map { $1 > 0 ? Float($0 / Double($1)) : .nan }
+            try TrackFigure.write(fig, tracks: tracks, meanPSL: mean, grid: input.grid, steps: input.steps)
+        }
         return TrackReport(steps: input.steps, grid: [input.grid.height, input.grid.width],
                            variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
-                           candidateSource: r.mask.map { "\($0) class \(r.maskClass)" } ?? "psl minima", candidates: count, tracks: tracks.map(TrackSummary.init), format: format, output: r.output.path,
+                           candidateSource: r.mask.map { "\($0) class \(r.maskClass)" } ?? "psl minima", candidates: count, tracks: tracks.map(TrackSummary.init), format: format, output: r.output.path, figure: r.figure,
                            seconds: Date().timeIntervalSince(started))
     }
 }
