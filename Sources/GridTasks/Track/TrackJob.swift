@@ -98,9 +98,9 @@ public enum Tracking {
         if !r.output.quiet {
             for n in input.notes { writeStderr("track: \(n)\n") }
             if r.candidates.minWarmCore != nil && input.names[.t500] == nil { writeStderr("track: no temperature (--t): the warm core is not checked\n") }
-            if r.candidates.minVorticity != nil && input.names[.u850] == nil { writeStderr("track: no winds (--u, --v): the vorticity is not checked\n") }
+            if r.candidates.minVorticity != nil && (input.names[.u850] == nil || input.names[.v850] == nil) { writeStderr("track: no winds (--u, --v): the vorticity is not checked\n") }
         }
-        if r.stitch.minWind != nil && input.names[.u850] == nil {
+        if r.stitch.minWind != nil && (input.names[.u850] == nil || input.names[.v850] == nil) {
             throw TaskError("\(r.input): --min-wind needs the winds (--u and --v)")
         }
         let stitcher = TrackStitcher(options: r.stitch)
