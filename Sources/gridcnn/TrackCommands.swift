@@ -52,7 +52,7 @@ func trackFormat(_ text: String?) throws -> TrackFormat? {
 
 struct TrackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "track", abstract: "Follow cyclones through time: PSL minima with a closed contour, stitched into tracks (GFDL text or CSV).",
+        commandName: "track", abstract: "Follow cyclones through time: PSL minima with a closed contour, stitched into tracks (GFDL text, CSV or CF NetCDF).",
         discussion: """
         Streams the time steps. Candidates: sea-level-pressure minima (lowest within --merge-distance) whose pressure \
         rises by RISE hPa within DISTANCE degrees all around (--closed-contour), optionally with cyclonic vorticity \
