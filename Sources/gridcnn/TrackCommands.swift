@@ -17,8 +17,7 @@ struct TrackThresholdFlags: ParsableArguments {
     @Option(help: "Steps a track may miss (extratropical 1, tropical 4).") var maxGap: Int?
     @Option(help: "Shortest lifetime kept, hours (extratropical 24, tropical 54).") var minLifetime: Double?
     @Option(help: "Shortest path kept, degrees of great-circle arc (extratropical 6, tropical 0).") var minPath: Double?
-    @Option(help: "Wind at least this, m s-1, for --min-wind-steps points (tropical 10 for 4; 0: off).") var minWind: Double?
-    @Option(help: "Points that must reach --min-wind.") var minWindSteps: Int?
+    @Option(help: "FIELD,OP,VALUE,COUNT: COUNT points of a track must have FIELD OP VALUE; FIELD lat, abs_lat, pressure (hPa), wind (m s-1), vorticity (s-1), warm_core (K); repeatable; 'none' clears the preset's (tropical: wind,>=,10,4).") var threshold: [String] = []
 
     func apply(to r: inout TrackRequest) throws {
         guard let p = TrackPreset(rawValue: preset) else { throw TaskError("--preset must be tropical or extratropical, not '\(preset)'") }
@@ -37,8 +36,7 @@ struct TrackThresholdFlags: ParsableArguments {
         if let x = maxGap { s.maxGap = x }
         if let x = minLifetime { s.minLifetime = x }
         if let x = minPath { s.minPath = x }
-        if let x = minWind { s.minWind = x == 0 ? nil : x }
-        if let x = minWindSteps { s.minWindSteps = x }
+        if !threshold.isEmpty { s.thresholds = try threshold.filter { $0 != "none" }.map(TrackThreshold.init(parsing:)) }
         r.candidates = c; r.stitch = s
     }
 }

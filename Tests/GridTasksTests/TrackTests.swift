@@ -1,7 +1,8 @@
-// Cyclone tracking: candidates on constructed fields (a closed low is found where it is, a shallow one or one on the
-// edge of a regional grid is not, a low on the Greenwich meridian of a global grid is), stitching rules (gaps,
-// minimum lifetime and path, crossing storms, a split, the dateline), GFDL and CSV round trips, the scores of
-// `evaluate track`, and the whole job on a file with a moving storm.
+// Tracking: candidates on constructed fields (a closed low is found where it is, a shallow one or one on the edge of
+// a regional grid is not, a low on the Greenwich meridian of a global grid is; mask regions), stitching rules (gaps,
+// thresholds that must hold for N points, minimum lifetime and path, crossing storms, a split, the dateline), GFDL,
+// CSV and CF trajectory round trips, the scores of `evaluate track`, the jobs on a file with moving storms, and
+// object tracks (the dateline, splits, merges, small and short-lived objects).
 import Foundation
 import Testing
 import GridIO
@@ -40,11 +41,15 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
         #expect(stitch(steps) { $0.minPath = 8 }.isEmpty)
     }
 
-    @Test func aWindThresholdMustHoldForEnoughPoints() {
+    @Test func thresholdsMustHoldForEnoughPoints() {
         var steps = (0..<4).map { [trackPoint($0, 15, 140)] }
         for k in 0..<4 { steps[k][0].wind = k < 2 ? 20 : 5 }
-        #expect(stitch(steps) { $0.minWind = 10; $0.minWindSteps = 2 }.count == 1)
-        #expect(stitch(steps) { $0.minWind = 10; $0.minWindSteps = 3 }.isEmpty)
+        #expect(stitch(steps) { $0.thresholds = [try! TrackThreshold(parsing: "wind,>=,10,2")] }.count == 1)
+        #expect(stitch(steps) { $0.thresholds = [try! TrackThreshold(parsing: "wind,>=,10,3")] }.isEmpty)
+        // Every threshold must hold; a point without the value does not count.
+        #expect(stitch(steps) { $0.thresholds = [TrackThreshold(.wind, ">=", 10, count: 2), TrackThreshold(.absLat, "<=", 10, count: 1)] }.isEmpty)
+        #expect(stitch(steps) { $0.thresholds = [TrackThreshold(.pressure, "<", 1000, count: 1)] }.isEmpty)
+        #expect(throws: TaskError.self) { try TrackThreshold(parsing: "wind,=>,10,2") }
     }
 
     @Test func crossingStormsKeepTheirOwnPoints() {
@@ -316,7 +321,7 @@ func stitch(_ steps: [[TrackPoint]], _ configure: (inout StitchOptions) -> Void 
         let calm = dir.appendingPathComponent("calm.nc").path
         try frames[0].write(calm, skip: [.u850, .v850], frames: frames)
         var winds = TrackRequest(input: calm, output: dir.appendingPathComponent("w.csv").path)
-        winds.stitch.minWind = 10; winds.output.quiet = true
+        winds.stitch.thresholds = [TrackThreshold(.wind, ">=", 10, count: 1)]; winds.output.quiet = true
         #expect(throws: TaskError.self) { try Tracking.run(winds) }
     }
 }

@@ -20,7 +20,7 @@ public enum TrackPreset: String, Codable, CaseIterable, Sendable {
     public var stitch: StitchOptions {
         var o = StitchOptions()
         switch self {
-        case .tropical: o.maxDistance = 8; o.maxGap = 4; o.minLifetime = 54; o.minWind = 10; o.minWindSteps = 4
+        case .tropical: o.maxDistance = 8; o.maxGap = 4; o.minLifetime = 54; o.thresholds = [TrackThreshold(.wind, ">=", 10, count: 4)]
         case .extratropical: o.maxDistance = 6; o.maxGap = 1; o.minLifetime = 24; o.minPath = 6
         }
         return o
@@ -100,8 +100,9 @@ public enum Tracking {
             if r.candidates.minWarmCore != nil && input.names[.t500] == nil { writeStderr("track: no temperature (--t): the warm core is not checked\n") }
             if r.candidates.minVorticity != nil && (input.names[.u850] == nil || input.names[.v850] == nil) { writeStderr("track: no winds (--u, --v): the vorticity is not checked\n") }
         }
-        if r.stitch.minWind != nil && (input.names[.u850] == nil || input.names[.v850] == nil) {
-            throw TaskError("\(r.input): --min-wind needs the winds (--u and --v)")
+        for c in r.stitch.thresholds {
+            let missing = [TrackThreshold.Field.wind: [FieldRole.u850, .v850], .vorticity: [.u850, .v850], .warmCore: [.t500]][c.field]?.contains { input.names[$0] == nil } ?? false
+            if missing { throw TaskError("\(r.input): --threshold on \(c.field.rawValue) needs \(c.field == .warmCore ? "the temperature (--t)" : "the winds (--u and --v)")") }
         }
         let stitcher = TrackStitcher(options: r.stitch)
         var count = 0

@@ -23,9 +23,8 @@ public struct StitchOptions: Codable, Equatable, Sendable {
     public var minLifetime = 24.0
     /// Shortest path kept, summed over consecutive points (degrees of great-circle arc).
     public var minPath = 0.0
-    /// When set, at least `minWindSteps` points must have wind >= this (m s-1).
-    public var minWind: Double?
-    public var minWindSteps = 1
+    /// Conditions that enough points of a kept track must meet (TempestExtremes' --threshold).
+    public var thresholds = [TrackThreshold]()
 
     public init() {}
 
@@ -34,7 +33,7 @@ public struct StitchOptions: Codable, Equatable, Sendable {
         try need(maxDistance > 0, "--max-distance must be positive (degrees)")
         try need(maxGap >= 0, "--max-gap must be 0 or more steps")
         try need(minLifetime >= 0 && minPath >= 0, "--min-lifetime (hours) and --min-path (degrees) must be 0 or more")
-        try need(minWindSteps >= 1, "--min-wind-steps must be at least 1")
+        try need(thresholds.allSatisfy { $0.count >= 1 }, "--threshold needs a count of at least 1 point")
     }
 }
 
@@ -85,10 +84,7 @@ public final class TrackStitcher {
 
     func keeps(_ t: Track) -> Bool {
         guard t.points.last!.hours - t.points[0].hours >= options.minLifetime - 1e-9, t.pathDegrees >= options.minPath - 1e-9 else { return false }
-        if let minWind = options.minWind {
-            return t.points.filter { ($0.wind ?? -.infinity) >= minWind }.count >= options.minWindSteps
-        }
-        return true
+        return options.thresholds.allSatisfy { c in t.points.filter(c.holds).count >= c.count }
     }
 
     /// Where a track would be at `step` moving on as between its last two points (its last point when it has one).
@@ -106,5 +102,45 @@ extension Track {
     /// Summed great-circle distance between consecutive points (degrees of arc).
     public var pathDegrees: Double {
         zip(points, points.dropFirst()).reduce(0) { $0 + LatLonGrid.arc($1.0.lat, $1.0.lon, $1.1.lat, $1.1.lon) }
+    }
+}
+
+/// "FIELD,OP,VALUE,COUNT": at least COUNT points with FIELD OP VALUE, e.g. "wind,>=,10,4" (m s-1) or
+/// "abs_lat,<=,40,4" (degrees); fields lat, abs_lat, pressure (hPa), wind (m s-1), vorticity (s-1), warm_core (K).
+public struct TrackThreshold: Codable, Equatable, Sendable {
+    public enum Field: String, Codable, CaseIterable, Sendable { case lat, absLat = "abs_lat", pressure, wind, vorticity, warmCore = "warm_core" }
+    public var field: Field
+    public var op: String
+    public var value: Double
+    public var count: Int
+
+    public init(_ field: Field, _ op: String, _ value: Double, count: Int) { self.field = field; self.op = op; self.value = value; self.count = count }
+
+    public init(parsing text: String) throws {
+        let f = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard f.count == 4, let field = Field(rawValue: f[0]), [">=", "<=", ">", "<"].contains(f[1]), let v = Double(f[2]), let n = Int(f[3]) else {
+            throw TaskError("--threshold takes FIELD,OP,VALUE,COUNT with FIELD one of \(Field.allCases.map(\.rawValue).joined(separator: ", ")) and OP >=, <=, > or <, e.g. wind,>=,10,4; got '\(text)'")
+        }
+        self.init(field, f[1], v, count: n)
+    }
+
+    /// Whether a point meets it (a point without the value does not).
+    public func holds(_ p: TrackPoint) -> Bool {
+        let x: Double?
+        switch field {
+        case .lat: x = p.lat
+        case .absLat: x = abs(p.lat)
+        case .pressure: x = p.pressure
+        case .wind: x = p.wind
+        case .vorticity: x = p.vorticity
+        case .warmCore: x = p.warmCore
+        }
+        guard let x else { return false }
+        switch op {
+        case ">=": return x >= value
+        case "<=": return x <= value
+        case ">": return x > value
+        default: return x < value
+        }
     }
 }
