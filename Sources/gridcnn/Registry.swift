@@ -7,7 +7,7 @@ extension GridCNN {
     static let registered: [ParsableCommand.Type] = [
         InfoCommand.self, SummaryCommand.self, TrainCommand.self, DownscaleCommand.self, EvaluateCommand.self, CoarsenCommand.self, BenchCommand.self,
         ClassifySyllablesCommand.self, GenerateCommand.self,
-        LabelCommand.self, DetectCommand.self,
+        LabelCommand.self, DetectCommand.self, TrackCommand.self, TrackObjectsCommand.self,
         ClassifyCommand.self,
     ]
 }

@@ -10,5 +10,5 @@ struct TrainCommand: ParsableCommand {
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Score a trained model against baselines on held-out data.",
-        subcommands: [EvaluateDownscaleCommand.self, EvaluateDetectCommand.self, EvaluateClassifyCommand.self, EvaluateSyllablesCommand.self, EvaluateSequenceCommand.self])
+        subcommands: [EvaluateDownscaleCommand.self, EvaluateDetectCommand.self, EvaluateTrackCommand.self, EvaluateClassifyCommand.self, EvaluateSyllablesCommand.self, EvaluateSequenceCommand.self])
 }

@@ -67,9 +67,10 @@ struct DetectWeatherFixture {
         return (p2 / r, (l2 / r + 360).truncatingRemainder(dividingBy: 360))
     }
 
-    /// Writes `steps` copies of the fields (PSL in `pslUnits`, scaled) with CF coordinates and optionally truth.
+    /// Writes `steps` copies of the fields (PSL in `pslUnits`, scaled) with CF coordinates and optionally truth;
+    /// with `frames`, one step per frame (fields moving in time) instead.
     func write(_ path: String, steps: Int = 2, pslUnits: String = "Pa", names: [FieldRole: String] = [:], skip: Set<FieldRole> = [],
-               truth: [Int8]? = nil, latLon: Bool = true) throws {
+               truth: [Int8]? = nil, latLon: Bool = true, frames: [DetectWeatherFixture]? = nil) throws {
         let (h, w) = (grid.height, grid.width)
         let wr = try NetCDFWriter(path: path, overwrite: true, history: "test")
         try wr.defineDimension("time", length: nil)
@@ -87,9 +88,11 @@ struct DetectWeatherFixture {
             try wr.write("lat", doubles: grid.lat); try wr.write("lon", doubles: grid.lon)
         }
         let scale: Float = pslUnits == "hPa" ? 0.01 : 1
-        let all: [(FieldRole, String, String, [Float])] = [(.psl, "PSL", pslUnits, psl.map { $0 * scale }), (.u850, "U850", "m s-1", u),
-                                                           (.v850, "V850", "m s-1", v), (.iwv, "TMQ", "kg m-2", iwv), (.t500, "T500", "K", t500)]
-        let vars = all.filter { !skip.contains($0.0) }
+        func fields(_ f: DetectWeatherFixture) -> [(FieldRole, String, String, [Float])] {
+            [(.psl, "PSL", pslUnits, f.psl.map { $0 * scale }), (.u850, "U850", "m s-1", f.u), (.v850, "V850", "m s-1", f.v),
+             (.iwv, "TMQ", "kg m-2", f.iwv), (.t500, "T500", "K", f.t500)].filter { !skip.contains($0.0) }
+        }
+        let vars = fields(self)
         for (role, name, units, _) in vars {
             try wr.defineVariable(NCVariableDefinition(name: names[role] ?? name, dimensions: ["time", yd, xd], units: units))
         }
@@ -98,8 +101,8 @@ struct DetectWeatherFixture {
             def.fillValue = -1
             try wr.defineVariable(def)
         }
-        for s in 0..<steps {
-            for (role, name, _, data) in vars { try wr.append(names[role] ?? name, Tensor(shape: [h, w], scalars: data), time: Double(6 * s)) }
+        for s in 0..<(frames?.count ?? steps) {
+            for (role, name, _, data) in frames.map({ fields($0[s]) }) ?? vars { try wr.append(names[role] ?? name, Tensor(shape: [h, w], scalars: data), time: Double(6 * s)) }
             if let truth { try wr.append("true_class", Tensor(shape: [h, w], scalars: truth.map { Float($0) })) }
         }
         try wr.finish()

@@ -163,6 +163,9 @@ private func camelCaseKeys(_ value: Any, path: String = "") -> [String] {
             ["detect", "--model", "models/detect-unet.h5", "--input", "datasets/weather/weather_test.nc", "--output", dir + "/d.nc", "--json", "--quiet"],
             ["evaluate", "detect", "--model", "models/detect-unet.h5", "--input", "datasets/weather/weather_test.nc", "--json", "--quiet"],
             ["coarsen", "--input", "datasets/climate/tas_rectilinear_grid_2D.nc", "--var", "tas", "--factor", "4", "--output", dir + "/c.nc", "--json"],
+            ["track", "--input", "datasets/weather/weather_tracks.nc", "--preset", "tropical", "--output", dir + "/t.csv", "--json", "--quiet"],
+            ["evaluate", "track", "--tracks", dir + "/t.csv", "--reference", "datasets/weather/weather_tracks.csv", "--json"],
+            ["track-objects", "--input", dir + "/l.nc", "--class", "2", "--output", dir + "/o.nc", "--json", "--quiet"],
         ]
         for c in commands {
             let r = try runGridcnn(c)
@@ -175,7 +178,11 @@ private func camelCaseKeys(_ value: Any, path: String = "") -> [String] {
 
     @Test func errorsAreOneLineWithExitOne() throws {
         for c in [["info", "/nonexistent.nc"], ["summary", "no-such-model"], ["downscale", "--model", "/nonexistent.h5", "--input", "x.nc", "--output", "/tmp/x.nc"],
-                  ["train", "classify", "--input", "datasets/jets/jets_sample.h5", "--output", "/tmp/never.h5", "--epochs", "0"]] {
+                  ["train", "classify", "--input", "datasets/jets/jets_sample.h5", "--output", "/tmp/never.h5", "--epochs", "0"],
+                  ["track", "--input", "datasets/weather/weather_tracks.nc", "--output", "/tmp/never.tracks"],
+                  ["track", "--input", "datasets/weather/weather_tracks.nc", "--output", "/tmp/never.csv", "--closed-contour", "2"],
+                  ["evaluate", "track", "--tracks", "/nonexistent.csv", "--reference", "datasets/weather/weather_tracks.csv"],
+                  ["evaluate", "track", "--tracks", "datasets/weather/weather_tracks.nc", "--reference", "datasets/weather/weather_tracks.csv"]] {
             let r = try runGridcnn(c)
             #expect(r.status == 1 && r.errorLines.count == 1 && r.stderr.split(separator: "\n").count == 1, "\(c): \(r.stderr)")
         }

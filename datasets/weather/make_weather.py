@@ -30,9 +30,17 @@ Usage:
   python3 make_weather.py --background cmip5  --steps 24 --seed 1 --output weather_train.nc
   python3 make_weather.py --background echam5 --steps 8  --seed 2 --output weather_test.nc
   python3 make_weather.py --background echam5 --steps 4 --seed 3 --no-events --output background_only.nc
+  python3 make_weather.py --background echam5 --steps 40 --seed 7 --moving 8 --tracks-csv tracks.csv --output tracks.nc
+
+Moving storms (--moving N): one background (one roll, one set of eddies) for every step, and N tropical cyclones
+that move along known paths at 6-hourly steps (genesis 10-20 deg from the equator, westward drift recurving
+poleward and then eastward at 12-28 km/h, deepening to a peak at mid-life and filling), 12-20 steps each, kept
+1500 km apart; plus decoys: warm-core vortices that appear for one step only. --tracks-csv writes the known tracks
+(track_id, time, step, lat, lon, dp_hpa) in the CSV layout `gridcnn evaluate track` reads.
 Needs numpy and netCDF4 (pip install numpy netCDF4) and Debian libncarg-data.
 """
 import argparse
+import datetime
 import os
 
 import numpy as np
@@ -324,6 +332,66 @@ def make_step(rng, background, k, LAT, LON, events=True):
     return fields, truth, table
 
 
+def moving_tracks(rng, count, steps):
+    """Known paths: per storm a list of (step, lat, lon, dp_hpa) and its rmax, B and moisture anomaly."""
+    storms = []
+    for _ in range(200 * count):
+        if len(storms) == count:
+            break
+        life = int(rng.integers(12, 21))
+        if life > steps:
+            break
+        start = int(rng.integers(0, steps - life + 1))
+        hemi = rng.choice([-1, 1])
+        lat, lon = hemi * rng.uniform(10, 20), rng.uniform(0, 360)
+        speed, peak = rng.uniform(12, 28) * 6e3, rng.uniform(35, 60)                # km/h -> metres per 6 h; hPa
+        path = []
+        for n in range(life):
+            frac = n / (life - 1)
+            dp = 15 + (peak - 15) * np.sin(np.pi * frac)
+            path.append((start + n, lat, lon, dp))
+            # bearing from west-north-west (300 deg) through north to north-east (40 deg); mirrored in the south
+            bearing = np.radians(300 + 100 * frac)
+            if hemi < 0:
+                bearing = np.pi - bearing
+            lat, lon = destination(lat, lon, bearing, speed)
+            lat, lon = float(lat), float(np.mod(lon, 360))
+        if max(abs(p[1]) for p in path) > 38:
+            continue
+        ok = all(distance_bearing(p[1], p[2], np.array([q[1]]), np.array([q[2]]))[0][0] > 1500e3
+                 for other in storms for p in path for q in other["path"] if p[0] == q[0])
+        if ok:
+            storms.append(dict(path=path, rmax=rng.uniform(120e3, 260e3), b=rng.uniform(1.0, 1.5), q=rng.uniform(8, 15)))
+    return storms
+
+
+def make_moving_steps(rng, background, LAT, LON, steps, count):
+    base = add_eddies(rng, background.step(0, rng), LAT, LON)
+    storms = moving_tracks(rng, count, steps)
+    out, tables = [], []
+    for k in range(steps):
+        fields = [f.copy() for f in base]
+        truth = np.zeros(LAT.shape, dtype=np.int8)
+        table, now = [], []
+        for sid, st in enumerate(storms, 1):
+            for step, lat0, lon0, dp in st["path"]:
+                if step == k:
+                    deficit = vortex(fields, LAT, LON, lat0, lon0, dp, st["rmax"], st["b"], 0.1 * dp, st["q"])
+                    truth[deficit >= 0.25 * deficit.max()] = 1
+                    table.append(dict(kind="tc", track=sid, lat=lat0, lon=lon0, dp_hpa=dp))
+                    now.append((lat0, lon0, 2500e3))
+        if rng.uniform() < 0.5:                                           # a decoy for this step only
+            spot = place(rng, now, (8, 30), 2500e3)
+            if spot is not None:
+                dp = rng.uniform(20, 45)
+                deficit = vortex(fields, LAT, LON, spot[0], spot[1], dp, rng.uniform(120e3, 260e3), rng.uniform(1.0, 1.5), 0.1 * dp, 10.0)
+                truth[deficit >= 0.25 * deficit.max()] = 1
+                table.append(dict(kind="decoy", track=0, lat=spot[0], lon=spot[1], dp_hpa=dp))
+        out.append((fields, truth))
+        tables.append(table)
+    return out, tables
+
+
 # ----------------------------------------------------------------------------------------------- output
 def write(path, lat, lon, steps, background, seed, tables):
     ds = netCDF4.Dataset(path + ".tmp", "w", format="NETCDF4")
@@ -383,6 +451,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-events", action="store_true", help="background only (to measure false detections)")
     ap.add_argument("--events-csv", help="also write the event table as CSV")
+    ap.add_argument("--moving", type=int, default=0, help="N storms moving along known paths (see above)")
+    ap.add_argument("--tracks-csv", help="with --moving: the known tracks as CSV")
     ap.add_argument("--output", required=True)
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
@@ -392,11 +462,20 @@ def main():
     LON, LAT = np.meshgrid(lon, lat)
     bg = Backgrounds(a.background, lat, lon)
     steps, tables = [], []
-    for k in range(a.steps):
+    if a.moving:
+        steps, tables = make_moving_steps(rng, bg, LAT, LON, a.steps, a.moving)
+    for k in range(0 if a.moving else a.steps):
         fields, truth, table = make_step(rng, bg, k, LAT, LON, events=not a.no_events)
         steps.append((fields, truth))
         tables.append(table)
     write(a.output, lat, lon, steps, a.background, a.seed, tables)
+    if a.tracks_csv:
+        with open(a.tracks_csv, "w") as f:
+            f.write("track_id,time,step,lat,lon,dp_hpa\n")
+            rows = sorted((e["track"], k, e) for k, tab in enumerate(tables) for e in tab if e.get("track"))
+            for sid, k, e in rows:
+                t = datetime.datetime(2001, 1, 1) + datetime.timedelta(hours=6 * k)      # the file's time axis
+                f.write(f"{sid},{t:%Y-%m-%dT%H:%M:%S},{k},{e['lat']:.3f},{e['lon']:.3f},{e['dp_hpa']:.2f}\n")
     if a.events_csv:
         keys = sorted({k for tab in tables for e in tab for k in e})
         with open(a.events_csv, "w") as f:

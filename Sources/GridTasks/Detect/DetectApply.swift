@@ -98,14 +98,8 @@ public struct Detector {
         let w = g.width
         for r in g.regions(mask.map { $0 == 1 }) {
             guard let centre = r.points.filter({ psl[$0].isFinite }).min(by: { psl[$0] < psl[$1] }) else { continue }
-            var core = 0.0, coreN = 0, env = 0.0, envN = 0
-            g.forEach(within: o.tcEnvironmentOuter, of: centre / w, centre % w) { i, j, d in
-                let v = t500[i * w + j]
-                guard v.isFinite else { return }
-                if d <= o.tcCoreRadius { core += Double(v); coreN += 1 }
-                if d >= o.tcEnvironmentInner { env += Double(v); envN += 1 }
-            }
-            guard coreN > 0, envN > 0, core / Double(coreN) - env / Double(envN) < o.tcWarmCore else { continue }
+            guard let warm = g.warmCore(t500, at: centre / w, centre % w, core: o.tcCoreRadius, inner: o.tcEnvironmentInner,
+                                        outer: o.tcEnvironmentOuter), warm < o.tcWarmCore else { continue }
             for k in r.points { mask[k] = 0 }
         }
     }

@@ -41,12 +41,23 @@ public struct DetectVariableNames: Codable, Equatable, Sendable {
         self.psl = psl; self.u850 = u850; self.v850 = v850; self.iwv = iwv; self.t500 = t500
     }
     subscript(role: FieldRole) -> String? {
-        switch role {
-        case .psl: return psl
-        case .u850: return u850
-        case .v850: return v850
-        case .iwv: return iwv
-        case .t500: return t500
+        get {
+            switch role {
+            case .psl: return psl
+            case .u850: return u850
+            case .v850: return v850
+            case .iwv: return iwv
+            case .t500: return t500
+            }
+        }
+        set {
+            switch role {
+            case .psl: psl = newValue
+            case .u850: u850 = newValue
+            case .v850: v850 = newValue
+            case .iwv: iwv = newValue
+            case .t500: t500 = newValue
+            }
         }
     }
 }

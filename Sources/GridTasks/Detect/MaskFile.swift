@@ -43,6 +43,14 @@ public enum MaskFile {
     /// Reads class masks "FILE" or "FILE:VAR" (default variable: the file's only byte/int variable with flag_values,
     /// else 'class'), one [H*W] array per step; the grid must match `grid`.
     public static func read(_ spec: String, grid: LatLonGrid) throws -> [[Int8]] {
+        let reader = try open(spec, grid: grid)
+        var out = [[Int8]]()
+        while let m = try reader.next() { out.append(m) }
+        return out
+    }
+
+    /// Opens class masks (as `read`) to stream them one step at a time; on `grid` when given, else on the file's own.
+    public static func open(_ spec: String, grid expected: LatLonGrid?) throws -> MaskReader {
         let (path, given) = FieldLoader.splitSpec(spec)
         let file = try NetCDFFile(path: path)
         let name: String
@@ -56,27 +64,44 @@ public enum MaskFile {
             throw GridIOError.variableNotFound(name: name, available: FieldLoader.dataVariables(file).map(\.name), path: path)
         }
         let g = try LatLonGrid.of(file, variable: name)
+        let grid = expected ?? g
         guard g.height == grid.height, g.width == grid.width,
               zip(g.lat, grid.lat).allSatisfy({ abs($0 - $1) < 1e-4 }), zip(g.lon, grid.lon).allSatisfy({ abs($0 - $1) < 1e-4 }) else {
             throw TaskError("\(path): labels '\(name)' are on a \(g.height)x\(g.width) grid that differs from the input's \(grid.height)x\(grid.width)")
         }
-        let reader = try file.timeSteps(of: name)
-        var out = [[Int8]]()
-        while let s = try reader.next() {
-            var bad: Float?
-            out.append(s.data.contiguous().scalars.map { v -> Int8 in
-                guard v.isFinite else { return -1 }   // missing: not scored, not trained on
-                let c = Int(v.rounded())
-                if c < 0 || c > 2 { bad = v }
-                return c >= 0 && c <= 2 ? Int8(c) : -1
-            })
-            if let bad { throw TaskError("\(path): '\(name)' holds class \(bad) at step \(s.index); classes are 0 none, 1 TC, 2 AR") }
-        }
-        return out
+        return MaskReader(reader: try file.timeSteps(of: name), path: path, name: name, grid: g)
     }
 
     /// The generator's truth variable of a file, if it has one.
     public static func truthVariable(_ file: NetCDFFile) -> String? {
         file.hasVariable("true_class") ? "true_class" : nil
+    }
+}
+
+/// Class masks, one step at a time: 0 none, 1 TC, 2 AR, -1 missing.
+public final class MaskReader {
+    let reader: TimeStepReader
+    public let path: String
+    public let name: String
+    public let grid: LatLonGrid
+    public var steps: Int { reader.range.count }
+
+    init(reader: TimeStepReader, path: String, name: String, grid: LatLonGrid) {
+        self.reader = reader; self.path = path; self.name = name; self.grid = grid
+    }
+
+    public func reset() { reader.reset() }
+
+    public func next() throws -> [Int8]? {
+        guard let s = try reader.next() else { return nil }
+        var bad: Float?
+        let m = s.data.contiguous().scalars.map { v -> Int8 in
+            guard v.isFinite else { return -1 }   // missing: not scored, not trained on
+            let c = Int(v.rounded())
+            if c < 0 || c > 2 { bad = v }
+            return c >= 0 && c <= 2 ? Int8(c) : -1
+        }
+        if let bad { throw TaskError("\(path): '\(name)' holds class \(bad) at step \(s.index); classes are 0 none, 1 TC, 2 AR") }
+        return m
     }
 }
