@@ -32,7 +32,8 @@ public enum Coarsening {
         for (dim, n) in [(field.yDimension, h), (field.xDimension, w)] {
             // Coarse coordinates are the block means of the fine ones.
             try FineGrid.defineAxis(in: writer, dim, length: n, from: file) { fine in
-                (0..<n).map { i in fine[(i * r.factor)..<((i + 1) * r.factor)].reduce(0, +) / Double(r.factor) }
+                guard fine.count == n * r.factor else { return [] }   // refused by defineAxis with the counts
+                return (0..<n).map { i in fine[(i * r.factor)..<((i + 1) * r.factor)].reduce(0, +) / Double(r.factor) }
             }
         }
         var def = NCVariableDefinition(name: field.variable.name, dimensions: [timeName, field.yDimension, field.xDimension],

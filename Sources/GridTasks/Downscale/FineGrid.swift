@@ -30,11 +30,20 @@ public enum FineGrid {
         try writer.defineDimension(dim, length: length)
         guard source.hasVariable(dim) else { return }
         let cv = try source.variable(dim)
+        // Only a CF coordinate variable (1-D over its own dimension) describes the axis; anything else named like
+        // the dimension is left out rather than read as its coordinates.
+        guard cv.dimensions.map(\.name) == [dim] else { return }
         var def = NCVariableDefinition(name: dim, dimensions: [dim], type: .double)
         def.fillValue = nil
         def.attributes = cv.attributes.filter { !$0.name.hasPrefix("_") && $0.name != "bounds" }
         try writer.defineVariable(def)
-        if let values { try writer.write(dim, doubles: values(try source.readDoubles(dim))) }
+        if let values {
+            let out = values(try source.readDoubles(dim))
+            guard length == nil || out.count == length else {
+                throw TaskError("\(source.path): coordinate variable '\(dim)' does not fit its \(length!)-point axis", path: source.path, variable: dim)
+            }
+            try writer.write(dim, doubles: out)
+        }
     }
 
     /// Copies the grid mapping variable of `field` (e.g. rotated_pole) and returns the attribute that refers to it.
