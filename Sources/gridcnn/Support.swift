@@ -127,9 +127,12 @@ func runJob(_ body: () throws -> Void) throws {
 }
 
 func describe(_ error: Error) -> String {
-    if let e = error as? ValidationError { return e.message }
-    if let e = error as? LocalizedError, let d = e.errorDescription { return d }
-    return String(describing: error)
+    let text: String
+    if let e = error as? ValidationError { text = e.message }
+    else if let e = error as? LocalizedError, let d = e.errorDescription { text = d }
+    else { text = String(describing: error) }
+    // One line whatever the message quotes: names read from a damaged file may hold newlines or other controls.
+    return text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
 }
 
 /// The command line as typed, for `history` attributes.

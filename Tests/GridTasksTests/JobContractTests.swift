@@ -176,6 +176,19 @@ private func camelCaseKeys(_ value: Any, path: String = "") -> [String] {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
+    /// A dataset name that a damaged file spells with a newline (byte 722 of the jet sample set to 0x0a, fuzz seed 44
+    /// #855) still makes one error line: control characters in messages are escaped.
+    @Test func errorQuotingANewlineStaysOneLine() throws {
+        let dir = scratch()
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: repoRoot + "/datasets/jets/jets_sample.h5")))
+        for (offset, value) in [722: 10, 7047: 5, 11672: 30, 418435: 113, 542669: 221] as [Int: UInt8] { bytes[offset] = value }
+        let path = dir + "/jets.h5"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let r = try runGridcnn(["info", path, "--json"])
+        #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("\\u{a}"), "\(r.stderr)")
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
     @Test func errorsAreOneLineWithExitOne() throws {
         for c in [["info", "/nonexistent.nc"], ["summary", "no-such-model"], ["downscale", "--model", "/nonexistent.h5", "--input", "x.nc", "--output", "/tmp/x.nc"],
                   ["train", "classify", "--input", "datasets/jets/jets_sample.h5", "--output", "/tmp/never.h5", "--epochs", "0"],
