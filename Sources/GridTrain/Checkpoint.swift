@@ -39,11 +39,9 @@ public struct Checkpoint {
     /// Captures a model (and optionally its optimiser) with the task's record.
     public init<Spec: Encodable>(task: String, modelSpec: ModelSpec, spec: Spec, model: any Layer,
                                  optimizer: Optimizer?, state: TrainingState, options: TrainingOptions, version: String) throws {
-        self.init(task: task, model: modelSpec, taskSpec: try jsonString(spec),
-                  trainingState: state, trainingOptions: options,
-                  weights: Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.param.value) }),
-                  buffers: Dictionary(uniqueKeysWithValues: model.buffers.map { ($0.name, $0.buffer.value) }),
-                  optimizer: optimizer?.state() ?? [:], gridcnnVersion: version)
+        let snap = Snapshot(model, optimizer)
+        self.init(task: task, model: modelSpec, taskSpec: try jsonString(spec), trainingState: state, trainingOptions: options,
+                  weights: snap.weights, buffers: snap.buffers, optimizer: snap.optimizer, gridcnnVersion: version)
     }
 
     /// SHA-256 over every tensor's name, shape and bytes, in name order.

@@ -1,6 +1,7 @@
 // The training loop shared by every task: seeded batches, optimiser steps, validation each epoch, early stopping,
-// progress, and checkpoints (also on an interrupt, which the caller supplies: library code installs no handlers). Shuffling and per-step randomness are derived from (seed, epoch,
-// step), so a run resumed from a checkpoint continues exactly as if it had never stopped.
+// progress, and checkpoints (also on an interrupt, which the caller supplies: library code installs no handlers).
+// Shuffling and per-step randomness are derived from (seed, epoch, step), so a run resumed from a checkpoint continues
+// exactly as if it had never stopped.
 import Foundation
 import GridTensor
 import GridAutograd
@@ -43,8 +44,6 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var epoch = 0
     public var step = 0
     public var bestScore: Double? = nil
-    /// The epoch (1-based) whose model scored `bestScore`.
-    public var bestEpoch: Int? = nil
     public var epochsWithoutImprovement = 0
     public var history: [EpochRecord] = []
     /// The running loss of the epoch in progress, so a run resumed mid-epoch reports the same epoch loss.
@@ -55,7 +54,18 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case epoch, step, bestScore, bestEpoch, epochsWithoutImprovement, history, epochLossSum, epochLossCount, generators
+        case epoch, step, bestScore, epochsWithoutImprovement, history, epochLossSum, epochLossCount, generators
+    }
+
+    /// The epoch (1-based) whose model is the best, by the loop's own rule: an epoch improves when it has no
+    /// validation score or a lower one than the best so far.
+    public var bestEpoch: Int? {
+        var best: (epoch: Int, score: Double?)?
+        for r in history {
+            guard let s = r.validationScore, let b = best?.score else { best = (r.epoch, r.validationScore); continue }
+            if s < b { best = (r.epoch, s) }
+        }
+        return best?.epoch
     }
 
     // Checkpoints of earlier versions lack the newer fields.
@@ -64,7 +74,6 @@ public struct TrainingState: Codable, Equatable, Sendable {
         epoch = try c.decode(Int.self, forKey: .epoch)
         step = try c.decode(Int.self, forKey: .step)
         bestScore = try c.decodeIfPresent(Double.self, forKey: .bestScore)
-        bestEpoch = try c.decodeIfPresent(Int.self, forKey: .bestEpoch)
         epochsWithoutImprovement = try c.decodeIfPresent(Int.self, forKey: .epochsWithoutImprovement) ?? 0
         history = try c.decodeIfPresent([EpochRecord].self, forKey: .history) ?? []
         epochLossSum = try c.decodeIfPresent(Double.self, forKey: .epochLossSum) ?? 0
@@ -158,7 +167,6 @@ public final class Trainer {
                 if improved { state.bestScore = score; state.epochsWithoutImprovement = 0 } else { state.epochsWithoutImprovement += 1 }
                 progress.log(String(format: "epoch %d: train loss %.5g, validation %.5g%@", state.epoch, epochLoss, score, improved ? " (best)" : ""))
             }
-            if improved { state.bestEpoch = state.epoch }
             captureGenerators()
             try save?(self, improved)
             if let p = options.patience, state.epochsWithoutImprovement >= p {

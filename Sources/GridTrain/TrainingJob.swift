@@ -127,9 +127,9 @@ public final class TrainingJob {
             return ck
         }
         let outcome = try trainer.fit(data, validate: validate, stopAtStep: run.stopAtStep) { tr, improved in
-            if improved && !tr.isStopping { best = Snapshot(tr.model, tr.optimizer) }
             // The resumable state: the current model and optimiser, with the best so far beside the task's extras.
             let current = Snapshot(tr.model, tr.optimizer)
+            if improved && !tr.isStopping { best = current }
             try checkpoint(current, state: tr.state, extras: extras.merging(best?.stored ?? [:]) { a, _ in a })
                 .save(to: self.run.interruptedPath, overwrite: true)
         }
@@ -138,12 +138,10 @@ public final class TrainingJob {
             throw TrainingInterrupted(signal: run.interrupt.pendingSignal ?? SIGINT, step: trainer.state.step,
                                       resumePath: run.interruptedPath)
         }
-        let final = best ?? Snapshot(model, trainer.optimizer)
-        try checkpoint(final, state: trainer.state, extras: extras).save(to: run.output, overwrite: true)
+        let final = try checkpoint(best ?? Snapshot(model, trainer.optimizer), state: trainer.state, extras: extras)
+        try final.save(to: run.output, overwrite: true)
         try? FileManager.default.removeItem(atPath: run.interruptedPath)
-        // The model the caller holds is the best one, as the checkpoint is.
-        for (name, p) in model.parameters { if let t = final.weights[name] { p.value = t } }
-        for (name, b) in model.buffers { if let t = final.buffers[name] { b.value = t } }
+        try final.restore(into: model)   // the model the caller holds is the best one, as the checkpoint is
         let s = trainer.state
         return TrainingSummary(epochs: s.epoch, steps: s.step, bestEpoch: s.bestEpoch, bestValidationScore: s.bestScore,
                                stoppedEarly: outcome == .stoppedEarly, history: s.history, seconds: Date().timeIntervalSince(started),
@@ -170,10 +168,10 @@ struct Snapshot {
     var buffers: [String: Tensor]
     var optimizer: [String: Tensor]
 
-    init(_ model: any Layer, _ optimizer: Optimizer) {
+    init(_ model: any Layer, _ optimizer: Optimizer?) {
         weights = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.param.value) })
         buffers = Dictionary(uniqueKeysWithValues: model.buffers.map { ($0.name, $0.buffer.value) })
-        self.optimizer = optimizer.state()
+        self.optimizer = optimizer?.state() ?? [:]
     }
 
     /// Stored among a resumable checkpoint's extras as best.weights.NAME, best.buffers.NAME, best.optimizer.NAME.

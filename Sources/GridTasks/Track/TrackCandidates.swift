@@ -142,19 +142,3 @@ public enum TrackCandidates {
         return true
     }
 }
-
-extension LatLonGrid {
-    /// Warm-core anomaly (K): mean `t` within `core` degrees of (i0, j0) minus its mean over the annulus between
-    /// `inner` and `outer` degrees; nil without valid values in either.
-    public func warmCore(_ t: [Float], at i0: Int, _ j0: Int, core: Double, inner: Double, outer: Double) -> Double? {
-        var coreSum = 0.0, coreN = 0, env = 0.0, envN = 0
-        forEach(within: outer, of: i0, j0) { i, j, d in
-            let v = t[i * width + j]
-            guard v.isFinite else { return }
-            if d <= core { coreSum += Double(v); coreN += 1 }
-            if d >= inner { env += Double(v); envN += 1 }
-        }
-        guard coreN > 0, envN > 0 else { return nil }
-        return coreSum / Double(coreN) - env / Double(envN)
-    }
-}
