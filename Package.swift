@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "GridIO", targets: ["GridIO"]),
         .library(name: "GridTrain", targets: ["GridTrain"]),
         .library(name: "GridTasks", targets: ["GridTasks"]),
+        .library(name: "GridMPI", targets: ["GridMPI"]),
         .executable(name: "gridcnn", targets: ["gridcnn"]),
     ],
     dependencies: [
@@ -32,8 +33,12 @@ let package = Package(
         .target(name: "GridIO", dependencies: ["GridTensor", "CNetCDF", "CHDF5"]),
         .target(name: "GridTrain", dependencies: ["GridModels", "GridIO"]),
         .target(name: "GridTasks", dependencies: ["GridTrain"]),
+        // MPI: Open MPI is loaded at run time (dlopen) when mpirun started the process, so nothing else needs MPI
+        // to build or run.
+        .target(name: "CGridMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "GridMPI", dependencies: ["GridTensor", "CGridMPI"]),
         .executableTarget(name: "gridcnn", dependencies: [
-            "GridTasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GridTasks", "GridMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "GridKernelTests", dependencies: ["CGridKernels"]),
         .testTarget(name: "GridTensorTests", dependencies: ["GridTensor"]),
@@ -43,6 +48,7 @@ let package = Package(
         .testTarget(name: "GridIOTests", dependencies: ["GridIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GridTrainTests", dependencies: ["GridTrain"]),
         .testTarget(name: "GridTasksTests", dependencies: ["GridTasks"]),
+        .testTarget(name: "GridMPITests", dependencies: ["GridMPI", "GridTrain"]),
     ],
     swiftLanguageModes: [.v5]
 )

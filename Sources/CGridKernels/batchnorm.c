@@ -98,3 +98,36 @@ void gk_batchnorm_backward(int64_t n, int64_t c, int64_t s, const float *x, cons
                  .dx = dx, .dgamma = dgamma, .dbeta = dbeta, .training = training};
     gk_parallel(gk_parts_for(c, 6.0 * (double)n * c * s), backward_part, &a);
 }
+
+// Data-parallel training (batch statistics over all ranks): dx from sums the caller has already combined.
+typedef struct {
+    int64_t n, c, s;
+    const float *x, *dy, *mean, *invstd, *gamma;
+    const double *sum_dy, *sum_dyx;
+    double count;
+    float *dx;
+} bn_input_args;
+
+static void backward_input_part(void *vc, int part, int nparts) {
+    const bn_input_args *a = vc;
+    int64_t lo, hi;
+    gk_range(a->c, part, nparts, &lo, &hi);
+    for (int64_t ch = lo; ch < hi; ch++) {
+        const float is = a->invstd[ch], scale = a->gamma[ch] * is;
+        const float mb = (float)(a->sum_dy[ch] / a->count), k = (float)(a->sum_dyx[ch] * is / a->count) * is;
+        for (int64_t b = 0; b < a->n; b++) {
+            const int64_t off = (b * a->c + ch) * a->s;
+            bn_dx_k(a->s, a->dy + off, a->x + off, scale, mb, a->mean[ch], k, a->dx + off);
+        }
+    }
+}
+
+void gk_batchnorm_backward_input(int64_t n, int64_t c, int64_t s, const float *x, const float *dy, const float *mean,
+                                 const float *invstd, const float *gamma, const double *sum_dy,
+                                 const double *sum_dyx, double count, float *dx) {
+    GK_FTZ_SCOPE;
+    if (c <= 0) return;
+    bn_input_args a = {.n = n, .c = c, .s = s, .x = x, .dy = dy, .mean = mean, .invstd = invstd, .gamma = gamma,
+                       .sum_dy = sum_dy, .sum_dyx = sum_dyx, .count = count, .dx = dx};
+    gk_parallel(gk_parts_for(c, 4.0 * (double)n * c * s), backward_input_part, &a);
+}

@@ -11,11 +11,13 @@ extension Variable {
         let n = shape[0], c = shape[1], s = shape.dropFirst(2).reduce(1, *)
         precondition(gamma.shape == [c] && beta.shape == [c], "batch norm: gamma/beta \(shapeDescription(gamma.shape)) should be [\(c)]")
         var mean = [Float](repeating: 0, count: c), variance = [Float](repeating: 0, count: c)
+        var m = Float(n * s)
         if training {
             value.withUnsafeBufferPointer { px in
                 gk_channel_moments(Int64(n), Int64(c), Int64(s), px.baseAddress, &mean, &variance)
             }
-            let m = Float(n * s), unbias = m > 1 ? m / (m - 1) : 1
+            if let group = BatchStatistics.group { m = BatchStatistics.combineMoments(&mean, &variance, count: n * s, group: group) }
+            let unbias = m > 1 ? m / (m - 1) : 1
             runningMean.withUnsafeMutableBufferPointer { rm in runningVar.withUnsafeMutableBufferPointer { rv in
                 for k in 0..<c {
                     rm[k] = (1 - momentum) * rm[k] + momentum * mean[k]
@@ -34,6 +36,12 @@ extension Variable {
             }
         } } }
         let shp = shape, needDx = requiresGrad
+        if training, let group = BatchStatistics.group {
+            let total = m
+            return .op(y, [self, gamma, beta]) { dy in
+                BatchStatistics.backward(x: x, dy: dy, mean: mean, invStd: invStd, gamma: gam, count: total, needDx: needDx, group: group)
+            }
+        }
         return .op(y, [self, gamma, beta]) { dy in
             var dx = Tensor(uninitializedShape: needDx ? shp : [0])
             var dgamma = Tensor(uninitializedShape: [c]), dbeta = Tensor(uninitializedShape: [c])

@@ -103,6 +103,12 @@ public final class Trainer {
     public private(set) var isStopping = false
     /// loss(model output, batch) -> scalar Variable.
     let loss: (Variable, Batch) -> Variable
+    /// The processes sharing each batch (data-parallel training); alone by default.
+    public var group: ProcessGroup = SingleProcess()
+    /// How much of the global loss a part of a batch carries: the loss is a mean over the elements this counts, so
+    /// a rank's loss enters the global one with weight (its count / the total). Default: valid mask points, else
+    /// samples.
+    public var lossWeight: (Batch) -> Double = Trainer.elementCount
 
     public init(model: any Layer, options: TrainingOptions, state: TrainingState = TrainingState(),
                 optimizer: Optimizer? = nil, loss: @escaping (Variable, Batch) -> Variable) {
@@ -125,8 +131,17 @@ public final class Trainer {
         let perEpoch = stepsPerEpoch(data)
         let totalSteps = perEpoch * options.epochs
         if options.cosineSchedule { optimizer.schedule = .cosine(totalSteps: totalSteps, minimum: options.learningRate * 0.05) }
-        let progress = ProgressReporter("train", total: totalSteps, quiet: quiet)
+        guard group.size <= options.batchSize else {
+            throw GridError("a batch of \(options.batchSize) cannot be shared by \(group.size) ranks: raise --batch-size")
+        }
         restoreGenerators()
+        return try BatchStatistics.combined(over: group) { try loop(data, validate: validate, stopAtStep: stopAtStep, save: save) }
+    }
+
+    private func loop(_ data: BatchSource, validate: (() -> Double)?, stopAtStep: Int?,
+                      save: ((Trainer, _ improved: Bool) throws -> Void)?) throws -> TrainingOutcome {
+        let perEpoch = stepsPerEpoch(data)
+        let progress = ProgressReporter("train", total: perEpoch * options.epochs, quiet: quiet)
         while state.epoch < options.epochs {
             let started = Date()
             let order = epochOrder(data.sampleCount, epoch: state.epoch)
@@ -134,18 +149,12 @@ public final class Trainer {
             while state.step < (state.epoch + 1) * perEpoch {
                 let within = state.step - state.epoch * perEpoch
                 let indices = (0..<options.batchSize).map { order[(within * options.batchSize + $0) % order.count] }
-                var rng = SeededGenerator(seed: options.seed &* 0x9E37_79B9 &+ UInt64(state.step) &+ 1)
-                let batch = data.batch(indices, rng: &rng)
-                let l = loss(model(Variable(batch.input)), batch)
-                optimizer.zeroGrad()
-                l.backward()
-                if let c = options.clipNorm { optimizer.clipGradients(maxNorm: c) }
-                optimizer.step()
-                state.epochLossSum += Double(l.value.item); state.epochLossCount += 1
+                let (lossValue, stopRequested) = try step(data, indices: indices)
+                state.epochLossSum += lossValue; state.epochLossCount += 1
                 state.step += 1
                 progress.update(state.step, status: String(format: "epoch %d loss %.4g", state.epoch + 1,
                                                            state.epochLossSum / Double(state.epochLossCount)))
-                if interrupt.pendingSignal != nil || state.step == stopAtStep {
+                if stopRequested || state.step == stopAtStep {
                     progress.log("interrupted: saving a checkpoint at step \(state.step)")
                     isStopping = true
                     defer { isStopping = false }
@@ -155,7 +164,9 @@ public final class Trainer {
                 }
             }
             model.eval()
-            let score = validate.map { f in GradMode.withNoGrad { f() } }
+            // Validation runs on the first rank; every rank gets its score, so all decide alike.
+            var score = validate.map { f in group.isRoot ? GradMode.withNoGrad { f() } : 0 }
+            if let s = score, group.size > 1 { score = try group.broadcast(s) }
             let epochLoss = state.epochLossSum / Double(max(state.epochLossCount, 1))
             state.history.append(EpochRecord(epoch: state.epoch + 1, trainLoss: epochLoss,
                                              validationScore: score, seconds: Date().timeIntervalSince(started)))
@@ -187,7 +198,11 @@ public final class Trainer {
     }
 
     private func restoreGenerators() {
-        for (name, layer) in dropoutLayers { if let g = state.generators[name] { layer.rng = g } }
+        for (name, layer) in dropoutLayers {
+            if let g = state.generators[name] { layer.rng = g }
+            // Ranks draw different masks for their different samples (the first rank's streams are the ones saved).
+            if group.rank > 0 { layer.rng = SeededGenerator(seed: layer.rng.next() ^ (0xD1B5_4A32_D192_ED03 &* UInt64(group.rank))) }
+        }
     }
 
     /// The sample order of an epoch: a seeded shuffle that depends only on (seed, epoch).

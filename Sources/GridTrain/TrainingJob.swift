@@ -22,6 +22,8 @@ public struct TrainingRun {
     public var version = "dev"
     /// Asked after every step; the CLI connects SIGINT and SIGTERM to it.
     public var interrupt: InterruptSource = NoInterrupt()
+    /// The processes that share every batch (MPI ranks); the first one writes the checkpoints.
+    public var group: ProcessGroup = SingleProcess()
 
     public init(output: String, options: TrainingOptions = TrainingOptions()) { self.output = output; self.options = options }
 
@@ -102,6 +104,7 @@ public final class TrainingJob {
     /// `TrainingInterrupted` after saving the resumable state when stopped.
     public func train<TaskSpec: Encodable>(model: any Layer, spec: ModelSpec, taskSpec: TaskSpec, extras: [String: Tensor] = [:],
                                            data: BatchSource, validate: (() -> Double)?,
+                                           lossWeight: ((Batch) -> Double)? = nil,
                                            loss: @escaping (Variable, Batch) -> Variable) throws -> TrainingSummary {
         let record = try jsonString(taskSpec)
         var state = TrainingState()
@@ -120,6 +123,8 @@ public final class TrainingJob {
         if let s = resumedOptimizer { try trainer.optimizer.load(state: s) }
         trainer.quiet = run.quiet
         trainer.interrupt = run.interrupt
+        trainer.group = run.group
+        if let lossWeight { trainer.lossWeight = lossWeight }
         func checkpoint(_ snap: Snapshot, state: TrainingState, extras: [String: Tensor]) throws -> Checkpoint {
             var ck = Checkpoint(task: task, model: spec, taskSpec: record, trainingState: state, trainingOptions: run.options,
                                 weights: snap.weights, buffers: snap.buffers, optimizer: snap.optimizer, gridcnnVersion: run.version)
@@ -130,6 +135,7 @@ public final class TrainingJob {
             // The resumable state: the current model and optimiser, with the best so far beside the task's extras.
             let current = Snapshot(tr.model, tr.optimizer)
             if improved && !tr.isStopping { best = current }
+            guard self.run.group.isRoot else { return }
             try checkpoint(current, state: tr.state, extras: extras.merging(best?.stored ?? [:]) { a, _ in a })
                 .save(to: self.run.interruptedPath, overwrite: true)
         }
@@ -139,8 +145,10 @@ public final class TrainingJob {
                                       resumePath: run.interruptedPath)
         }
         let final = try checkpoint(best ?? Snapshot(model, trainer.optimizer), state: trainer.state, extras: extras)
-        try final.save(to: run.output, overwrite: true)
-        try? FileManager.default.removeItem(atPath: run.interruptedPath)
+        if run.group.isRoot {
+            try final.save(to: run.output, overwrite: true)
+            try? FileManager.default.removeItem(atPath: run.interruptedPath)
+        }
         try final.restore(into: model)   // the model the caller holds is the best one, as the checkpoint is
         let s = trainer.state
         return TrainingSummary(epochs: s.epoch, steps: s.step, bestEpoch: s.bestEpoch, bestValidationScore: s.bestScore,

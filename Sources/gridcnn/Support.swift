@@ -9,8 +9,17 @@ import GridTrain
 struct RunOptions: ParsableArguments {
     @Option(help: "Compute threads (1 gives bit-reproducible results).") var threads: Int = 1
     @Flag(help: "No progress output on stderr.") var quiet = false
+    @Flag(help: "Under mpirun: progress and messages from every rank, not only the first.") var verbose = false
 
     func apply() { GridRuntime.threads = threads }
+
+    /// Progress off when asked, and on ranks after the first unless --verbose.
+    var silent: Bool { quiet || (!Cluster.group.isRoot && !verbose) }
+}
+
+/// The processes this run is one of: the MPI ranks when started by mpirun, else this process alone.
+enum Cluster {
+    nonisolated(unsafe) static var group: ProcessGroup = SingleProcess()
 }
 
 /// The flags of every `train` command. Options left out keep the job's own defaults (listed in each command's help),
@@ -45,8 +54,9 @@ struct TrainingFlags: ParsableArguments {
         if let seed { o.seed = seed }
         run.options = o
         run.output = output; run.overwrite = overwrite; run.resume = resume; run.stopAtStep = stopAtStep
-        run.quiet = runOptions.quiet; run.version = gridcnnVersion
+        run.quiet = runOptions.silent; run.version = gridcnnVersion
         run.interrupt = SignalInterrupt.install()
+        run.group = Cluster.group
     }
 
     /// "Defaults: 20 epochs of 20 steps, batch 16, lr 0.002." for a command's help.
@@ -70,7 +80,7 @@ struct OutputFlags: ParsableArguments {
     /// Applies the flags and the provenance (command line, version) to a job's output settings.
     func apply(to o: inout OutputSettings) {
         runOptions.apply()
-        o.path = output; o.overwrite = overwrite; o.quiet = runOptions.quiet; o.history = commandLine; o.version = gridcnnVersion
+        o.path = output; o.overwrite = overwrite; o.quiet = runOptions.silent; o.history = commandLine; o.version = gridcnnVersion
     }
 }
 
@@ -79,7 +89,7 @@ struct EvaluateFlags: ParsableArguments {
     @Option(help: "Checkpoint written by the task's `gridcnn train`.") var model: String
     @Flag(help: "JSON on stdout.") var json = false
     @OptionGroup var runOptions: RunOptions
-    var quiet: Bool { runOptions.quiet }
+    var quiet: Bool { runOptions.silent }
 
     /// Runs an evaluation and prints its result as JSON or as the job's table.
     func report<T: Encodable>(_ evaluate: () throws -> T, table: (T) -> String) throws {
@@ -121,7 +131,17 @@ func runJob(_ body: () throws -> Void) throws {
         writeStderr("interrupted: \(e.description)\n")
         throw ExitCode(e.exitCode)
     } catch {
-        writeStderr("error: \(describe(error))\n")
+        let group = Cluster.group
+        // The first rank speaks for all; another rank waits a moment, so that a failure every rank meets (a bad
+        // input) is reported once, and speaks only when it alone failed.
+        if group.size > 1 && !group.isRoot {
+            // mpirun ends the others with SIGTERM, which a training run catches: leave quietly when it comes.
+            for _ in 0..<40 where caughtSignal == 0 { usleep(50_000) }
+            if caughtSignal != 0 { exit(1) }
+        }
+        writeStderr("error: " + (group.size > 1 ? "rank \(group.rank): " : "") + "\(describe(error))\n")
+        // The other ranks may wait in a collective for this one: end them all.
+        if group.size > 1 { group.abort(code: 1) }
         throw ExitCode(1)
     }
 }

@@ -6,11 +6,11 @@ import Foundation
 import Testing
 
 /// The release binary next to the test bundle (scripts/build.sh builds both).
-private let gridcnn: String = {
+let gridcnn: String = {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     return root.appendingPathComponent(".build/release/gridcnn").path
 }()
-private let repoRoot = URL(fileURLWithPath: gridcnn).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let repoRoot = URL(fileURLWithPath: gridcnn).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 struct RunResult {
     var status: Int32
@@ -21,10 +21,15 @@ struct RunResult {
 }
 
 /// Runs gridcnn with `args` in the repository root; `signal` is sent once stderr contains `when` (a progress line).
-func runGridcnn(_ args: [String], signal: Int32? = nil, when marker: String = "train: ") throws -> RunResult {
+func runGridcnn(_ args: [String], signal: Int32? = nil, when marker: String = "train: ", ranks: Int? = nil) throws -> RunResult {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: gridcnn)
-    p.arguments = args
+    if let ranks {   // under mpirun (as root in CI; more ranks than cores when asked)
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", gridcnn] + args
+    } else {
+        p.executableURL = URL(fileURLWithPath: gridcnn)
+        p.arguments = args
+    }
     p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err

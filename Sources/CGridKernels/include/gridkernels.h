@@ -78,6 +78,11 @@ void gk_batchnorm_apply(int64_t n, int64_t c, int64_t s, const float *x, const f
 void gk_batchnorm_backward(int64_t n, int64_t c, int64_t s, const float *x, const float *dy, const float *mean,
                            const float *invstd, const float *gamma, int training, float *dx, float *dgamma,
                            float *dbeta);
+/// dx of batch norm with batch statistics from sums over the whole (multi-rank) batch: sum_dy and sum_dyx =
+/// sum dy*(x - mean) per channel, count = elements per channel over all ranks (data-parallel training).
+void gk_batchnorm_backward_input(int64_t n, int64_t c, int64_t s, const float *x, const float *dy, const float *mean,
+                                 const float *invstd, const float *gamma, const double *sum_dy,
+                                 const double *sum_dyx, double count, float *dx);
 /// WaveNet's residual layers (kernel 2, causal) for inference on h [N, C, T] (after the input convolution): for each
 /// layer i with dilation d_i, z = tanh(Wf * h + bf) . sigmoid(Wg * h + bg), skip_sum += Ws z + bs, h += Wr z + br.
 /// skip_sum [N, S, T] is overwritten with the sum over layers. params packs, per layer, PyTorch-layout tensors

@@ -132,7 +132,12 @@ public enum DetectTraining {
             writeStderr(String(format: "train detect: %@ with %d parameters; training steps %@, validation %@; label fractions TC %.4f AR %.4f; class weights %@\n",
                                r.model.rawValue, model.parameterCount, "\(training)", "\(validation)", counts[1] / total, counts[2] / total, "\(weights)"))
         }
-        let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, data: source, validate: validate) { out, batch in
+        // Under MPI a rank's loss counts by its share of the cross-entropy's weights (the Dice term, a ratio over the
+        // whole batch, is then a weighted mean of the ranks' ratios: close to, not equal to, one rank's).
+        let ceWeights = r.model == .unet ? weights : nil
+        let lossWeight: (Batch) -> Double = { b in b.labels!.reduce(0) { $0 + Double(ceWeights?[$1] ?? 1) } }
+        let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, data: source, validate: validate,
+                                    lossWeight: lossWeight) { out, batch in
             guard r.model == .unet else { return Loss.crossEntropy(out, targets: batch.labels!) }
             let ce = Loss.crossEntropy(out, targets: batch.labels!, classWeights: weights)
             return r.diceWeight > 0 ? ce + DetectTraining.softDice(out, targets: batch.labels!) * Float(r.diceWeight) : ce

@@ -1,0 +1,88 @@
+// Data-parallel training and parallel apply under `mpirun -np 2` (Open MPI, installed by scripts/setup.sh), checked
+// against one rank: the same global batches give the same weights within rounding (sums are added in another order),
+// runs are deterministic, a run stopped on 2 ranks resumes on 1, and a failure ends every rank with one message.
+import Foundation
+import Testing
+import GridTrain
+
+private func scratch() -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("gridcnn-mpi-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// Largest weight difference relative to the weights' scale, and whether every tensor matched bit for bit.
+/// `ignoring`: tensors left out of the comparison.
+private func compareWeights(_ a: String, _ b: String, ignoring: (String) -> Bool = { _ in false }) throws -> (relative: Float, identical: Bool) {
+    let x = try Checkpoint.load(a).weights, y = try Checkpoint.load(b).weights
+    #expect(Set(x.keys) == Set(y.keys))
+    var worst: Float = 0, identical = true
+    for (k, u) in x where !ignoring(k) {
+        guard let v = y[k] else { continue }
+        let p = u.contiguous().scalars, q = v.contiguous().scalars
+        let scale = max(p.map(abs).max() ?? 0, 1e-3)
+        for (s, t) in zip(p, q) { worst = max(worst, abs(s - t) / scale); if s.bitPattern != t.bitPattern { identical = false } }
+    }
+    return (worst, identical)
+}
+
+struct DataParallelCase: CustomTestStringConvertible, Sendable {
+    var task: String
+    var args: [String]
+    var testDescription: String { task }
+    // Batches of 4 or more so each rank has a share; no dropout and no Dice term (those differ by design, see README).
+    static let all = [
+        DataParallelCase(task: "downscale", args: ["--truth", "datasets/climate/tas_rectilinear_grid_2D.nc", "--var", "tas", "--factor", "4",
+                                                   "--patch", "16", "--batch-size", "4", "--steps-per-epoch", "3", "--epochs", "2", "--width", "8"]),
+        DataParallelCase(task: "detect", args: ["--input", "datasets/weather/weather_train.nc", "--base", "4", "--depth", "2", "--patch", "16",
+                                                "--batch-size", "4", "--steps-per-epoch", "3", "--epochs", "1", "--dice", "0"]),
+        DataParallelCase(task: "classify", args: ["--input", "datasets/jets/jets_sample.h5", "--width", "2", "--epochs", "1", "--batch-size", "64",
+                                                  "--steps-per-epoch", "3", "--dropout", "0"]),
+        DataParallelCase(task: "sequence", args: ["--input", "datasets/speech/ecg.nc:ecg", "--layers", "3", "--residual", "4", "--skip", "4",
+                                                  "--window", "200", "--batch-size", "4", "--steps-per-epoch", "3", "--epochs", "1"]),
+    ]
+}
+
+@Suite(.serialized) struct MPIJobTests {
+    @Test(arguments: DataParallelCase.all)
+    func twoRanksTrainAsOne(_ job: DataParallelCase) throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let one = try runGridcnn(["train", job.task] + job.args + ["--output", "\(dir)/one.h5", "--quiet", "--json"])
+        #expect(one.status == 0, "\(one.stderr.suffix(300))")
+        let two = try runGridcnn(["train", job.task] + job.args + ["--output", "\(dir)/two.h5", "--json"], ranks: 2)
+        #expect(two.status == 0, "\(two.stderr.suffix(600))")
+        // One report (from the first rank) and progress from the first rank only.
+        #expect((try? JSONSerialization.jsonObject(with: Data(two.stdout.utf8))) != nil, "stdout: \(two.stdout.prefix(300))")
+        #expect(two.stderr.components(separatedBy: "train: ").count - 1 <= 40)
+        // The UNet's convolution biases feed batch norm, which removes them: their gradient is zero up to rounding,
+        // and Adam scales that rounding up to full steps, differently for any other summation order.
+        let (rel, _) = try compareWeights("\(dir)/one.h5", "\(dir)/two.h5") { job.task == "detect" && $0.contains(".conv") && $0.hasSuffix(".bias") }
+        #expect(rel < 2e-4, "\(job.task): weights after 2 ranks differ from 1 rank by \(rel) of their scale")
+    }
+
+    @Test func twoRankRunsAreDeterministicAndResumeOnOneRank() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let job = DataParallelCase.all[0]
+        let a = try runGridcnn(["train", "downscale"] + job.args + ["--output", "\(dir)/a.h5", "--quiet"], ranks: 2)
+        let b = try runGridcnn(["train", "downscale"] + job.args + ["--output", "\(dir)/b.h5", "--quiet"], ranks: 2)
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr.suffix(300)) \(b.stderr.suffix(300))")
+        #expect(try compareWeights("\(dir)/a.h5", "\(dir)/b.h5").identical, "two 2-rank runs differ")
+        // Stopped after step 4 on two ranks (the first rank saves the state), finished on one rank.
+        let stopped = try runGridcnn(["train", "downscale"] + job.args + ["--output", "\(dir)/c.h5", "--stop-at-step", "4", "--quiet"], ranks: 2)
+        #expect(stopped.status != 0 && FileManager.default.fileExists(atPath: "\(dir)/c.interrupted.h5"))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/c.h5"))
+        let resumed = try runGridcnn(["train", "downscale"] + job.args + ["--output", "\(dir)/c.h5", "--resume", "\(dir)/c.interrupted.h5", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr.suffix(300))")
+        #expect(try compareWeights("\(dir)/a.h5", "\(dir)/c.h5").relative < 2e-4)
+    }
+
+    @Test func aFailureEndsEveryRankWithOneMessage() throws {
+        let r = try runGridcnn(["train", "downscale", "--truth", "datasets/climate/missing.nc", "--var", "tas", "--factor", "4",
+                                "--output", "\(scratch())/m.h5"], ranks: 2)
+        #expect(r.status != 0)
+        #expect(r.errorLines.count == 1, "\(r.stderr)")
+        #expect(r.errorLines.first?.contains("missing.nc") == true)
+    }
+}
