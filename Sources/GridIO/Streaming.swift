@@ -65,6 +65,15 @@ public final class TimeStepReader {
 
     /// Starts again from the first step.
     public func reset() { position = range.lowerBound }
+
+    /// The next `next()` reads step `step` (an index of the variable, within `range`): for jobs whose ranks each
+    /// take every N-th step.
+    public func seek(to step: Int) throws {
+        guard range.contains(step) || step == range.upperBound else {
+            throw GridIOError.invalidArgument(detail: "step \(step) outside \(range) of '\(variable.name)'")
+        }
+        position = step
+    }
 }
 
 /// A rectangle of the spatial (last two) dimensions.

@@ -5,7 +5,7 @@ import Foundation
 
 /// A fixed set of cooperating processes with collective operations. Collectives must be called by every member in
 /// the same order; sums are added in a fixed order, so results do not depend on timing.
-public protocol ProcessGroup: AnyObject {
+public protocol ProcessGroup: AnyObject, Sendable {
     var rank: Int { get }
     var size: Int { get }
     func allReduceSum(_ values: inout [Float]) throws

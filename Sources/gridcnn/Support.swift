@@ -81,6 +81,7 @@ struct OutputFlags: ParsableArguments {
     func apply(to o: inout OutputSettings) {
         runOptions.apply()
         o.path = output; o.overwrite = overwrite; o.quiet = runOptions.silent; o.history = commandLine; o.version = gridcnnVersion
+        o.group = Cluster.group
     }
 }
 

@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 import GridTrain
+import GridIO
 
 private func scratch() -> String {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("gridcnn-mpi-\(UUID().uuidString)").path
@@ -84,5 +85,25 @@ struct DataParallelCase: CustomTestStringConvertible, Sendable {
         #expect(r.status != 0)
         #expect(r.errorLines.count == 1, "\(r.stderr)")
         #expect(r.errorLines.first?.contains("missing.nc") == true)
+    }
+
+    /// Steps spread over ranks, written by the first: the same values, objects and tracks as one rank.
+    @Test func labelAndTrackOnTwoRanksWriteWhatOneRankWrites() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (tag, ranks) in [("one", nil), ("two", 2)] as [(String, Int?)] {
+            let l = try runGridcnn(["label", "--input", "datasets/weather/weather_test.nc", "--output", "\(dir)/\(tag).nc",
+                                    "--objects", "\(dir)/\(tag).csv", "--quiet"], ranks: ranks)
+            #expect(l.status == 0, "\(l.stderr.suffix(300))")
+            let t = try runGridcnn(["track", "--input", "datasets/weather/weather_tracks.nc", "--preset", "tropical",
+                                    "--output", "\(dir)/\(tag).txt", "--quiet"], ranks: ranks)
+            #expect(t.status == 0, "\(t.stderr.suffix(300))")
+        }
+        let a = try NetCDFFile(path: "\(dir)/one.nc").read("class"), b = try NetCDFFile(path: "\(dir)/two.nc").read("class")
+        #expect(a.shape == b.shape && a.scalars.map(\.bitPattern) == b.scalars.map(\.bitPattern))
+        for ext in ["csv", "txt"] {
+            let x = try String(contentsOfFile: "\(dir)/one.\(ext)", encoding: .utf8), y = try String(contentsOfFile: "\(dir)/two.\(ext)", encoding: .utf8)
+            #expect(x == y && x.count > 100, "\(ext) differs")
+        }
     }
 }

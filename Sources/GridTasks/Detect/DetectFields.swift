@@ -167,6 +167,9 @@ public final class DetectInput {
 
     public func reset() { readers.values.forEach { $0.reset() } }
 
+    /// The next `next()` returns step `step`.
+    public func seek(to step: Int) throws { for r in readers.values { try r.seek(to: r.range.lowerBound + step) } }
+
     /// Reads every step (for training and evaluation on files that fit in memory).
     public func readAll() throws -> [DetectStep] {
         reset()

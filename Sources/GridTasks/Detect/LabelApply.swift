@@ -54,26 +54,37 @@ public enum Labelling {
             writeStderr("label: no 500 hPa temperature: the warm-core test is replaced by a pressure depth >= \(r.options.tcDepthWithoutWarmCore) hPa\n")
         }
         let truth = MaskFile.truthVariable(input.file).flatMap { try? MaskFile.read("\(r.input):\($0)", grid: input.grid) }
-        let writer = try MaskFile.create(r.output.path, like: input, longName: "heuristic event class (TECA-style labeller)",
+        // Under MPI the ranks label every N-th step and the first rank writes them all, in order.
+        let group = r.output.group
+        let writer = group.isRoot ? try MaskFile.create(r.output.path, like: input, longName: "heuristic event class (TECA-style labeller)",
                                          comment: "gridcnn label: " + r.options.summary, overwrite: r.output.overwrite, history: r.output.history,
                                          attributes: [NCAttribute("source", .text("gridcnn \(r.output.version) heuristic labeller on \(r.input)")),
-                                                      NCAttribute("gridcnn_version", .text(r.output.version))])
+                                                      NCAttribute("gridcnn_version", .text(r.output.version))]) : nil
         var objects = [DetectedObject]()
         var scores = MaskScores()
         var (tc, ar, tcPoints, arPoints, total) = (0, 0, 0, 0, 0)
         let progress = ProgressReporter("label", total: input.steps, quiet: r.output.quiet)
-        while let step = try input.next() {
+        try RankedSteps(group).run(steps: input.steps, compute: { i in
+            try input.seek(to: i)
+            guard let step = try input.next() else { throw TaskError("\(r.input): step \(i) could not be read") }
             let (mask, events) = Labeller.label(step.fields, grid: input.grid, options: r.options)
-            try MaskFile.append(writer, mask: mask, grid: input.grid, time: step.time, input: input)
-            tc += events.filter { $0.eventClass == 1 }.count; ar += events.filter { $0.eventClass == 2 }.count
-            tcPoints += mask.filter { $0 == 1 }.count; arPoints += mask.filter { $0 == 2 }.count; total += mask.count
-            if let truth, step.index < truth.count { scores.add(prediction: mask, reference: truth[step.index]) }
-            if r.objects != nil {
-                objects += DetectedObject.find(mask: mask, grid: input.grid, fields: step.fields, step: step.index, time: step.date?.iso8601)
-            }
-            progress.update(step.index + 1)
+            let found = r.objects == nil ? [] : DetectedObject.find(mask: mask, grid: input.grid, fields: step.fields, step: step.index, time: step.date?.iso8601)
+            return CodablePayload(LabelledStep(index: step.index, time: step.time, mask: mask, cyclones: events.filter { $0.eventClass == 1 }.count,
+                                               rivers: events.filter { $0.eventClass == 2 }.count, objects: found))
+        }, consume: { _, payload in
+            let s = payload.value
+            if let writer { try MaskFile.append(writer, mask: s.mask, grid: input.grid, time: s.time, input: input) }
+            tc += s.cyclones; ar += s.rivers
+            tcPoints += s.mask.filter { $0 == 1 }.count; arPoints += s.mask.filter { $0 == 2 }.count; total += s.mask.count
+            if let truth, s.index < truth.count { scores.add(prediction: s.mask, reference: truth[s.index]) }
+            objects += s.objects
+            progress.update(s.index + 1)
+        })
+        try writer?.finish()
+        guard group.isRoot else {   // the first rank reports
+            return LabelReport(steps: input.steps, grid: [input.grid.height, input.grid.width], variables: [:], unitNotes: [], cyclones: 0, rivers: 0, tcFraction: 0, arFraction: 0,
+                               againstTruth: nil, options: r.options, output: r.output.path, seconds: 0)
         }
-        try writer.finish()
         if let o = r.objects { try writeFileAtomically(try DetectedObject.encode(objects, asCSV: o.hasSuffix(".csv")), to: o) }
         return LabelReport(steps: input.steps, grid: [input.grid.height, input.grid.width],
                            variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
@@ -82,4 +93,14 @@ public enum Labelling {
                            againstTruth: truth == nil ? nil : scores, options: r.options, output: r.output.path,
                            seconds: Date().timeIntervalSince(started))
     }
+}
+
+/// One labelled step as it travels from the rank that labelled it to the one that writes.
+struct LabelledStep: Codable {
+    var index: Int
+    var time: Double?
+    var mask: [Int8]
+    var cyclones: Int
+    var rivers: Int
+    var objects: [DetectedObject]
 }

@@ -92,6 +92,8 @@ public final class MaskReader {
 
     public func reset() { reader.reset() }
 
+    public func seek(to step: Int) throws { try reader.seek(to: reader.range.lowerBound + step) }
+
     public func next() throws -> [Int8]? {
         guard let s = try reader.next() else { return nil }
         var bad: Float?

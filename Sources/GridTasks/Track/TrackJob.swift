@@ -110,13 +110,25 @@ public enum Tracking {
         var sum = [Double](), valid = [Int]()
         if r.figure != nil { sum = [Double](repeating: 0, count: input.grid.height * input.grid.width); valid = [Int](repeating: 0, count: sum.count) }
         let progress = ProgressReporter("track", total: input.steps, quiet: r.output.quiet)
-        while let step = try input.next() {
+        // Under MPI the ranks find candidates in every N-th step; the first rank stitches them all in step order, so
+        // tracks cross the ranks' steps as they cross any others.
+        let group = r.output.group
+        try RankedSteps(group).run(steps: input.steps, compute: { i in
+            try input.seek(to: i)
+            guard let step = try input.next() else { throw TaskError("\(r.input): step \(i) could not be read") }
             let found = step.mask.map { TrackCandidates.find(step.fields, mask: $0, eventClass: r.maskClass, grid: input.grid, options: r.candidates) }
                 ?? TrackCandidates.find(step.fields, grid: input.grid, options: r.candidates)
-            count += found.count
-            if r.figure != nil { for (k, p) in step.fields.psl.enumerated() where p.isFinite { sum[k] += Double(p); valid[k] += 1 } }
-            stitcher.add(found, step: step.fields.step)
-            progress.update(step.fields.step + 1)
+            return CodablePayload(CandidateStep(step: step.fields.step, candidates: found, psl: r.figure == nil ? nil : step.fields.psl))
+        }, consume: { _, payload in
+            let s = payload.value
+            count += s.candidates.count
+            if let psl = s.psl { for (k, p) in psl.enumerated() where p.isFinite { sum[k] += Double(p); valid[k] += 1 } }
+            stitcher.add(s.candidates, step: s.step)
+            progress.update(s.step + 1)
+        })
+        guard group.isRoot else {   // the first rank writes and reports
+            return TrackReport(steps: input.steps, grid: [input.grid.height, input.grid.width], variables: [:], candidateSource: "", candidates: 0, tracks: [], format: format,
+                               output: r.output.path, figure: nil, seconds: 0)
         }
         let tracks = stitcher.finish()
         try TrackFiles.write(tracks, as: format, output: r.output, source: r.input)
@@ -178,6 +190,11 @@ final class TrackInput {
         } else { timeAxis = nil }
     }
 
+    func seek(to step: Int) throws {
+        for s in sources { try s.seek(to: step) }
+        try mask?.seek(to: step)
+    }
+
     func next() throws -> Step? {
         var fields = [FieldRole: [Float]]()
         var first: DetectStep?
@@ -192,4 +209,12 @@ final class TrackInput {
                             hours: date.map(TrackFiles.hours(of:)) ?? Double(main.index) * stepHours, date: date)
         return Step(fields: f, mask: try mask?.next())
     }
+}
+
+/// One step's candidates as they travel from the rank that found them to the one that stitches.
+struct CandidateStep: Codable {
+    var step: Int
+    var candidates: [TrackPoint]
+    /// Sea-level pressure for the figure's time mean, when a figure is asked for.
+    var psl: [Float]?
 }
