@@ -109,6 +109,8 @@ public final class Trainer {
     /// a rank's loss enters the global one with weight (its count / the total). Default: valid mask points, else
     /// samples.
     public var lossWeight: (Batch) -> Double = Trainer.elementCount
+    /// Time spent in the gradient all-reduce (data-parallel runs).
+    public internal(set) var allReduceSeconds = 0.0
 
     public init(model: any Layer, options: TrainingOptions, state: TrainingState = TrainingState(),
                 optimizer: Optimizer? = nil, loss: @escaping (Variable, Batch) -> Variable) {

@@ -2,6 +2,7 @@
 // (crop, flip, noise) comes from its own generator seeded by (seed, step, position in the batch), so the batch is
 // the same however it is split: N ranks each build their contiguous share, weight their loss by their share of the
 // loss's elements, and sum gradients over the group (in a fixed order) before the optimiser step.
+import Dispatch
 import GridTensor
 import GridAutograd
 import GridNN
@@ -60,7 +61,9 @@ extension Trainer {
         for p in params {
             if let g = p.grad { flat += g.contiguous().scalars } else { flat += [Float](repeating: 0, count: p.value.count) }
         }
+        let started = DispatchTime.now().uptimeNanoseconds
         try group.allReduceSum(&flat)
+        allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var offset = 0
         for p in params {
             let n = p.value.count

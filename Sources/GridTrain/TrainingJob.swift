@@ -73,6 +73,10 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var checkpoint: String
     /// The interrupted run this one continued.
     public var resumedFrom: String?
+    /// Under MPI: the ranks, and the seconds the first rank spent summing gradients over them (the all-reduce's share
+    /// of `seconds`).
+    public var ranks: Int? = nil
+    public var allReduceSeconds: Double? = nil
 }
 
 public final class TrainingJob {
@@ -153,7 +157,9 @@ public final class TrainingJob {
         let s = trainer.state
         return TrainingSummary(epochs: s.epoch, steps: s.step, bestEpoch: s.bestEpoch, bestValidationScore: s.bestScore,
                                stoppedEarly: outcome == .stoppedEarly, history: s.history, seconds: Date().timeIntervalSince(started),
-                               seed: run.options.seed, checkpoint: run.output, resumedFrom: run.resume)
+                               seed: run.options.seed, checkpoint: run.output, resumedFrom: run.resume,
+                               ranks: run.group.size > 1 ? run.group.size : nil,
+                               allReduceSeconds: run.group.size > 1 ? trainer.allReduceSeconds : nil)
     }
 
     /// A resumed run must be the same command: task, model, training options and task record (data, statistics).
