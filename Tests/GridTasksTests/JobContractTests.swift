@@ -23,9 +23,13 @@ struct RunResult {
 /// Runs gridcnn with `args` in the repository root; `signal` is sent once stderr contains `when` (a progress line).
 func runGridcnn(_ args: [String], signal: Int32? = nil, when marker: String = "train: ", ranks: Int? = nil) throws -> RunResult {
     let p = Process()
-    if let ranks {   // under mpirun (as root in CI; more ranks than cores when asked)
+    if let ranks {
+        // Under mpirun (as root in CI; more ranks than cores when asked). Process hands the signals over blocked;
+        // mpirun must receive SIGINT/SIGTERM to pass them on, so they are unblocked before it starts.
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", gridcnn] + args
+        p.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM}); "
+                       + "os.execvp('mpirun', sys.argv[1:])",
+                       "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", gridcnn] + args
     } else {
         p.executableURL = URL(fileURLWithPath: gridcnn)
         p.arguments = args

@@ -106,4 +106,49 @@ struct DataParallelCase: CustomTestStringConvertible, Sendable {
             #expect(x == y && x.count > 100, "\(ext) differs")
         }
     }
+
+    /// Ctrl-C to mpirun: the ranks agree to stop after the same step, the first rank saves the state, nothing is left
+    /// under the final name, and the state resumes on two ranks.
+    @Test func anInterruptedTwoRankRunResumes() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let args = ["train", "downscale", "--truth", "datasets/climate/tas_rectilinear_grid_2D.nc", "--var", "tas", "--factor", "4",
+                    "--patch", "16", "--batch-size", "4", "--steps-per-epoch", "3", "--width", "8", "--epochs", "2000"]
+        let stopped = try runGridcnn(args + ["--output", "\(dir)/m.h5"], signal: SIGINT, ranks: 2)
+        #expect(stopped.status != 0)
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/m.interrupted.h5"), "\(stopped.stderr.suffix(500))")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/m.h5"))
+        let state = try Checkpoint.load("\(dir)/m.interrupted.h5").trainingState
+        let resumed = try runGridcnn(args + ["--output", "\(dir)/m.h5", "--resume", "\(dir)/m.interrupted.h5", "--stop-at-step", "\(state.step + 3)", "--quiet"], ranks: 2)
+        #expect(resumed.stderr.contains("interrupted") || resumed.status != 0)
+        #expect(try Checkpoint.load("\(dir)/m.interrupted.h5").trainingState.step == state.step + 3)
+    }
+
+    /// A rank killed outright (out of memory, a node lost) ends the job: non-zero, no checkpoint under the final name.
+    @Test func aKilledRankEndsTheJob() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2", gridcnn, "train", "downscale",
+                       "--truth", "datasets/climate/tas_rectilinear_grid_2D.nc", "--var", "tas", "--factor", "4", "--epochs", "2000",
+                       "--output", "\(dir)/m.h5", "--quiet"]
+        p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run()
+        // The ranks are mpirun's children: kill the second one once both run.
+        var victim: Int32?
+        let deadline = Date().addingTimeInterval(60)
+        while victim == nil && Date() < deadline && p.isRunning {
+            usleep(300_000)
+            let children = try String(contentsOfFile: "/proc/\(p.processIdentifier)/task/\(p.processIdentifier)/children", encoding: .utf8)
+                .split(separator: " ").compactMap { Int32($0) }
+            if children.count >= 2 { usleep(1_500_000); victim = children.max() }
+        }
+        if let victim { kill(victim, SIGKILL) }
+        p.waitUntilExit()
+        #expect(victim != nil)
+        #expect(p.terminationStatus != 0)
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/m.h5"))
+    }
 }
