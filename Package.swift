@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "GridModelsTests", dependencies: ["GridModels"], exclude: ["Fixtures"]),
         .testTarget(name: "GridIOTests", dependencies: ["GridIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GridTrainTests", dependencies: ["GridTrain"]),
-        .testTarget(name: "GridPlotTests", dependencies: ["GridPlot", "CCairo"]),
+        .testTarget(name: "GridPlotTests", dependencies: ["GridPlot", "CCairo", "GridIO"], exclude: ["make_rotated_reference.py"]),
         .testTarget(name: "GridTasksTests", dependencies: ["GridTasks"]),
     ],
     swiftLanguageModes: [.v5]

@@ -5,6 +5,7 @@ import CCairo
 import Foundation
 import XCTest
 @testable import GridPlot
+import GridIO
 
 final class FigureTests: XCTestCase {
     var dir: URL!
@@ -113,6 +114,62 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(PlotGrid.rotate(latitude: 39.25, longitude: -162, poleLatitude: 39.25, poleLongitude: -162).y, 90, accuracy: 1e-5)
         // East of the origin along the rotated equator is positive rotated longitude.
         XCTAssertGreaterThan(PlotGrid.rotate(latitude: 50.75, longitude: 25, poleLatitude: 39.25, poleLongitude: -162).x, 0)
+    }
+
+    func testRotatedPoleAgainstPROJ() {
+        // make_rotated_reference.py (pyproj 3.7.2, PROJ 9.5.1): London, Lisbon, Helsinki, Rome, Reykjavik, Moscow,
+        // Tunisia, East Greenland on the EURO-CORDEX grid.
+        let reference: [(lat: Double, lon: Double, rlon: Double, rlat: Double)] = [
+            (lat: 51.5, lon: 0.0, rlon: -11.098552038, rlat: 2.102299624),
+            (lat: 38.7, lon: -9.5, rlon: -21.344327500, rlat: -8.075571938),
+            (lat: 60.2, lon: 24.9, rlon: 3.471669637, rlat: 9.611939304),
+            (lat: 41.9, lon: 12.5, rlon: -4.138562649, rlat: -8.696160989),
+            (lat: 64.1, lon: -22.0, rlon: -17.176897595, rlat: 18.061388013),
+            (lat: 55.8, lon: 37.6, rlon: 10.939511351, rlat: 6.502461177),
+            (lat: 35.0, lon: 10.0, rlon: -6.790531686, rlat: -15.382821245),
+            (lat: 70.0, lon: -30.0, rlon: -16.241706541, rlat: 24.665756116),
+        ]
+        for r in reference {
+            let p = PlotGrid.rotate(latitude: r.lat, longitude: r.lon, poleLatitude: 39.25, poleLongitude: -162)
+            XCTAssertEqual(p.x, r.rlon, accuracy: 1e-6, "rlon of \(r.lat), \(r.lon)")
+            XCTAssertEqual(p.y, r.rlat, accuracy: 1e-6, "rlat of \(r.lat), \(r.lon)")
+        }
+    }
+
+    /// NCL's EUR-11 sample (libncarg-data): Rome's coast is drawn at Rome's rotated position.
+    func testRotatedPoleMapOfARealFile() throws {
+        let path = "/usr/share/ncarg/data/nug/tas_rotated_grid_EUR11.nc"
+        guard FileManager.default.fileExists(atPath: path) else { print("skipped: \(path) absent"); return }
+        let f = try NetCDFFile(path: path)
+        let rlat = try f.readDoubles("rlat"), rlon = try f.readDoubles("rlon")
+        let tas = try f.read("tas").scalars
+        let grid = PlotGrid(x: rlon, y: rlat, axes: .rotatedPole(latitude: 39.25, longitude: -162))
+        let panel = FieldPanel(title: "EUR-11", values: tas, grid: grid, label: "Near-Surface Air Temperature (K)")
+        let out = (ProcessInfo.processInfo.environment["GRIDPLOT_FIGURES"].map { URL(fileURLWithPath: $0) } ?? dir)
+            .appendingPathComponent("eur11.png").path
+        let figure = Figure(panels: [panel], panelWidth: 700)
+        try figure.write(to: out)
+        let png = try decode(out)
+        let (mw, mh) = panel.mapSize(700)
+        let mx = Figure.margin + FieldPanel.left + (700 - FieldPanel.left - FieldPanel.right - mw) / 2, my = Figure.margin + FieldPanel.top
+        let e = grid.extent
+        func pixel(_ lat: Double, _ lon: Double) -> (Int, Int) {
+            let r = PlotGrid.rotate(latitude: lat, longitude: lon, poleLatitude: 39.25, poleLongitude: -162)
+            return (Int(mx + (r.x - e.x0) / (e.x1 - e.x0) * mw), Int(my + (e.y1 - r.y) / (e.y1 - e.y0) * mh))
+        }
+        // The Tyrrhenian coast at Ostia (41.73N, 12.28E): a dark coastline pixel within 3 pixels.
+        let (cx, cy) = pixel(41.73, 12.28)
+        let dark = (-3...3).contains { dx in (-3...3).contains { dy in
+            let v = png.at(cx + dx, cy + dy)
+            return (v >> 16) & 0xFF < 90 && (v >> 8) & 0xFF < 90 && v & 0xFF < 90
+        } }
+        XCTAssertTrue(dark, "no coastline near Ostia on the rotated map")
+        // Mid-Tyrrhenian Sea (40.0N, 12.0E): no coastline within 3 pixels.
+        let (sx, sy) = pixel(40.0, 12.0)
+        XCTAssertFalse((-3...3).contains { dx in (-3...3).contains { dy in
+            let v = png.at(sx + dx, sy + dy)
+            return (v >> 16) & 0xFF < 90 && (v >> 8) & 0xFF < 90 && v & 0xFF < 90
+        } }, "a coastline drawn over the open Tyrrhenian Sea")
     }
 
     func testLinePlotAndVectorFormats() throws {
