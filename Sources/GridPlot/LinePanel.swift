@@ -114,7 +114,7 @@ public struct LinePanel: FigurePanel {
         c.fill(x: bx, y: by, width: boxW, height: boxH, .white)
         c.strokeRect(x: bx, y: by, width: boxW, height: boxH, RGB(0.6, 0.6, 0.6), lineWidth: 0.8)
         for (r, (k, s)) in named.enumerated() {
-            LegendItem(s.label, colour: s.colour ?? Palette.line(k), kind: s.dashed ? .dashed : .line)
+            LegendItem(s.label, colour: s.colour ?? Palette.line(k), kind: s.lineWidth == 0 ? .marker : s.dashed ? .dashed : .line)
                 .draw(on: c, x: bx + 8, y: by + 4 + row * (Double(r) + 0.5), size: size)
         }
     }

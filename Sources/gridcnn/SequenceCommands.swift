@@ -39,8 +39,10 @@ struct TrainSyllablesCommand: ParsableCommand {
             }
             guard (0...1).contains(noiseFraction) else { throw TaskError("--noise-fraction must be in [0, 1]") }
             r.noiseFraction = noiseFraction; r.hidden = hidden
+            try flags.checkFigure()
             flags.apply(to: &r.run)
             let report = try SyllableTraining.run(r)
+            try flags.drawCurves(report.training, task: "train syllables", metric: "validation cross-entropy")
             if flags.json { try printJSON(report) } else {
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; validation loss %.4f, accuracy %.1f%%; test voices %@; checkpoint %@",
                              report.training.epochs, report.training.steps, report.training.seconds, report.bestValidationLoss ?? .nan, 100 * (report.validationAccuracy ?? .nan),
@@ -147,8 +149,11 @@ struct TrainSequenceCommand: ParsableCommand {
             r.residualChannels = residual; r.skipChannels = skip; r.layers = layers; r.stacks = stacks
             r.validationFiles = validationFiles; r.testFraction = testFraction; r.validationFraction = validationFraction; r.lpcOrder = lpcOrder
             guard rate > 0 else { throw TaskError("--rate must be positive") }
+            try flags.checkFigure()
             flags.apply(to: &r.run)
             let report = try SequenceTraining.run(r)
+            try flags.drawCurves(report.training, task: "train sequence", metric: report.metric == "bits_per_sample" ? "validation bits/sample" : "validation \(report.metric)",
+                                 baselines: report.validationBaselines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             if flags.json { try printJSON(report) } else {
                 let base = report.validationBaselines.keys.sorted().map { String(format: "%@ %.4f", $0, report.validationBaselines[$0]!) }.joined(separator: ", ")
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; validation %@ %.4f (%@); checkpoint %@",
