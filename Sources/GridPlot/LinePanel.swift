@@ -20,7 +20,8 @@ public struct Series {
 
 public enum AxisScale: Sendable { case linear, log }
 
-public enum LegendPlace: Sendable { case topRight, topLeft, bottomRight, bottomLeft, none }
+/// Where the legend goes; `best` picks the corner that covers the fewest drawn points.
+public enum LegendPlace: Sendable { case best, topRight, topLeft, bottomRight, bottomLeft, none }
 
 public struct LinePanel: FigurePanel {
     public var title: String
@@ -29,7 +30,7 @@ public struct LinePanel: FigurePanel {
     public var xScale: AxisScale = .linear, yScale: AxisScale = .linear
     /// Axis limits; nil = the data's range (log axes: whole decades around it).
     public var xRange: ClosedRange<Double>?, yRange: ClosedRange<Double>?
-    public var legend: LegendPlace = .topRight
+    public var legend: LegendPlace = .best
     public var width: Double = 620, aspect: Double = 0.62
 
     public init(title: String, xTitle: String, yTitle: String, series: [Series]) {
@@ -101,16 +102,33 @@ public struct LinePanel: FigurePanel {
         }
         c.text(xTitle, x: px + pw / 2, y: py + ph + 24, size: 11, anchor: .centre, baseline: .top)
         c.text(yTitle, x: px - widest - 12, y: py + ph / 2, size: 11, anchor: .centre, baseline: .bottom, angle: -90)
-        drawLegend(on: c, px: px, py: py, pw: pw, ph: ph)
+        // Points along every drawn line (segments sampled), for placing the legend where it hides least.
+        var drawn = [(Double, Double)]()
+        for s in series {
+            let pts = zip(s.x, s.y).filter { $0.isFinite && $1.isFinite && (xScale == .linear || $0 > 0) && (yScale == .linear || $1 > 0) }.map { (cx($0), cy($1)) }
+            for (a, b) in zip(pts, pts.dropFirst()) { for k in 0..<12 { let t = Double(k) / 12; drawn.append((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)) } }
+            if let last = pts.last { drawn.append(last) }
+        }
+        drawLegend(on: c, px: px, py: py, pw: pw, ph: ph, avoiding: drawn)
     }
 
-    func drawLegend(on c: Canvas, px: Double, py: Double, pw: Double, ph: Double) {
+    func drawLegend(on c: Canvas, px: Double, py: Double, pw: Double, ph: Double, avoiding drawn: [(Double, Double)]) {
         let named = series.enumerated().filter { !$0.element.label.isEmpty }
         guard legend != .none, !named.isEmpty else { return }
         let row = 17.0, size = 10.0
         let boxW = 44 + (named.map { c.textWidth($0.element.label, size: size) }.max() ?? 0), boxH = 8 + row * Double(named.count)
-        let bx = legend == .topLeft || legend == .bottomLeft ? px + 10 : px + pw - boxW - 10
-        let by = legend == .topLeft || legend == .topRight ? py + 10 : py + ph - boxH - 10
+        func box(_ place: LegendPlace) -> (Double, Double) {
+            (place == .topLeft || place == .bottomLeft ? px + 10 : px + pw - boxW - 10, place == .topLeft || place == .topRight ? py + 10 : py + ph - boxH - 10)
+        }
+        var place = legend
+        if place == .best {
+            let covered = { (p: LegendPlace) -> Int in
+                let (x, y) = box(p)
+                return drawn.filter { $0.0 >= x && $0.0 <= x + boxW && $0.1 >= y && $0.1 <= y + boxH }.count
+            }
+            place = [LegendPlace.topRight, .topLeft, .bottomRight, .bottomLeft].min { covered($0) < covered($1) }!
+        }
+        let (bx, by) = box(place)
         c.fill(x: bx, y: by, width: boxW, height: boxH, .white)
         c.strokeRect(x: bx, y: by, width: boxW, height: boxH, RGB(0.6, 0.6, 0.6), lineWidth: 0.8)
         for (r, (k, s)) in named.enumerated() {
