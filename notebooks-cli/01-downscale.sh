@@ -22,7 +22,7 @@ $G info "$W/fine.nc" --json > "$W/info.json"
 $G evaluate downscale --model "$W/model.h5" --truth "$D/tas_rectilinear_grid_2D.nc" --var tas "${STATIC[@]}" --figure "$W/maps.png" --json > "$W/eval.json"
 # Figures: every one must be a PNG; FIGURES=DIR keeps them to look at.
 python3 -c 'import sys; bad = [f for f in sys.argv[1:] if open(f, "rb").read(8) != b"\x89PNG\r\n\x1a\n"]; sys.exit("FAIL: not a PNG: " + " ".join(bad) if bad else 0)' "$W"/*.png
-[ -z "${FIGURES:-}" ] || cp "$W"/*.png "$FIGURES"/
+[ -z "${FIGURES:-}" ] || for f in "$W"/*.png; do cp "$f" "$FIGURES/$(basename "$0" .sh)-$(basename "$f")"; done
 python3 - "$W/eval.json" "$W/info.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1])); info = json.load(open(sys.argv[2]))

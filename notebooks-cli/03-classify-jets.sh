@@ -31,7 +31,7 @@ echo "== train the jet-image CNN (defaults: sqrt pixels, width 16, 12 epochs, se
 echo "== evaluate on the checkpoint's held-out test jets" >&2
 "$GRIDCNN" evaluate classify --model "$work/cnn.h5" --input "$JETS" \
     --figure "$work/roc.png" --images "$work/average-images.png" --json > "$work/eval.json"
-[ -z "${FIGURES:-}" ] || cp "$work/roc.png" "$work/average-images.png" "$work/training.png" "$FIGURES/"
+[ -z "${FIGURES:-}" ] || for f in roc average-images training; do cp "$work/$f.png" "$FIGURES/03-classify-jets-$f.png"; done
 "$GRIDCNN" evaluate classify --model "$work/cnn.h5" --input "$JETS" >&2
 
 echo "== score every jet" >&2

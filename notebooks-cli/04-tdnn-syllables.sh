@@ -25,7 +25,7 @@ V=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["voices"]["t
 $G classify-syllables --model "$W/tdnn.h5" "$D/$V"/ba-*.wav "$D/$V"/di-*.wav "$D/$V"/gu-*.wav
 # Figures: every one must be a PNG; FIGURES=DIR keeps them to look at.
 python3 -c 'import sys; bad = [f for f in sys.argv[1:] if open(f, "rb").read(8) != b"\x89PNG\r\n\x1a\n"]; sys.exit("FAIL: not a PNG: " + " ".join(bad) if bad else 0)' "$W"/*.png
-[ -z "${FIGURES:-}" ] || cp "$W"/*.png "$FIGURES"/
+[ -z "${FIGURES:-}" ] || for f in "$W"/*.png; do cp "$f" "$FIGURES/$(basename "$0" .sh)-$(basename "$f")"; done
 python3 - "$W/eval.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))

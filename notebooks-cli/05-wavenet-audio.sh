@@ -30,7 +30,7 @@ $G evaluate sequence --model "$W/ecg.h5" --quiet
 $G evaluate sequence --model "$W/ecg.h5" --quiet --json > "$W/ecg-eval.json"
 # Figures: every one must be a PNG; FIGURES=DIR keeps them to look at.
 python3 -c 'import sys; bad = [f for f in sys.argv[1:] if open(f, "rb").read(8) != b"\x89PNG\r\n\x1a\n"]; sys.exit("FAIL: not a PNG: " + " ".join(bad) if bad else 0)' "$W"/*.png
-[ -z "${FIGURES:-}" ] || cp "$W"/*.png "$FIGURES"/
+[ -z "${FIGURES:-}" ] || for f in "$W"/*.png; do cp "$f" "$FIGURES/$(basename "$0" .sh)-$(basename "$f")"; done
 python3 - "$W" <<'PY'
 import json, sys
 w = sys.argv[1]

@@ -2,6 +2,7 @@
 // colour bar, coastlines clipped to the map, latitude/longitude ticks with degree labels, a colour bar labelled with
 // the variable and its units, class outlines and tracks on top.
 import Foundation
+import GridTensor
 
 /// Cells of one class value in a mask, outlined in a colour.
 public struct Outline {
@@ -35,7 +36,6 @@ public struct FieldPanel: FigurePanel {
 
     public init(title: String, values: [Float], grid: PlotGrid, colourMap: ColourMap = .sequential, range: ClosedRange<Double>? = nil,
                 label: String, coastlines: Bool = true) {
-        precondition(values.count == grid.rows * grid.columns, "FieldPanel: \(values.count) values for a \(grid.rows)x\(grid.columns) grid")
         self.title = title; self.values = values; self.grid = grid; self.colourMap = colourMap; self.range = range
         self.label = label; self.coastlines = coastlines && grid.isGeographic
     }
@@ -75,6 +75,9 @@ public struct FieldPanel: FigurePanel {
     }
 
     public func draw(on c: Canvas, x: Double, y: Double, width: Double) throws {
+        guard values.count == grid.rows * grid.columns else {
+            throw GridError("figure panel '\(title)': \(values.count) values for a \(grid.rows)x\(grid.columns) grid")
+        }
         let (mw, mh) = mapSize(width)
         let mx = x + FieldPanel.left + (width - FieldPanel.left - FieldPanel.right - mw) / 2, my = y + FieldPanel.top
         let frame = MapFrame(grid: grid, x: mx, y: my, width: mw, height: mh)

@@ -1,6 +1,7 @@
 // Line plots: series against a linear or log axis, with round ticks, grid lines, axis titles and a legend (ROC
 // curves, power spectra, bits per sample against training steps, training curves).
 import Foundation
+import GridTensor
 
 public struct Series {
     public var label: String
@@ -13,7 +14,6 @@ public struct Series {
     public var markers: Bool
 
     public init(_ label: String, x: [Double], y: [Double], colour: RGB? = nil, dashed: Bool = false, lineWidth: Double = 1.8, markers: Bool = false) {
-        precondition(x.count == y.count, "Series '\(label)': \(x.count) x values but \(y.count) y values")
         self.label = label; self.x = x; self.y = y; self.colour = colour; self.dashed = dashed; self.lineWidth = lineWidth; self.markers = markers
     }
 }
@@ -58,6 +58,9 @@ public struct LinePanel: FigurePanel {
     }
 
     public func draw(on c: Canvas, x: Double, y: Double, width w: Double) throws {
+        if let bad = series.first(where: { $0.x.count != $0.y.count }) {
+            throw GridError("figure panel '\(title)': series '\(bad.label)' has \(bad.x.count) x values but \(bad.y.count) y values")
+        }
         let pw = w - LinePanel.left - LinePanel.right, ph = pw * aspect
         let px = x + LinePanel.left, py = y + LinePanel.top
         let (xr, yr) = limits

@@ -55,8 +55,8 @@ public struct PlotGrid: Sendable {
     }
 
     /// The original column (row) index whose cell contains coordinate `v`, or nil outside the grid.
-    func column(at v: Double) -> Int? { PlotGrid.cell(v, xEdges).map { xOrder[$0] } }
-    func row(at v: Double) -> Int? { PlotGrid.cell(v, yEdges).map { yOrder[$0] } }
+    func column(at v: Double) -> Int? { PlotGrid.cell(v, xEdges).flatMap { $0 < xOrder.count ? xOrder[$0] : nil } }
+    func row(at v: Double) -> Int? { PlotGrid.cell(v, yEdges).flatMap { $0 < yOrder.count ? yOrder[$0] : nil } }
 
     /// Lower and upper edge of original column j / row i.
     func columnEdges(_ j: Int) -> (Double, Double) { let k = xOrder.firstIndex(of: j)!; return (xEdges[k], xEdges[k + 1]) }
@@ -87,6 +87,7 @@ public struct PlotGrid: Sendable {
     }
 
     static func edges(_ centres: [Double], clamp: ClosedRange<Double>?) -> ([Double], [Int]) {
+        guard !centres.isEmpty else { return ([0, 1], []) }
         let order = centres.indices.sorted { centres[$0] < centres[$1] }
         let c = order.map { centres[$0] }
         var e: [Double]

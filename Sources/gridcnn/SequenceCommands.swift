@@ -152,7 +152,7 @@ struct TrainSequenceCommand: ParsableCommand {
             try flags.checkFigure()
             flags.apply(to: &r.run)
             let report = try SequenceTraining.run(r)
-            try flags.drawCurves(report.training, task: "train sequence", metric: report.metric == "bits_per_sample" ? "validation bits/sample" : "validation \(report.metric)",
+            try flags.drawCurves(report.training, task: "train sequence", metric: report.metric == "bits_per_sample" ? "validation bits/sample" : "validation \(report.metric.uppercased())",
                                  baselines: report.validationBaselines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             if flags.json { try printJSON(report) } else {
                 let base = report.validationBaselines.keys.sorted().map { String(format: "%@ %.4f", $0, report.validationBaselines[$0]!) }.joined(separator: ", ")

@@ -195,6 +195,13 @@ final class FigureTests: XCTestCase {
                 XCTAssertFalse("\(e)".contains("\n")); XCTAssertTrue("\(e)".contains(path), "\(e)")
             }
         }
+        // Values that do not fit the grid, and an empty grid: an error or a figure, never a crash.
+        let wrong = FieldPanel(title: "w", values: [1, 2, 3], grid: PlotGrid(latitudes: [0, 1], longitudes: [0, 1]), label: "x")
+        XCTAssertThrowsError(try Figure(panels: [wrong]).write(to: dir.appendingPathComponent("w.png").path)) { e in
+            XCTAssertTrue("\(e)".contains("3 values for a 2x2 grid"), "\(e)")
+        }
+        let empty = FieldPanel(title: "e", values: [], grid: PlotGrid(latitudes: [], longitudes: []), label: "x")
+        _ = try? Figure(panels: [empty]).write(to: dir.appendingPathComponent("e.png").path)
         XCTAssertThrowsError(try Fonts.face("DejaVuSans.ttf", directory: "/nonexistent-fonts")) { e in
             XCTAssertTrue("\(e)".contains("fonts-dejavu-core"), "\(e)"); XCTAssertFalse("\(e)".contains("\n"))
         }
