@@ -109,7 +109,10 @@ public struct LinePanel: FigurePanel {
         var drawn = [(Double, Double)]()
         for s in series {
             let pts = zip(s.x, s.y).filter { $0.isFinite && $1.isFinite && (xScale == .linear || $0 > 0) && (yScale == .linear || $1 > 0) }.map { (cx($0), cy($1)) }
-            for (a, b) in zip(pts, pts.dropFirst()) { for k in 0..<12 { let t = Double(k) / 12; drawn.append((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)) } }
+            for (a, b) in zip(pts, pts.dropFirst()) {
+                let n = max(1, min(1000, Int(hypot(b.0 - a.0, b.1 - a.1) / 4)))   // a sample every 4 units
+                for k in 0..<n { let t = Double(k) / Double(n); drawn.append((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)) }
+            }
             if let last = pts.last { drawn.append(last) }
         }
         drawLegend(on: c, px: px, py: py, pw: pw, ph: ph, avoiding: drawn)
