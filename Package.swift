@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "GridPlot", dependencies: ["GridIO", "CCairo"]),
         .target(name: "GridTasks", dependencies: ["GridTrain", "GridPlot"]),
         .executableTarget(name: "gridcnn", dependencies: [
-            "GridTasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GridTasks", "GridPlot", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "GridKernelTests", dependencies: ["CGridKernels"]),
         .testTarget(name: "GridTensorTests", dependencies: ["GridTensor"]),

@@ -19,7 +19,7 @@ $G summary tdnn
 $G train syllables --data "$D" --epochs 150 --seed 0 --output "$W/tdnn.h5" --figure "$W/training.png" --quiet --json > "$W/train.json"
 # 3. Held-out voices, clean and noisy, TDNN vs nearest centroid.
 $G evaluate syllables --model "$W/tdnn.h5" --data "$D" --snr clean,20,10,5,0 --repeats 5 --quiet
-$G evaluate syllables --model "$W/tdnn.h5" --data "$D" --snr clean,20,10,5,0 --repeats 5 --quiet --json > "$W/eval.json"
+$G evaluate syllables --model "$W/tdnn.h5" --data "$D" --snr clean,20,10,5,0 --repeats 5 --quiet --figure "$W/accuracy.png" --json > "$W/eval.json"
 # 4. Classify single clips of a held-out voice (any WAV; other rates are resampled to 16 kHz).
 V=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["voices"]["test"][0])' "$W/train.json")
 $G classify-syllables --model "$W/tdnn.h5" "$D/$V"/ba-*.wav "$D/$V"/di-*.wav "$D/$V"/gu-*.wav

@@ -59,6 +59,16 @@ public struct Figure {
         return canvas
     }
 
+    /// Refuses, before any work, a figure path that cannot be written (extension, missing or read-only directory).
+    public static func check(_ path: String) throws {
+        _ = try FigureFormat.of(path)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue, access(directory, W_OK) == 0 else {
+            throw GridError("\(path): cannot write the figure (directory \(directory) does not exist or is not writable)", path: path)
+        }
+    }
+
     /// Writes the figure to `path` (.png, .svg or .pdf) atomically.
     public func write(to path: String) throws {
         let format = try FigureFormat.of(path)

@@ -2,6 +2,7 @@
 // (WaveNet on audio, or on a NetCDF time series).
 import ArgumentParser
 import Foundation
+import GridPlot
 import GridTasks
 import GridTrain
 
@@ -68,11 +69,13 @@ struct EvaluateSyllablesCommand: ParsableCommand {
     @Option(help: "Conditions: 'clean' and SNRs in dB, comma-separated.") var snr = "clean,20,10,5,0"
     @Option(help: "Noise draws per clip at each SNR.") var repeats = 5
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0
+    @Option(help: "Also draw accuracy against SNR to this .png, .svg or .pdf.") var figure: String?
 
     func run() throws {
         try flags.report({
             var r = SyllableEvaluateRequest(model: flags.model, data: data)
-            r.voices = voiceList(voices); r.repeats = repeats; r.seed = seed; r.quiet = flags.quiet
+            r.voices = voiceList(voices); r.repeats = repeats; r.seed = seed; r.quiet = flags.quiet; r.figure = figure
+            if let figure { try Figure.check(figure) }
             r.snrs = try snr.split(separator: ",").map { s -> Double? in
                 let t = s.trimmingCharacters(in: .whitespaces).lowercased()
                 if t == "clean" || t == "inf" { return nil }

@@ -2,6 +2,7 @@
 // error into one line on stderr with exit 1 (130 / 143 after an interrupt that saved resumable state).
 import ArgumentParser
 import Foundation
+import GridPlot
 import GridTasks
 import GridTensor
 import GridTrain
@@ -33,7 +34,7 @@ struct TrainingFlags: ParsableArguments {
     @OptionGroup var runOptions: RunOptions
 
     /// Refuses an unwritable --figure before training starts.
-    func checkFigure() throws { if let figure { try TrainingFigure.check(figure) } }
+    func checkFigure() throws { if let figure { try Figure.check(figure) } }
 
     /// Draws the training curves when --figure was given.
     func drawCurves(_ summary: TrainingSummary, task: String, metric: String, shown: (Double) -> Double = { $0 },

@@ -29,7 +29,7 @@ import GridPlot
         let path = dir.appendingPathComponent("curves.png").path
         try TrainingFigure.write(path, summary: summary, task: "test", metric: "RMSE (K)", baselines: [("bicubic", 0.9)])
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)).prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
-        #expect(throws: TaskError.self) { try TrainingFigure.check(dir.appendingPathComponent("curves.jpg").path) }
-        #expect(throws: TaskError.self) { try TrainingFigure.check("/nonexistent-dir/curves.png") }
+        #expect(throws: TaskError.self) { try Figure.check(dir.appendingPathComponent("curves.jpg").path) }
+        #expect(throws: TaskError.self) { try Figure.check("/nonexistent-dir/curves.png") }
     }
 }

@@ -5,16 +5,6 @@ import GridPlot
 import GridTrain
 
 public enum TrainingFigure {
-    /// Refuses a figure path that cannot be written before any training starts (extension, directory).
-    public static func check(_ path: String) throws {
-        _ = try FigureFormat.of(path)
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue, access(directory, W_OK) == 0 else {
-            throw TaskError("\(path): cannot write the figure (directory \(directory) does not exist or is not writable)", path: path)
-        }
-    }
-
     /// `metric` names the validation score as shown ("RMSE (K)", "AUC", "bits/sample"); `shown` turns the trainer's
     /// score (lower is better) into it (e.g. 1 - score for AUC).
     public static func write(_ path: String, summary: TrainingSummary, task: String, metric: String,
