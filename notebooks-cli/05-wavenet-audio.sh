@@ -27,7 +27,7 @@ $G generate --model "$W/wavenet.h5" --seconds 1 --seed 1 --output "$W/sample.wav
 $G train sequence --input "$S/ecg.nc:ecg" --layers 7 --residual 16 --skip 32 --window 1000 --batch-size 8 \
   --epochs 4 --steps-per-epoch 25 --seed 0 --output "$W/ecg.h5" --figure "$W/ecg-training.png" --quiet --json > "$W/ecg-train.json"
 $G evaluate sequence --model "$W/ecg.h5" --quiet
-$G evaluate sequence --model "$W/ecg.h5" --quiet --json > "$W/ecg-eval.json"
+$G evaluate sequence --model "$W/ecg.h5" --quiet --figure "$W/ecg-forecast.png" --json > "$W/ecg-eval.json"
 # Figures: every one must be a PNG; FIGURES=DIR keeps them to look at.
 python3 -c 'import sys; bad = [f for f in sys.argv[1:] if open(f, "rb").read(8) != b"\x89PNG\r\n\x1a\n"]; sys.exit("FAIL: not a PNG: " + " ".join(bad) if bad else 0)' "$W"/*.png
 [ -z "${FIGURES:-}" ] || for f in "$W"/*.png; do cp "$f" "$FIGURES/$(basename "$0" .sh)-$(basename "$f")"; done

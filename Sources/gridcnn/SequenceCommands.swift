@@ -179,11 +179,13 @@ struct EvaluateSequenceCommand: ParsableCommand {
     @Option(help: "Audio: held-out WAV files/directories (repeatable). Series: FILE.nc:VAR (default: the training series).") var input: [String] = []
     @Option(name: .customLong("var"), help: "Series variable.") var variable: String?
     @Flag(help: "Mix multi-channel WAV files down to mono instead of refusing them.") var mix = false
+    @Option(help: "Series models: draw the held-out series with the one-step forecasts to this .png, .svg or .pdf.") var figure: String?
 
     func run() throws {
         try flags.report({
             var r = SequenceEvaluateRequest(model: flags.model)
-            r.inputs = input; r.variable = variable; r.mixDown = mix; r.quiet = flags.quiet
+            r.inputs = input; r.variable = variable; r.mixDown = mix; r.quiet = flags.quiet; r.figure = figure
+            if let figure { try Figure.check(figure) }
             return try SequenceEvaluating.run(r)
         }, table: SequenceEvaluating.table)
     }
