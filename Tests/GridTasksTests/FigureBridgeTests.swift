@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import GridPlot
+import GridTensor
 @testable import GridTrain
 @testable import GridTasks
 
@@ -17,6 +18,25 @@ import GridPlot
         guard FileManager.default.fileExists(atPath: eur) else { print("skipped: \(eur) absent"); return }
         let r = PlotGrid.of(try FieldLoader.load(eur, variable: "tas", readData: false))
         #expect(r.axes == .rotatedPole(latitude: 39.25, longitude: -162) && r.columns == 424 && r.rows == 412)
+    }
+
+    /// The downscaling figure on a rotated-pole field (NCL's EUR-11 sample): seven panels, a decodable PNG.
+    @Test func downscalingMapsOnARotatedPoleGrid() throws {
+        let eur = "/usr/share/ncarg/data/nug/tas_rotated_grid_EUR11.nc"
+        guard FileManager.default.fileExists(atPath: eur) else { print("skipped: \(eur) absent"); return }
+        let field = try FieldLoader.load(eur, variable: "tas")
+        let truth = field.data
+        var rng = SeededGenerator(seed: 3)
+        let noisy = { (s: Float) in truth + Tensor.normal(truth.shape, std: s, rng: &rng) }
+        let predictions = ["bicubic": noisy(2), "bcsd": noisy(1), "cnn": noisy(0.5)]
+        let dir = ProcessInfo.processInfo.environment["GRIDPLOT_FIGURES"] ?? FileManager.default.temporaryDirectory.path
+        let path = dir + "/eur11-downscale-\(UUID().uuidString.prefix(8)).png"
+        defer { if ProcessInfo.processInfo.environment["GRIDPLOT_FIGURES"] == nil { try? FileManager.default.removeItem(atPath: path) } }
+        try DownscaleEvaluating.writeFigure(path, truth: truth, predictions: predictions, step: 0, field: field, factor: 4)
+        let png = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        #expect(width > 4 * 400, "four panels across")
     }
 
     @Test func trainingCurvesAreWrittenAndBadPathsRefusedFirst() throws {
