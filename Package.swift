@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // gridcnn: convolutional neural networks for scientific grid data.
 // Dependencies run one way: CGridKernels -> GridTensor -> GridAutograd -> GridNN -> GridModels -> GridTrain -> GridTasks -> gridcnn;
-// GridIO (over CNetCDF, CHDF5) -> GridTensor; GridTrain joins models and IO (training loop, checkpoints). No unsafeFlags anywhere, so every library product can be a dependency.
+// GridIO (over CNetCDF, CHDF5) -> GridTensor; GridPlot (over CCairo, GridIO) -> GridTasks; GridTrain joins models and IO (training loop, checkpoints). No unsafeFlags anywhere, so every library product can be a dependency.
 import PackageDescription
 
 let package = Package(
@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "GridModels", targets: ["GridModels"]),
         .library(name: "GridIO", targets: ["GridIO"]),
         .library(name: "GridTrain", targets: ["GridTrain"]),
+        .library(name: "GridPlot", targets: ["GridPlot"]),
         .library(name: "GridTasks", targets: ["GridTasks"]),
         .library(name: "GridMPI", targets: ["GridMPI"]),
         .executable(name: "gridcnn", targets: ["gridcnn"]),
@@ -26,19 +27,22 @@ let package = Package(
         .target(name: "CGridKernels", linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("m")]),
         .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(name: "GridTensor", dependencies: ["CGridKernels"]),
         .target(name: "GridAutograd", dependencies: ["GridTensor"]),
         .target(name: "GridNN", dependencies: ["GridAutograd"]),
         .target(name: "GridModels", dependencies: ["GridNN", "CGridKernels"]),
         .target(name: "GridIO", dependencies: ["GridTensor", "CNetCDF", "CHDF5"]),
         .target(name: "GridTrain", dependencies: ["GridModels", "GridIO"]),
-        .target(name: "GridTasks", dependencies: ["GridTrain"]),
+        // Figures: Cairo drawing, DejaVu text, GSHHG coastlines read through GridIO.
+        .target(name: "GridPlot", dependencies: ["GridIO", "CCairo"]),
+        .target(name: "GridTasks", dependencies: ["GridTrain", "GridPlot"]),
         // MPI: Open MPI is loaded at run time (dlopen) when mpirun started the process, so nothing else needs MPI
         // to build or run.
         .target(name: "CGridMPI", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "GridMPI", dependencies: ["GridTensor", "CGridMPI"]),
         .executableTarget(name: "gridcnn", dependencies: [
-            "GridTasks", "GridMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GridTasks", "GridPlot", "GridMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "GridKernelTests", dependencies: ["CGridKernels"]),
         .testTarget(name: "GridTensorTests", dependencies: ["GridTensor"]),
@@ -47,6 +51,7 @@ let package = Package(
         .testTarget(name: "GridModelsTests", dependencies: ["GridModels"], exclude: ["Fixtures"]),
         .testTarget(name: "GridIOTests", dependencies: ["GridIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GridTrainTests", dependencies: ["GridTrain"]),
+        .testTarget(name: "GridPlotTests", dependencies: ["GridPlot", "CCairo", "GridIO"], exclude: ["make_rotated_reference.py"]),
         .testTarget(name: "GridTasksTests", dependencies: ["GridTasks"]),
         .testTarget(name: "GridMPITests", dependencies: ["GridMPI", "GridTrain"]),
     ],

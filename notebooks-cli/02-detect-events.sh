@@ -26,6 +26,9 @@ $G evaluate detect --model models/detect-unet.h5 --input "$D/weather_test.nc" --
 # 4. A short training: the Liu et al. (2016) patch classifier (about 10 s), scored by per-class accuracy.
 $G train detect --input "$D/weather_train.nc" --model patchcnn --epochs 20 --seed 0 --output "$W/patch.h5" --quiet
 $G evaluate detect --model "$W/patch.h5" --input "$D/weather_test.nc" --json --quiet > "$W/patch.json"
+# Figures: every one must be a PNG; FIGURES=DIR keeps them to look at.
+python3 -c 'import sys; bad = [f for f in sys.argv[1:] if open(f, "rb").read(8) != b"\x89PNG\r\n\x1a\n"]; sys.exit("FAIL: not a PNG: " + " ".join(bad) if bad else 0)' "$W"/*.png
+[ -z "${FIGURES:-}" ] || for f in "$W"/*.png; do cp "$f" "$FIGURES/$(basename "$0" .sh)-$(basename "$f")"; done
 python3 - "$W/eval.json" "$W/patch.json" "$W/info.json" "$W/overlay.png" "$W/objects.csv" <<'PY'
 import json, sys
 e, p, info = (json.load(open(f)) for f in sys.argv[1:4])

@@ -26,11 +26,12 @@ trap 'rm -rf "$work"' EXIT
 start=$SECONDS
 
 echo "== train the jet-image CNN (defaults: sqrt pixels, width 16, 12 epochs, seed 0)" >&2
-"$GRIDCNN" train classify --input "$JETS" --output "$work/cnn.h5" --seed 0 --threads 1 --quiet --json > "$work/train.json"
+"$GRIDCNN" train classify --input "$JETS" --output "$work/cnn.h5" --seed 0 --threads 1 --figure "$work/training.png" --quiet --json > "$work/train.json"
 
 echo "== evaluate on the checkpoint's held-out test jets" >&2
 "$GRIDCNN" evaluate classify --model "$work/cnn.h5" --input "$JETS" \
     --figure "$work/roc.png" --images "$work/average-images.png" --json > "$work/eval.json"
+[ -z "${FIGURES:-}" ] || for f in roc average-images training; do cp "$work/$f.png" "$FIGURES/03-classify-jets-$f.png"; done
 "$GRIDCNN" evaluate classify --model "$work/cnn.h5" --input "$JETS" >&2
 
 echo "== score every jet" >&2

@@ -4,7 +4,8 @@
 set -euo pipefail
 # Open MPI (openmpi-bin, libopenmpi3) only for `mpirun` runs and their tests: gridcnn loads it at run time when
 # mpirun starts it, and builds and runs alone without it.
-need=(libnetcdf-dev libhdf5-dev libopenblas-dev netcdf-bin hdf5-tools libncarg-data pkg-config openmpi-bin libopenmpi3)
+need=(libnetcdf-dev libhdf5-dev libopenblas-dev netcdf-bin hdf5-tools libncarg-data pkg-config libcairo2-dev fonts-dejavu-core gmt-gshhg-low
+      openmpi-bin libopenmpi3)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

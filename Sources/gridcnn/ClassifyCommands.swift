@@ -34,8 +34,11 @@ struct TrainClassifyCommand: ParsableCommand {
             if let dropout, !(0..<1).contains(dropout) { throw TaskError("--dropout must be in [0, 1)") }
             var r = ClassifyTrainRequest(input: input, output: flags.output)
             r.model = kind; r.width = width; r.dropout = dropout; r.scaling = scale
+            try flags.checkFigure()
             flags.apply(to: &r.run)
             let report = try ClassifyTraining.run(r)
+            try flags.drawCurves(report.training, task: "train classify (\(report.model))", metric: "validation AUC", shown: { 1 - $0 },
+                                 baselines: report.validationAUCBaselines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             if flags.json { try printJSON(report) } else { print(ClassifyTraining.summary(report)) }
         }
     }

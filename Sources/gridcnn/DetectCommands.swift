@@ -191,8 +191,11 @@ struct TrainDetectCommand: ParsableCommand {
                 }
                 return role
             })
+            try flags.checkFigure()
             flags.apply(to: &r.run)
             let rep = try DetectTraining.run(r)
+            try flags.drawCurves(rep.training, task: "train detect (\(rep.model))", metric: rep.model == "unet" ? "validation mean IoU" : "validation mean per-class accuracy",
+                                 shown: { 1 - $0 })
             if flags.json { try printJSON(rep) } else {
                 let best = rep.training.bestValidationScore.map { 1 - $0 } ?? .nan
                 print(String(format: "trained %@ (%d parameters) %d epochs (%d steps) in %.1f s; best validation %@ %.3f; checkpoint %@",

@@ -90,7 +90,7 @@ public enum ClassifyEvaluating {
             var curves = [(String, [ROCPoint])]()
             for k in order { if let v = scored[k] { curves.append((k, ClassifyMetrics.roc(scores: v.scores, labels: y))) } }
             try JetFigures.writeROC(fig, curves: curves, methods: methods,
-                                    title: "\(selection == "test split" ? "TEST SPLIT" : "ALL JETS"): \(y.count) JETS (\(nSig) SIGNAL)")
+                                    title: "\(selection == "test split" ? "Test split" : "All jets"): \(y.count) jets (\(nSig) signal)")
         }
         if let imgPath = r.images {
             try JetFigures.writeAverageImages(imgPath, images: data.images, labels: labels, rows: rows)

@@ -195,24 +195,3 @@ public enum DetectApplying {
                             figureStep: best?.step, warmCoreChecked: r.warmCoreCheck && input.names[.t500] != nil, output: r.output.path, seconds: Date().timeIntervalSince(started))
     }
 }
-
-/// Maps of one step with class masks outlined (magenta: cyclones, black: rivers): PSL and IWV side by side.
-public enum DetectFigure {
-    public static func write(_ path: String, grid: LatLonGrid, fields: [FieldRole: [Float]], masks: [(String, [Int8])], step: Int) throws {
-        let (h, w) = (grid.height, grid.width)
-        var panels = [FieldPanel]()
-        for (title, mask) in masks {
-            let overlay = Tensor(shape: [h, w], scalars: mask.map { Float($0) })
-            if let p = fields[.psl] {
-                panels.append(FieldPanel(title: "PSL HPA \(title) step \(step)", field: Tensor(shape: [h, w], scalars: p.map { $0 / 100 }), overlay: overlay))
-            }
-            if let q = fields[.iwv] {
-                panels.append(FieldPanel(title: "IWV KG M-2 \(title)", field: Tensor(shape: [h, w], scalars: q), range: (0, 60), overlay: overlay))
-            }
-        }
-        guard !panels.isEmpty else { throw TaskError("\(path): no PSL or IWV field to draw the mask on") }
-        let ascending = grid.lat.count > 1 && grid.lat[1] > grid.lat[0]
-        let img = FieldFigure.render(panels, columns: 2, zoom: h < 128 ? 3 : 1, latitudeAscending: ascending)
-        try writeFileAtomically(img.pngData(), to: path)
-    }
-}

@@ -118,8 +118,8 @@ public enum DetectEvaluating {
             e.cnnVsLabels = vsLabels
             if truth != nil { e.cnnVsTruth = vsTruth; e.labellerVsTruth = labVsTruth }
             if let f = r.figure, let m = firstMask {
-                var masks: [(String, [Int8])] = [("CNN", m), ("LABELLER", heuristic[0])]
-                if let truth { masks.append(("TRUTH", truth[0])) }
+                var masks: [(String, [Int8])] = [("CNN", m), ("labeller", heuristic[0])]
+                if let truth { masks.append(("truth", truth[0])) }
                 try DetectFigure.write(f, grid: input.grid, fields: labelSteps[0].fields, masks: masks, step: 0)
             }
         case .patchcnn:

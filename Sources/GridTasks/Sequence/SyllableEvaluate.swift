@@ -2,6 +2,7 @@
 // adds white noise at each SNR (several seeded draws per clip), recomputes the features (onset detection included)
 // and scores the TDNN and the nearest-centroid baseline on exactly the same tokens.
 import Foundation
+import GridPlot
 import GridTensor
 import GridAutograd
 import GridNN
@@ -57,6 +58,8 @@ public struct SyllableEvaluateRequest {
     public var repeats = 5
     public var seed: UInt64 = 0
     public var quiet = false
+    /// Accuracy against SNR as a figure (.png, .svg or .pdf).
+    public var figure: String?
     public init(model: String, data: String) { self.model = model; self.data = data }
 }
 
@@ -119,8 +122,32 @@ public enum SyllableEvaluating {
                                    tdnnAccuracy: Double(tdnnRight) / Double(labels.count),
                                    nearestCentroidAccuracy: Double(centroidRight) / Double(labels.count), tdnnConfusion: confusion))
         }
-        return SyllableEvaluation(model: r.model, voices: voices, clips: clips.count, repeats: r.repeats, seed: r.seed,
-                                  consonants: cls.spec.consonants, scores: scores)
+        let e = SyllableEvaluation(model: r.model, voices: voices, clips: clips.count, repeats: r.repeats, seed: r.seed,
+                                   consonants: cls.spec.consonants, scores: scores)
+        if let f = r.figure { try figure(e, to: f) }
+        return e
+    }
+
+    /// Accuracy of the TDNN and of nearest centroid against SNR (clean as dashed lines), with chance at 1/3.
+    static func figure(_ e: SyllableEvaluation, to path: String) throws {
+        let noisy = e.scores.filter { $0.snrDB != nil }.sorted { $0.snrDB! < $1.snrDB! }
+        let tdnn = Palette.line(0), centroid = Palette.line(1)
+        var series = [Series]()
+        if !noisy.isEmpty {
+            series.append(Series("TDNN", x: noisy.map { $0.snrDB! }, y: noisy.map { 100 * $0.tdnnAccuracy }, colour: tdnn, markers: true))
+            series.append(Series("nearest centroid", x: noisy.map { $0.snrDB! }, y: noisy.map { 100 * $0.nearestCentroidAccuracy }, colour: centroid, markers: true))
+        }
+        let xs = noisy.isEmpty ? [0.0, 1.0] : [noisy.first!.snrDB!, noisy.last!.snrDB!]
+        if let clean = e.scores.first(where: { $0.snrDB == nil }) {
+            series.append(Series("TDNN, clean", x: xs, y: [100 * clean.tdnnAccuracy, 100 * clean.tdnnAccuracy], colour: tdnn, dashed: true, lineWidth: 1.2))
+            series.append(Series("nearest centroid, clean", x: xs, y: [100 * clean.nearestCentroidAccuracy, 100 * clean.nearestCentroidAccuracy],
+                                 colour: centroid, dashed: true, lineWidth: 1.2))
+        }
+        series.append(Series("chance", x: xs, y: [100.0 / 3, 100.0 / 3], colour: RGB(0.55, 0.55, 0.55), dashed: true, lineWidth: 1))
+        var plot = LinePanel(title: "\(e.consonants.joined(separator: " / ")) on \(e.voices.count) held-out voice\(e.voices.count == 1 ? "" : "s"), \(e.clips) clips",
+                             xTitle: "signal-to-noise ratio (dB, white noise)", yTitle: "accuracy (%)", series: series)
+        plot.yRange = 0...100
+        try Figure(panels: [plot], columns: 1).write(to: path)
     }
 
     public static func table(_ e: SyllableEvaluation) -> String {
