@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C kernels: each hot function is compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked at load time
@@ -30,7 +31,7 @@ let package = Package(
         .target(name: "GridNN", dependencies: ["GridAutograd"]),
         .target(name: "GridModels", dependencies: ["GridNN", "CGridKernels"]),
         .target(name: "GridIO", dependencies: ["GridTensor", "CNetCDF", "CHDF5"]),
-        .target(name: "GridTrain", dependencies: ["GridModels", "GridIO"]),
+        .target(name: "GridTrain", dependencies: ["GridModels", "GridIO", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GridTasks", dependencies: ["GridTrain"]),
         .executableTarget(name: "gridcnn", dependencies: [
             "GridTasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
