@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
     ],
     targets: [
         // C kernels: each hot function is compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked at load time
@@ -33,8 +34,10 @@ let package = Package(
         .target(name: "GridIO", dependencies: ["GridTensor", "CNetCDF", "CHDF5"]),
         .target(name: "GridTrain", dependencies: ["GridModels", "GridIO", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GridTasks", dependencies: ["GridTrain"]),
+        // ONNX export (generated onnx.pb.swift is committed: no protoc plugin at build time) and PyTorch weights in.
+        .target(name: "GridExchange", dependencies: ["GridTrain", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(name: "gridcnn", dependencies: [
-            "GridTasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GridTasks", "GridExchange", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "GridKernelTests", dependencies: ["CGridKernels"]),
         .testTarget(name: "GridTensorTests", dependencies: ["GridTensor"]),
@@ -44,6 +47,7 @@ let package = Package(
         .testTarget(name: "GridIOTests", dependencies: ["GridIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GridTrainTests", dependencies: ["GridTrain"]),
         .testTarget(name: "GridTasksTests", dependencies: ["GridTasks"]),
+        .testTarget(name: "GridExchangeTests", dependencies: ["GridExchange"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
