@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "GridIO", targets: ["GridIO"]),
         .library(name: "GridTrain", targets: ["GridTrain"]),
         .library(name: "GridTasks", targets: ["GridTasks"]),
+        .library(name: "GridExchange", targets: ["GridExchange"]),
         .executable(name: "gridcnn", targets: ["gridcnn"]),
     ],
     dependencies: [

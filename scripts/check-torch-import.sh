@@ -5,5 +5,5 @@
 # regenerates the committed test fixtures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install -q onnx onnxruntime safetensors numpy "torch==2.13.0+cpu" 2>&1 | grep -v "^WARNING: Running pip" || true
-python3 scripts/exchange/check_exchange.py --gridcnn "${GRIDCNN:-.build/release/gridcnn}" "$@"
+python3 -m pip install -q onnx onnxruntime safetensors numpy h5py "torch==2.13.0+cpu" 2>&1 | grep -v "^WARNING: Running pip" || true
+python3 scripts/exchange/check_exchange.py --gridcnn "${GRIDCNN:-.build/release/gridcnn}" --detect-roundtrip "$@"

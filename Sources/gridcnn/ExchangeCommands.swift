@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import GridExchange
+import GridTasks
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,10 +65,27 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Replace an existing output (only once the new one is complete).") var overwrite = false
     @Flag(help: "Print JSON: output, model_kind, task, tensors, parameters, ignored, converted_from.") var json = false
 
+    /// The record each task's apply path decodes; an imported checkpoint for it must carry one that decodes.
+    static func checkTaskRecord(_ task: String, _ record: String) throws {
+        func decodes<T: Decodable>(_ type: T.Type) throws {
+            do { _ = try JSONDecoder().decode(type, from: Data(record.utf8)) } catch {
+                throw ValidationError("task_spec is not a \(task) record (\(error)); copy it from a checkpoint of that task (gridcnn export writes it as gridcnn.task_spec)")
+            }
+        }
+        switch task {
+        case "downscale": try decodes(DownscaleSpec.self)
+        case "detect": try decodes(DetectSpec.self)
+        case "classify": try decodes(ClassifySpec.self)
+        case "sequence": try decodes(SequenceSpec.self)
+        case "syllables": try decodes(SyllableSpec.self)
+        default: break  // another name ("imported"): the checkpoint serves export and summary only
+        }
+    }
+
     func run() throws {
         try runJob {
             let r = try TorchImport.run(weights: from, specPath: modelSpec, output: output, overwrite: overwrite,
-                                        stripPrefix: stripPrefix, version: gridcnnVersion)
+                                        stripPrefix: stripPrefix, version: gridcnnVersion, checkTask: Self.checkTaskRecord)
             if json { try printJSON(r); return }
             print("\(r.output): \(r.modelKind) for task '\(r.task)', \(r.tensors) tensors (\(r.convertedFrom.joined(separator: ", "))), " +
                   "\(r.parameters) parameters" + (r.ignored.isEmpty ? "" : "; ignored: \(r.ignored.joined(separator: ", "))"))

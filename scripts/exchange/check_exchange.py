@@ -108,11 +108,49 @@ def check_checkpoint(binary, work, ck):
     return close(ort_run(base + ".onnx", x), y, "onnxruntime vs gridcnn")
 
 
+def detect_roundtrip(binary, work):
+    """The committed trained UNet as a PyTorch model and back: its weights (h5py) and spec (the ONNX export's
+    gridcnn.model_spec / gridcnn.task_spec metadata) build the PyTorch UNet, whose safetensors state_dict imports
+    as a detect checkpoint; `gridcnn detect` with it must give the same class mask as with the original."""
+    import h5py
+    from torch_models import UNet
+    print("models/detect-unet.h5 -> PyTorch -> safetensors -> gridcnn import -> gridcnn detect")
+    d = os.path.join(work, "roundtrip")
+    os.makedirs(d, exist_ok=True)
+    gridcnn(binary, "export", "--model", "models/detect-unet.h5", "--output", f"{d}/orig.onnx", "--overwrite")
+    meta = {p.key: p.value for p in onnx.load(f"{d}/orig.onnx").metadata_props}
+    spec, record = json.loads(meta["gridcnn.model_spec"]), json.loads(meta["gridcnn.task_spec"])
+    c = spec["config"]
+    net = UNet(c["inChannels"], c["outChannels"], c["base"], c["depth"], c["batchNorm"], c["upMode"])
+    with h5py.File("models/detect-unet.h5") as f:
+        state = {k: torch.from_numpy(f["weights"][k][()]) for k in f["weights"]}
+        state.update({k.replace("runningMean", "running_mean").replace("runningVar", "running_var"): torch.from_numpy(f["buffers"][k][()])
+                      for k in f["buffers"]})
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    assert not unexpected and all(k.endswith("num_batches_tracked") for k in missing), (missing, unexpected)
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, f"{d}/unet.safetensors")
+    with open(f"{d}/spec.json", "w") as f:
+        json.dump({"model": spec, "task": "detect", "task_spec": record}, f)
+    gridcnn(binary, "import", "--from", f"{d}/unet.safetensors", "--model-spec", f"{d}/spec.json", "--output", f"{d}/imported.h5")
+    masks = []
+    for ck in ("models/detect-unet.h5", f"{d}/imported.h5"):
+        out = f"{d}/mask-{len(masks)}.nc"
+        gridcnn(binary, "detect", "--model", ck, "--input", "datasets/weather/weather_test.nc", "--output", out, "--quiet")
+        with h5py.File(out) as f:
+            masks.append({k: f[k][()] for k in f if isinstance(f[k], h5py.Dataset) and f[k].dtype.kind in "iuf" and f[k].ndim >= 2})
+    same = masks[0].keys() == masks[1].keys() and all(np.array_equal(masks[0][k], masks[1][k]) for k in masks[0])
+    cells = sum(int(np.count_nonzero(v)) for v in masks[0].values())
+    print(f"  {'ok  ' if same else 'FAIL'} class masks of the original and the PyTorch round trip identical "
+          f"({', '.join(masks[0])}; {cells} non-zero cells)")
+    return same
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gridcnn", default=".build/release/gridcnn")
     ap.add_argument("--checkpoint", action="append", default=[])
     ap.add_argument("--write-fixtures")
+    ap.add_argument("--detect-roundtrip", action="store_true", help="also apply the trained UNet after a PyTorch round trip")
     a = ap.parse_args()
     ok = True
     with tempfile.TemporaryDirectory() as work:
@@ -120,6 +158,8 @@ def main():
             ok &= check_case(a.gridcnn, work, *case, a.write_fixtures)
         for ck in a.checkpoint:
             ok &= check_checkpoint(a.gridcnn, work, ck)
+        if a.detect_roundtrip:
+            ok &= detect_roundtrip(a.gridcnn, work)
     print("PASS" if ok else "FAIL")
     sys.exit(0 if ok else 1)
 

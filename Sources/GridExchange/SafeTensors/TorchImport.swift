@@ -107,15 +107,23 @@ public enum TorchImport {
         return (ck, report)
     }
 
+    /// `checkTask(task, record)` throws when the record is not what that task's apply path decodes (the CLI knows
+    /// the tasks; this target does not), so a checkpoint that a job would refuse is never written.
     public static func run(weights path: String, specPath: String, output: String, overwrite: Bool, stripPrefix: String?,
-                           version: String) throws -> Report {
+                           version: String, checkTask: (String, String) throws -> Void = { _, _ in }) throws -> Report {
         let spec = try SpecFile.read(specPath)
+        if let task = spec.task {
+            guard let record = spec.taskSpec else { throw GridError("\(specPath): task '\(task)' given without its task_spec record") }
+            do { try checkTask(task, record) } catch { throw GridError("\(specPath): \(describeError(error))", path: specPath) }
+        }
         let weights = try SafeTensors.read(path)
         var (ck, report) = try checkpoint(weights: weights, spec: spec, stripPrefix: stripPrefix, version: version)
         try ck.save(to: output, overwrite: overwrite)
         report.output = output
         return report
     }
+
+    static func describeError(_ error: Error) -> String { String(describing: error) }
 
     /// The PyTorch spelling of a gridcnn name (for messages).
     static func torchName(_ name: String) -> String {
