@@ -8,28 +8,36 @@ enum ZarrStore {
     /// The URL libnetcdf opens for `path` when it names a Zarr store (nil when it does not), after checking the
     /// store's directory exists and is Zarr v2.
     static func libraryURL(_ path: String) throws -> String? {
-        var directory = path, url: String?
+        var directory = path, mode = "zarr,file", isURL = false
         if path.hasPrefix("file://") {
+            isURL = true
             let body = path.dropFirst("file://".count)
             let parts = body.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
             directory = String(parts[0]).removingPercentEncoding ?? String(parts[0])
             if parts.count == 2 {
-                let mode = parts[1].lowercased()
-                guard mode.contains("zarr") else {
+                // libnetcdf's fragment: mode=zarr|nczarr plus a storage kind; without one ("#mode=zarr") 4.9 hangs
+                // looking for a store elsewhere, so local files get "file".
+                let keys = parts[1].split(separator: "&").map { $0.lowercased() }
+                guard let m = keys.first(where: { $0.hasPrefix("mode=") }), m.contains("zarr") else {
                     throw GridIOError.invalidArgument(detail: "\(path): only Zarr URLs (file://STORE#mode=zarr) are read; '#\(parts[1])' names another store")
                 }
-                url = path
+                var flags = m.dropFirst("mode=".count).split(separator: ",").map(String.init)
+                guard flags.allSatisfy({ ["zarr", "nczarr", "file", "xarray", "noxarray"].contains($0) }) else {
+                    throw GridIOError.invalidArgument(detail: "\(path): mode '\(flags.joined(separator: ","))': local stores read with mode=zarr or mode=nczarr (and file)")
+                }
+                if !flags.contains("file") { flags.append("file") }
+                mode = flags.joined(separator: ",")
             }
         } else if path.contains("#mode=") {
             throw GridIOError.invalidArgument(detail: "\(path): a '#mode=' store needs a file:// URL (file:///absolute/path#mode=zarr) or the plain directory path")
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            if url != nil || path.hasPrefix("file://") { throw GridIOError.fileNotFound(path: path) }
+            if isURL { throw GridIOError.fileNotFound(path: path) }
             return nil
         }
         guard isDirectory.boolValue else {
-            if path.hasPrefix("file://") { throw GridIOError.library(path: path, detail: "a Zarr URL must name a directory store") }
+            if isURL { throw GridIOError.library(path: path, detail: "a Zarr URL must name a directory store") }
             return nil
         }
         let fm = FileManager.default
@@ -38,14 +46,14 @@ enum ZarrStore {
             if has("zarr.json") {
                 throw GridIOError.library(path: path, detail: "a Zarr v3 store; libnetcdf reads Zarr v2 (write it with to_zarr(..., zarr_format=2))")
             }
-            if url != nil { throw GridIOError.library(path: path, detail: "not a Zarr store (no .zgroup, .zarray or .zattrs)") }
+            if isURL { throw GridIOError.library(path: path, detail: "not a Zarr store (no .zgroup, .zarray or .zattrs)") }
             return nil
         }
-        if let url { return url }
+        // Always an absolute, percent-encoded path: libnetcdf would read "file://rel/dir" as host "rel".
         let absolute = (directory as NSString).isAbsolutePath
             ? directory : (fm.currentDirectoryPath as NSString).appendingPathComponent(directory)
         let encoded = (absolute as NSString).standardizingPath.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute
-        return "file://\(encoded)#mode=zarr,file"
+        return "file://\(encoded)#mode=\(mode)"
     }
 }
 

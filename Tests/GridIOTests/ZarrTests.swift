@@ -52,6 +52,11 @@ import Testing
         let url = "file://\(store)#mode=zarr,file"
         #expect(sameValues(try NetCDFFile(path: url).readDoubles("tas"), plain, tolerance: 0))
         #expect(sameValues(try NetCDFFile(path: "file://\(store)").readDoubles("tas"), plain, tolerance: 0))
+        // No storage kind in the fragment (libnetcdf alone would hang on it), and a relative path in the URL.
+        #expect(sameValues(try NetCDFFile(path: "file://\(store)#mode=zarr").readDoubles("tas"), plain, tolerance: 0))
+        let relative = store.replacingOccurrences(of: FileManager.default.currentDirectoryPath + "/", with: "")
+        #expect(sameValues(try NetCDFFile(path: "file://\(relative)#mode=zarr").readDoubles("tas"), plain, tolerance: 0))
+        #expect(throws: GridIOError.self) { _ = try NetCDFFile(path: "file://\(store)#mode=s3") }
     }
 
     @Test func compressedStoreIsRefusedNotMisread() throws {
