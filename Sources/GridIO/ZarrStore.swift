@@ -88,6 +88,8 @@ extension ZarrStore {
                         "(to_zarr(..., encoding={'\(v.name)': {'compressors': None}})) or convert it to NetCDF"
                 } else if (meta["order"] as? String) == "F" {
                     unreadable[v.path] = "Fortran-ordered Zarr chunks are not read"
+                } else if let bad = shortChunk(meta, directory: (file as NSString).deletingLastPathComponent) {
+                    unreadable[v.path] = bad
                 }
                 if v.attribute("_FillValue") == nil, let fill = fillValue(meta["fill_value"], type: v.type) {
                     v.attributes.append(NCAttribute(name: "_FillValue", type: v.type, value: fill))
@@ -98,6 +100,26 @@ extension ZarrStore {
             return g
         }
         return (visit(group), unreadable)
+    }
+
+    /// An uncompressed chunk always holds the whole chunk (edge chunks too); NCZarr reads a shorter file without
+    /// complaint and fills the rest with whatever is in its buffer, so a truncated chunk is named instead.
+    static func shortChunk(_ meta: [String: Any], directory: String) -> String? {
+        // Numeric dtypes only ("<f4", "|u1", ...): for strings ("<U10") the number is not the item's byte size.
+        guard let chunks = meta["chunks"] as? [Int], let dtype = meta["dtype"] as? String, dtype.count >= 3,
+              "iufb".contains(dtype[dtype.index(after: dtype.startIndex)]),
+              let size = Int(dtype.dropFirst(2)), size > 0 else { return nil }
+        let expected = chunks.reduce(size, *)
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return nil }
+        while let name = walker.nextObject() as? String {
+            guard !(name as NSString).lastPathComponent.hasPrefix("."),
+                  let attributes = walker.fileAttributes, attributes[.type] as? FileAttributeType == .typeRegular,
+                  let bytes = (attributes[.size] as? NSNumber)?.intValue else { continue }
+            if bytes != expected {
+                return "Zarr chunk '\(name)' has \(bytes) bytes where an uncompressed chunk of \(chunks) \(dtype) has \(expected): the store is truncated or damaged"
+            }
+        }
+        return nil
     }
 
     /// A Zarr fill_value (number, or "NaN" / "Infinity" / "-Infinity") as an attribute value of the variable's type.

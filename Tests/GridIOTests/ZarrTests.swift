@@ -67,6 +67,24 @@ import Testing
         }
     }
 
+    /// NCZarr reads a short chunk file as if it were whole (values 14 K and 600 K appeared); such a store is damage.
+    @Test func truncatedChunkIsRefused() throws {
+        let scratch = makeScratchDirectory()
+        defer { removeScratch(scratch) }
+        let copy = scratch.appendingPathComponent("s.zarr")
+        try FileManager.default.copyItem(atPath: store, toPath: copy.path)
+        let chunk = copy.appendingPathComponent("tas/0.0.0")
+        try Data(try Data(contentsOf: chunk).prefix(100)).write(to: chunk)
+        let z = try NetCDFFile(path: copy.path)
+        #expect(sameValues(try z.readDoubles("lat"), try NetCDFFile(path: store).readDoubles("lat"), tolerance: 0))
+        do { _ = try z.readDoubles("tas"); Issue.record("read a truncated chunk") } catch let e as GridIOError {
+            #expect(e.description.contains("'0.0.0' has 100 bytes") && e.description.contains("truncated"), "\(e.description)")
+        }
+        // A missing chunk is not damage: Zarr reads it as the fill value.
+        try FileManager.default.removeItem(at: chunk)
+        #expect(try NetCDFFile(path: copy.path).readDoubles("tas").allSatisfy(\.isNaN))
+    }
+
     @Test func notAStore() throws {
         let scratch = makeScratchDirectory()
         defer { removeScratch(scratch) }
