@@ -49,7 +49,11 @@ public enum ONNXExport {
         var inDims = ["N"] + sample.shape.dropFirst().map(String.init)
         for (i, name) in free { inDims[i] = name }
         var outDims = ["N"] + y.shape.dropFirst().map(String.init)
-        if !free.isEmpty { for i in 2..<max(outDims.count, 2) { outDims[i] = "out_\(i)" } }
+        if !free.isEmpty {
+            // SRCNN, UNet and WaveNet keep the grid (or time axis): same names; otherwise sizes of their own.
+            let keepsGrid = outDims.count == inDims.count && ["srcnn", "unet", "wavenet"].contains(ck.model.kind)
+            for i in 2..<max(outDims.count, 2) { outDims[i] = keepsGrid ? inDims[i] : "out_\(i)" }
+        }
 
         var graph = Onnx_GraphProto()
         graph.name = "gridcnn_\(ck.model.kind)"
