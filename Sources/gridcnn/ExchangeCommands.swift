@@ -47,7 +47,8 @@ struct ImportCommand: ParsableCommand {
         abstract: "Make a gridcnn checkpoint from PyTorch weights (safetensors) and a model spec.",
         discussion: """
             --model-spec is JSON: a model spec {"kind": "srcnn", "config": {...}} (as checkpoints \
-            store it; `gridcnn export` shows it as the metadata gridcnn.model_spec), or {"model": {...}, "task": "downscale", "task_spec": {...}} to make a checkpoint \
+            store it; `gridcnn export` shows it as the metadata gridcnn.model_spec), or {"model": {...}, "task": \
+            "downscale", "task_spec": {...}} to make a checkpoint \
             that the task's apply and evaluate commands take. Keys are PyTorch module paths; docs/pytorch-weights.md \
             gives the PyTorch module of each model kind. F32, F16, BF16 and F64 weights are read; a missing, extra or \
             misshapen tensor is an error that names it.
