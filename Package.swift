@@ -15,11 +15,14 @@ let package = Package(
         .library(name: "GridTrain", targets: ["GridTrain"]),
         .library(name: "GridPlot", targets: ["GridPlot"]),
         .library(name: "GridTasks", targets: ["GridTasks"]),
+        .library(name: "GridExchange", targets: ["GridExchange"]),
         .library(name: "GridMPI", targets: ["GridMPI"]),
         .executable(name: "gridcnn", targets: ["gridcnn"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
     ],
     targets: [
         // C kernels: each hot function is compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked at load time
@@ -33,16 +36,18 @@ let package = Package(
         .target(name: "GridNN", dependencies: ["GridAutograd"]),
         .target(name: "GridModels", dependencies: ["GridNN", "CGridKernels"]),
         .target(name: "GridIO", dependencies: ["GridTensor", "CNetCDF", "CHDF5"]),
-        .target(name: "GridTrain", dependencies: ["GridModels", "GridIO"]),
+        .target(name: "GridTrain", dependencies: ["GridModels", "GridIO", .product(name: "Crypto", package: "swift-crypto")]),
         // Figures: Cairo drawing, DejaVu text, GSHHG coastlines read through GridIO.
         .target(name: "GridPlot", dependencies: ["GridIO", "CCairo"]),
         .target(name: "GridTasks", dependencies: ["GridTrain", "GridPlot"]),
+        // ONNX export (generated onnx.pb.swift is committed: no protoc plugin at build time) and PyTorch weights in.
+        .target(name: "GridExchange", dependencies: ["GridTrain", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // MPI: Open MPI is loaded at run time (dlopen) when mpirun started the process, so nothing else needs MPI
         // to build or run.
         .target(name: "CGridMPI", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "GridMPI", dependencies: ["GridTensor", "CGridMPI"]),
         .executableTarget(name: "gridcnn", dependencies: [
-            "GridTasks", "GridPlot", "GridMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GridTasks", "GridPlot", "GridExchange", "GridMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "GridKernelTests", dependencies: ["CGridKernels"]),
         .testTarget(name: "GridTensorTests", dependencies: ["GridTensor"]),
@@ -53,6 +58,7 @@ let package = Package(
         .testTarget(name: "GridTrainTests", dependencies: ["GridTrain"]),
         .testTarget(name: "GridPlotTests", dependencies: ["GridPlot", "CCairo", "GridIO"], exclude: ["make_rotated_reference.py"]),
         .testTarget(name: "GridTasksTests", dependencies: ["GridTasks"]),
+        .testTarget(name: "GridExchangeTests", dependencies: ["GridExchange"], exclude: ["Fixtures"]),
         .testTarget(name: "GridMPITests", dependencies: ["GridMPI", "GridTrain"]),
     ],
     swiftLanguageModes: [.v5]

@@ -9,5 +9,6 @@ extension GridCNN {
         ClassifySyllablesCommand.self, GenerateCommand.self,
         LabelCommand.self, DetectCommand.self, TrackCommand.self, TrackObjectsCommand.self,
         ClassifyCommand.self,
+        ExportCommand.self, ImportCommand.self,
     ]
 }
