@@ -194,5 +194,20 @@ import GridTrain
         let (m, c, _) = try Self.masks(old, path)
         #expect(m == reference)
         #expect(c.skipped.contains { $0.contains("no data contract") } && c.meanShift.count == spec.channels.count)
+
+        // `gridcnn contract` records it again from the training file; the weights and their checksum stay.
+        let again = dir.appendingPathComponent("again.h5").path
+        let rep = try ContractRecording.run(ContractRecordRequest(model: old, input: path, output: again))
+        let original = try Detector(path: model).spec.dataContract
+        #expect(rep.task == "detect" && rep.contract == original)
+        #expect(try Checkpoint.load(again).contentChecksum == ck.contentChecksum)
+        #expect(try Self.masks(again, path).check.skipped.isEmpty)
+        // Not its training file: refused; the output exists: refused.
+        let coarse = dir.appendingPathComponent("coarse.nc").path
+        try Self.fields(spacing: 6).write(coarse, steps: 4)
+        #expect { _ = try ContractRecording.run(ContractRecordRequest(model: old, input: coarse, output: dir.appendingPathComponent("x.h5").path)) } throws: { e in
+            "\(e)".contains("not its training file")
+        }
+        #expect { _ = try ContractRecording.run(ContractRecordRequest(model: old, input: path, output: again)) } throws: { e in "\(e)".contains("exists") }
     }
 }

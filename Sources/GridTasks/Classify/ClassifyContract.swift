@@ -4,8 +4,12 @@
 // another pixel size is refused, and an input whose mean image correlates poorly with training is warned about.
 import Foundation
 import GridTensor
+import GridTrain
 
 public enum ClassifyContract {
+    /// Fewer jets give a mean image too noisy to compare.
+    public static let minimumJetsForMeanImage = 200
+
     /// The contract of a classifier trained on `seen` [N, H, W] (the images as oriented for the network, GeV).
     static func make(data: JetData, seen: Tensor, rows: [Int], canonical: Bool, scaling: JetScaling) -> DataContract {
         let (mean, stats) = measure(seen, rows: rows)
@@ -24,7 +28,8 @@ public enum ClassifyContract {
         var pixels = [[Float]](), sums = [Float]()
         for r in rows {
             let img = Array(v[(r * area)..<((r + 1) * area)])
-            for k in 0..<area { mean[k] += Double(img[k]) }
+            // log(1 + pT): the mean image without the leading pixel drowning the rest (see ContractCheck).
+            for k in 0..<area { mean[k] += Double(Foundation.log1p(max(img[k], 0))) }
             pixels.append(img)
             sums.append(img.reduce(0, +))
         }
@@ -82,7 +87,12 @@ public enum ClassifyContract {
         var pixel = ChannelMoments(), image = ChannelMoments()
         for r in rows { let img = Array(v[(r * area)..<((r + 1) * area)]); pixel.add(img); image.add([img.reduce(0, +)]) }
         check.compare([("pixel_pt", pixel), ("image_pt", image)], trained: contract.channels.map { ($0.name, $0.mean, $0.std) })
-        if let trained = contract.meanImage { check.compare(meanImage: mean, trained: trained) }
+        guard let trained = contract.meanImage else { return }
+        if rows.count >= minimumJetsForMeanImage {
+            check.compare(meanImage: mean, trained: trained)
+        } else {
+            check.skipped.append("\(rows.count) jets are too few to compare their mean image with training's (at least \(minimumJetsForMeanImage))")
+        }
     }
 }
 
@@ -90,4 +100,16 @@ public enum ClassifyContract {
 /// trained so.
 func orientedImages(_ images: Tensor, spec: ClassifySpec) -> Tensor {
     spec.canonical ? JetCanonical.apply(images) : images
+}
+
+extension ClassifyContract {
+    /// The contract of an existing classifier, measured on the training split of the file it was trained on.
+    static func record(_ spec: ClassifySpec, checkpoint ck: Checkpoint, trainingFile: String) throws -> DataContract {
+        let data = try JetFile.load(trainingFile, fields: [.labels], imageSize: spec.imageSize)
+        guard data.count == spec.jets, data.labelsChecksum == spec.labelsSHA256, let codes = ck.extras["split"] else {
+            throw TaskError("\(trainingFile): not the file this classifier was trained on (jet count or labels differ, or no stored split)")
+        }
+        let rows = JetSplit(codes: codes).train
+        return make(data: data, seen: orientedImages(data.images, spec: spec), rows: rows, canonical: spec.canonical, scaling: spec.scaling)
+    }
 }

@@ -121,6 +121,10 @@ public enum ClassifyEvaluating {
             lines.append(k.padding(toLength: 12, withPad: " ", startingAt: 0) + num(s.auc, "%9.4f") + num(s.accuracy, "%11.4f")
                          + pad(num(s.rejectionAt30, "%.1f"), 14) + pad(num(s.rejectionAt50, "%.1f"), 14))
         }
+        if let c = e.contract {
+            if let r = c.meanImageCorrelation { lines.append(String(format: "input mean image vs training mean image: correlation %.4f", r)) }
+            lines += c.adaptations.map { "adapted: \($0)" } + c.skipped.map { "not checked: \($0)" } + c.warnings.map { "warning: \($0)" }
+        }
         if let g = e.aucGainOverBestBaseline {
             lines.append(String(format: "network AUC minus the best physics baseline (%@): %+.4f", e.bestBaseline, g))
         }

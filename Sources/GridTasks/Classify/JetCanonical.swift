@@ -3,7 +3,7 @@
 // (which axis is eta, the sign of phi, a rotation already made or not) do not matter:
 //  1. translate: the leading (highest-pT) pixel to the centre pixel (a whole-pixel shift, exact);
 //  2. rotate: the principal axis of the pT-weighted second-moment tensor about the centre to the vertical
-//     (bilinear interpolation of the pixel intensities, about the centre);
+//     (each pixel's pT spread bilinearly onto the pixels around its rotated position: pT is conserved);
 //  3. flip: the heavier half (summed pT) below the centre, then the heavier half right of the centre.
 // Transposed, mirrored and 90-degree-rotated copies of an image give the same canonical image: every step is
 // equivariant under the symmetries of the square pixel grid.
@@ -12,7 +12,7 @@ import GridTensor
 
 public enum JetCanonical {
     /// One sentence for the data contract.
-    public static let description = "canonical orientation (de Oliveira et al. 2016): leading pixel to the centre, principal axis of the pT-weighted second moments rotated vertical (bilinear), heavier half below and right"
+    public static let description = "canonical orientation (de Oliveira et al. 2016): leading pixel to the centre, principal axis of the pT-weighted second moments rotated vertical (pT spread bilinearly), heavier half below and right"
 
     /// images [N, H, W] -> their canonical images [N, H, W].
     public static func apply(_ images: Tensor) -> Tensor {
@@ -59,8 +59,9 @@ public enum JetCanonical {
         return x
     }
 
-    /// The image rotated anticlockwise by `angle` radians about its centre: each output pixel takes the bilinear
-    /// interpolant of the input at the point that rotates onto it (zero outside).
+    /// The image rotated anticlockwise by `angle` radians about its centre. Each pixel's pT goes to the four pixels
+    /// around its rotated position with bilinear weights (splatting): summed pT is kept (but what leaves the
+    /// window) and so is the pT-weighted mean of x*y, so the principal axis lands where it was sent.
     static func rotate(_ x: [Float], height h: Int, width w: Int, by angle: Double) -> [Float] {
         let (cr, cc) = (Double(h - 1) / 2, Double(w - 1) / 2)
         var (cs, sn) = (cos(angle), sin(angle))
@@ -68,19 +69,17 @@ public enum JetCanonical {
         if abs(cs) < 1e-12 { cs = 0 }
         if abs(sn) < 1e-12 { sn = 0 }
         var out = [Float](repeating: 0, count: h * w)
-        for r in 0..<h { for c in 0..<w {
+        for r in 0..<h { for c in 0..<w where x[r * w + c] != 0 {
             let (u, v) = (Double(c) - cc, cr - Double(r))
-            // Inverse rotation of the output point.
-            let (su, sv) = (cs * u + sn * v, -sn * u + cs * v)
-            let (fr, fc) = (cr - sv, su + cc)
+            let (ru, rv) = (cs * u - sn * v, sn * u + cs * v)
+            let (fr, fc) = (cr - rv, ru + cc)
             let (r0, c0) = (Int(fr.rounded(.down)), Int(fc.rounded(.down)))
             let (tr, tc) = (Float(fr - Double(r0)), Float(fc - Double(c0)))
-            var s: Float = 0
-            for (rr, cw2, wgt) in [(r0, c0, (1 - tr) * (1 - tc)), (r0, c0 + 1, (1 - tr) * tc), (r0 + 1, c0, tr * (1 - tc)), (r0 + 1, c0 + 1, tr * tc)]
-            where wgt > 0 && rr >= 0 && rr < h && cw2 >= 0 && cw2 < w {
-                s += wgt * x[rr * w + cw2]
+            let p = x[r * w + c]
+            for (rr, col, wgt) in [(r0, c0, (1 - tr) * (1 - tc)), (r0, c0 + 1, (1 - tr) * tc), (r0 + 1, c0, tr * (1 - tc)), (r0 + 1, c0 + 1, tr * tc)]
+            where wgt > 0 && rr >= 0 && rr < h && col >= 0 && col < w {
+                out[rr * w + col] += wgt * p
             }
-            out[r * w + c] = s
         } }
         return out
     }

@@ -119,3 +119,21 @@ public final class DetectSession {
         return c
     }
 }
+
+extension DetectContract {
+    /// The contract of an existing detector, measured on the file it was trained on (its training steps).
+    static func record(_ spec: DetectSpec, trainingFile: String) throws -> DataContract {
+        var names = DetectVariableNames()
+        for ch in spec.channels { names[ch.role] = ch.variable }
+        let input = try DetectInput(path: trainingFile, names: names, required: Set(spec.channels.map(\.role)), optional: [])
+        let steps = try input.readAll()
+        guard spec.trainingSteps.allSatisfy({ $0 < steps.count }) else {
+            throw TaskError("\(trainingFile): \(steps.count) steps, but the model was trained on steps up to \(spec.trainingSteps.max() ?? 0): not its training file")
+        }
+        let spacing = input.grid.meanLatitudeSpacing
+        guard abs(abs(input.grid.lat[1] - input.grid.lat[0]) - spec.gridSpacing) < 0.05 * spec.gridSpacing || abs(spacing - spec.gridSpacing) < 0.05 * spec.gridSpacing else {
+            throw TaskError("\(trainingFile): grid spacing \(String(format: "%.3g", spacing)) deg, but the model was trained at \(String(format: "%.3g", spec.gridSpacing)) deg: not its training file")
+        }
+        return make(input: input, steps: steps, rows: spec.trainingSteps, channels: spec.channels, latitudeChannel: spec.latitudeChannel)
+    }
+}
