@@ -173,5 +173,9 @@ enum Square {
         try ck.save(to: d.path("old.h5"))
         let (old, oc) = try Self.scores(d.path("old.h5"), input, d, "o.h5")
         #expect(old.count == 300 && oc.skipped.first?.contains("no data contract") == true)
+        // Energy units are converted for it too (every classifier was trained on GeV).
+        let mev = try Self.write(d, "mev.h5", images: j.images * 1000, labels: j.labels, units: "MeV", mass: j.mass, tau21: j.tau21)
+        let (oldMeV, om) = try Self.scores(d.path("old.h5"), mev, d, "om.h5")
+        #expect(om.adaptations.count == 1 && zip(oldMeV, old).allSatisfy { abs($0 - $1) < 1e-4 })
     }
 }

@@ -47,10 +47,7 @@ public enum ClassifyContract {
     /// size in one line, and says what could not be checked.
     static func adapt(_ data: inout JetData, spec: ClassifySpec) throws -> ContractCheck {
         var check = ContractCheck()
-        guard let contract = spec.dataContract else {
-            check.skipped.append("the checkpoint has no data contract (made before contracts): units, pixel size and image statistics are not checked")
-            return check
-        }
+        // Every classifier was trained on GeV per pixel, with or without a contract.
         if let u = data.imageUnits {
             guard let scale = gevPer(u) else {
                 throw TaskError("\(data.path): images are in '\(u)', not an energy per pixel; the model was trained on GeV per pixel")
@@ -62,8 +59,12 @@ public enum ClassifyContract {
                 check.adaptations.append("images converted from \(u.split(separator: " ").first!) to GeV (x\(String(format: "%g", scale)))")
                 data.imageUnits = "GeV"
             }
-        } else {
+        } else if spec.dataContract != nil {
             check.skipped.append("the file does not give its image units (image_units or images:units): GeV per pixel assumed")
+        }
+        guard let contract = spec.dataContract else {
+            check.skipped.append("the checkpoint has no data contract (made before contracts): pixel size and image statistics are not checked")
+            return check
         }
         if let want = contract.pixelSize {
             if let have = data.pixelSize {

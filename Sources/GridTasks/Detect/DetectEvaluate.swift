@@ -143,6 +143,9 @@ public enum DetectEvaluating {
             progress.update(steps.count)
         }
         e.contract = session.finish()
+        if detector.spec.kind == .patchcnn && session.adaptation != nil {
+            e.contract!.skipped.append("patch-classifier scores use patches cut from the input grid as it is (not adapted)")
+        }
         if !r.quiet { e.contract!.printWarnings("evaluate detect") }
         e.seconds = Date().timeIntervalSince(started)
         return e
