@@ -157,7 +157,7 @@ public struct ContractCheck: Codable, Equatable, Sendable {
         let r = pearson(meanImage, trained)
         meanImageCorrelation = r
         if !(r >= ContractCheck.meanImageCorrelationLimit) {
-            warnings.append(String(format: "the input's mean image correlates %.3f with the training mean image (limit %.2f): the images are made differently (orientation, centring, pixel size?)",
+            warnings.append(String(format: "the input's mean image correlates %.3f with the training mean image (limit %.2f): the inputs are made differently from the training data",
                                    r, ContractCheck.meanImageCorrelationLimit))
         }
     }
