@@ -81,13 +81,18 @@ public struct SyllableEvaluation: Codable {
     public var seed: UInt64
     public var consonants: [String]
     public var scores: [SNRScore]
+    /// The data contract: what was resampled, and how far the clean clips' features are from training.
+    public var contract: ContractCheck?
 }
 
 public enum SyllableEvaluating {
     public static func run(_ r: SyllableEvaluateRequest) throws -> SyllableEvaluation {
         let cls = try SyllableClassifier(checkpoint: r.model)
         let note: (String) -> Void = { if !r.quiet { writeStderr("syllables: \($0)\n") } }
-        let all = try SyllableCorpus.load(r.data, rate: cls.spec.features.sampleRate, note: note)
+        var check = ContractCheck()
+        let all = try SyllableCorpus.load(r.data, rate: cls.spec.features.sampleRate) { line in
+            if line.contains("resampled") { check.adaptations.append(line) } else { note(line) }
+        }
         let voices = r.voices ?? cls.spec.testVoices
         let clips = all.filter { voices.contains($0.voice) }
         guard !clips.isEmpty else {
@@ -96,6 +101,8 @@ public enum SyllableEvaluating {
         guard r.repeats >= 1 else { throw TaskError("--repeats must be at least 1") }
         let overlap = voices.filter { cls.spec.trainVoices.contains($0) }
         if !overlap.isEmpty { note("warning: voices \(overlap.joined(separator: ", ")) were used in training") }
+        SyllableContract.compare(&check, tokens: clips.map { cls.features.token($0.samples).features }, spec: cls.spec)
+        if !r.quiet { check.printAdaptations("evaluate syllables"); check.printWarnings("evaluate syllables") }
         var scores = [SNRScore]()
         for snr in r.snrs {
             let draws = snr == nil ? 1 : r.repeats
@@ -123,7 +130,7 @@ public enum SyllableEvaluating {
                                    nearestCentroidAccuracy: Double(centroidRight) / Double(labels.count), tdnnConfusion: confusion))
         }
         let e = SyllableEvaluation(model: r.model, voices: voices, clips: clips.count, repeats: r.repeats, seed: r.seed,
-                                   consonants: cls.spec.consonants, scores: scores)
+                                   consonants: cls.spec.consonants, scores: scores, contract: check)
         if let f = r.figure { try figure(e, to: f) }
         return e
     }
@@ -156,6 +163,10 @@ public enum SyllableEvaluating {
         for s in e.scores {
             lines.append(s.condition.padding(toLength: 10, withPad: " ", startingAt: 0)
                          + String(format: "%8d   %7.1f%%   %7.1f%%", s.tokens, 100 * s.tdnnAccuracy, 100 * s.nearestCentroidAccuracy))
+        }
+        if let c = e.contract {
+            if let r = c.meanImageCorrelation { lines.append(String(format: "clean clips' mean token vs training's: correlation %.4f; largest band mean shift %.2f", r, c.meanShift.values.max() ?? 0)) }
+            lines += c.adaptations.map { "adapted: \($0)" } + c.skipped.map { "not checked: \($0)" } + c.warnings.map { "warning: \($0)" }
         }
         return lines.joined(separator: "\n")
     }
