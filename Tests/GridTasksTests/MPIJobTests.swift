@@ -88,7 +88,7 @@ struct DataParallelCase: CustomTestStringConvertible, Sendable {
     }
 
     /// Steps spread over ranks, written by the first: the same values, objects and tracks as one rank.
-    @Test func labelAndTrackOnTwoRanksWriteWhatOneRankWrites() throws {
+    @Test func labelTrackAndDetectOnTwoRanksWriteWhatOneRankWrites() throws {
         let dir = scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for (tag, ranks) in [("one", nil), ("two", 2)] as [(String, Int?)] {
@@ -98,7 +98,13 @@ struct DataParallelCase: CustomTestStringConvertible, Sendable {
             let t = try runGridcnn(["track", "--input", "datasets/weather/weather_tracks.nc", "--preset", "tropical",
                                     "--output", "\(dir)/\(tag).txt", "--quiet"], ranks: ranks)
             #expect(t.status == 0, "\(t.stderr.suffix(300))")
+            let d = try runGridcnn(["detect", "--model", "models/detect-unet.h5", "--input", "datasets/weather/weather_test.nc",
+                                    "--output", "\(dir)/\(tag)-detect.nc", "--objects", "\(dir)/\(tag)-detect.json", "--quiet"], ranks: ranks)
+            #expect(d.status == 0, "\(d.stderr.suffix(300))")
         }
+        let p = try NetCDFFile(path: "\(dir)/one-detect.nc").read("class"), q = try NetCDFFile(path: "\(dir)/two-detect.nc").read("class")
+        #expect(p.scalars.map(\.bitPattern) == q.scalars.map(\.bitPattern))
+        #expect(try String(contentsOfFile: "\(dir)/one-detect.json", encoding: .utf8) == String(contentsOfFile: "\(dir)/two-detect.json", encoding: .utf8))
         let a = try NetCDFFile(path: "\(dir)/one.nc").read("class"), b = try NetCDFFile(path: "\(dir)/two.nc").read("class")
         #expect(a.shape == b.shape && a.scalars.map(\.bitPattern) == b.scalars.map(\.bitPattern))
         for ext in ["csv", "txt"] {

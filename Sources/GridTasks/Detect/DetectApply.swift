@@ -158,37 +158,51 @@ public enum DetectApplying {
             }
         }
         let checksum = try SHA256.hex(file: r.model)
-        let writer = try MaskFile.create(r.output.path, like: input, longName: "detected event class (\(detector.kind) CNN)",
+        // Under MPI the ranks detect every N-th step and the first rank writes them all, in order.
+        let group = r.output.group
+        let writer = group.isRoot ? try MaskFile.create(r.output.path, like: input, longName: "detected event class (\(detector.kind) CNN)",
                                          comment: "gridcnn detect with \(r.model) (\(detector.kind), trained on \(detector.spec.trainFile) with labels from \(detector.spec.labelSource))",
                                          overwrite: r.output.overwrite, history: r.output.history,
                                          attributes: [NCAttribute("source", .text("gridcnn \(r.output.version) event detection (\(detector.kind)) of \(r.input)")),
                                                       NCAttribute("gridcnn_version", .text(r.output.version)),
                                                       NCAttribute("gridcnn_model", .text(r.model)),
-                                                      NCAttribute("gridcnn_model_sha256", .text(checksum))])
+                                                      NCAttribute("gridcnn_model_sha256", .text(checksum))]) : nil
         var objects = [DetectedObject]()
         var (tcPoints, arPoints, total) = (0, 0, 0)
-        var best: (step: Int, points: Int, fields: [FieldRole: [Float]], mask: [Int8])?
+        var best: (step: Int, points: Int, mask: [Int8])?
         let progress = ProgressReporter("detect", total: input.steps, quiet: r.output.quiet)
-        while let step = try input.next() {
+        try RankedSteps(group).run(steps: input.steps, compute: { i in
+            try input.seek(to: i)
+            guard let step = try input.next() else { throw TaskError("\(r.input): step \(i) could not be read") }
             let mask = session.mask(step, grid: input.grid, warmCoreCheck: r.warmCoreCheck)
-            try MaskFile.append(writer, mask: mask, grid: input.grid, time: step.time, input: input)
-            let events = mask.filter { $0 > 0 }.count
-            tcPoints += mask.filter { $0 == 1 }.count; arPoints += events - mask.filter { $0 == 1 }.count; total += mask.count
-            if r.objects != nil {
-                objects += DetectedObject.find(mask: mask, grid: input.grid, fields: step.fields, step: step.index, time: step.date?.iso8601,
-                                               minimumPoints: r.minimumPoints)
-            }
+            let found = r.objects == nil ? [] : DetectedObject.find(mask: mask, grid: input.grid, fields: step.fields, step: step.index,
+                                                                   time: step.date?.iso8601, minimumPoints: r.minimumPoints)
+            return CodablePayload(LabelledStep(index: step.index, time: step.time, mask: mask, cyclones: 0, rivers: 0, objects: found))
+        }, consume: { _, payload in
+            let s = payload.value
+            try writer.map { try MaskFile.append($0, mask: s.mask, grid: input.grid, time: s.time, input: input) }
+            let events = s.mask.filter { $0 > 0 }.count
+            tcPoints += s.mask.filter { $0 == 1 }.count; arPoints += events - s.mask.filter { $0 == 1 }.count; total += s.mask.count
+            objects += s.objects
             if r.figure != nil {
-                let wanted = r.figureStep.map { $0 == step.index } ?? (best == nil || events > best!.points)
-                if wanted { best = (step.index, events, step.fields, mask) }
+                let wanted = r.figureStep.map { $0 == s.index } ?? (best == nil || events > best!.points)
+                if wanted { best = (s.index, events, s.mask) }
             }
-            progress.update(step.index + 1)
-        }
+            progress.update(s.index + 1)
+        })
         if let s = r.figureStep, r.figure != nil, best == nil { throw TaskError("--figure-step \(s) is not within the \(input.steps) steps of \(r.input)") }
-        try writer.finish()
+        try writer?.finish()
+        guard group.isRoot else {   // the first rank writes and reports
+            return DetectReport(steps: input.steps, grid: [input.grid.height, input.grid.width], model: r.model, variables: [:], unitNotes: [],
+                                objects: [:], tcFraction: 0, arFraction: 0, figureStep: nil, warmCoreChecked: false,
+                                contract: session.finish(), output: r.output.path, seconds: 0)
+        }
         if let o = r.objects { try writeFileAtomically(try DetectedObject.encode(objects, asCSV: o.hasSuffix(".csv")), to: o) }
         if let f = r.figure, let b = best {
-            try DetectFigure.write(f, grid: input.grid, fields: b.fields, masks: [("detected", b.mask)], step: b.step)
+            // The figure's step is read again: its fields need not have travelled from another rank.
+            try input.seek(to: b.step)
+            guard let step = try input.next() else { throw TaskError("\(r.input): step \(b.step) could not be read") }
+            try DetectFigure.write(f, grid: input.grid, fields: step.fields, masks: [("detected", b.mask)], step: b.step)
         }
         let contract = session.finish()
         if !r.output.quiet { contract.printWarnings("detect") }
