@@ -316,6 +316,7 @@ func attributeValue(_ type: NCType, _ raw: UnsafeRawBufferPointer, _ count: Int)
 func isolatedProbe(_ path: String, library: String = "HDF5", opening libraryPath: String? = nil,
                    _ probe: (UnsafePointer<CChar>, UInt32, UnsafeMutablePointer<Int32>) -> Int32,
                    refused: (Int32) -> GridIOError) throws {
+    gridIOProcessSetup
     if ProcessInfo.processInfo.environment["GRIDIO_TRUST_FILES"] == "1" { return }
     var status: Int32 = 0
     let limit = UInt32(max(IsolatedReader.baseTimeLimit.rounded(.up), 1))
