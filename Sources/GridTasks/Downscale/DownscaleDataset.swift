@@ -27,6 +27,10 @@ public struct DownscaleSpec: Codable, Equatable, Sendable {
     /// When true the network corrects a climatology-aware first guess (see DownscaleInputs.firstGuess) and needs
     /// the training climatologies, so it applies only on the training grid.
     public var useClimatology: Bool
+    /// Every truth file (absolute paths; nil in models trained before multi-file datasets).
+    public var truthPaths: [String]? = nil
+    /// First and last training time (ISO 8601), when the truth has CF times.
+    public var trainingPeriod: [String]? = nil
 }
 
 /// Training-period means: of the fine truth, and of the coarse input interpolated to the fine grid.

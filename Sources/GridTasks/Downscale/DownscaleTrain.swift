@@ -6,11 +6,16 @@ import GridTensor
 import GridAutograd
 import GridNN
 import GridTrain
+import GridIO
 
 public struct DownscaleTrainRequest {
-    public var truth: String
+    /// Fine truth: files, globs or @lists, each FILE or FILE:VAR; all one dataset ordered by time.
+    public var truths: [String]
+    public var truth: String { get { truths[0] } set { truths = [newValue] } }
     public var variable: String?
-    public var coarse: String?
+    /// Paired coarse input (as `truths`), step for step with the truth; nil or empty: block-average the truth.
+    public var coarses: [String] = []
+    public var coarse: String? { get { coarses.first } set { coarses = newValue.map { [$0] } ?? [] } }
     public var statics: [String] = []
     public var factor: Int = 4
     public var model: DownscaleModelKind = .srcnn
@@ -26,7 +31,7 @@ public struct DownscaleTrainRequest {
     public var run: TrainingRun
 
     public init(truth: String, output: String) {
-        self.truth = truth
+        truths = [truth]
         var t = TrainingOptions()
         t.epochs = 20; t.stepsPerEpoch = 20; t.batchSize = 16; t.learningRate = 2e-3
         run = TrainingRun(output: output, options: t)
@@ -40,13 +45,17 @@ public struct DownscaleTrainReport: Codable {
     public var bicubicValidationRMSE: Double
     public var trainingSteps: [Int]
     public var validationSteps: [Int]
+    /// Files read, and what the dataset reported about them (gaps, overlaps).
+    public var truthFiles: Int
+    public var warnings: [String]
 }
 
 public enum DownscaleTraining {
     public static func run(_ r: DownscaleTrainRequest) throws -> DownscaleTrainReport {
         let job = try TrainingJob(task: "downscale", run: r.run)
-        let (truthPath, truthVar) = FieldLoader.splitSpec(r.truth)
-        let truth = try FieldLoader.load(truthPath, variable: r.variable ?? truthVar)
+        let dataset = try FieldLoader.dataset(r.truths, variable: r.variable, quiet: r.run.quiet)
+        let truthPath = dataset.label
+        let truth = try TruthField(dataset)
         let (h, w) = (truth.height, truth.width)
         guard r.factor >= 2 else { throw TaskError("factor \(r.factor) must be at least 2") }
         guard h % r.factor == 0, w % r.factor == 0 else {
@@ -54,13 +63,12 @@ public enum DownscaleTraining {
         }
         let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w, grid: truthPath)
         let coarse: Tensor
-        if let c = r.coarse {
-            let (p, v) = FieldLoader.splitSpec(c)
-            let cf = try FieldLoader.load(p, variable: v ?? truth.variable.name)
-            guard cf.height * r.factor == h, cf.width * r.factor == w, cf.steps == truth.steps else {
-                throw TaskError("\(p): coarse field is \(cf.steps)x\(cf.height)x\(cf.width); expected \(truth.steps)x\(h / r.factor)x\(w / r.factor) for factor \(r.factor)")
+        if !r.coarses.isEmpty {
+            let cf = try FieldLoader.dataset(r.coarses, variable: FieldLoader.splitSpec(r.coarses[0]).variable ?? truth.variable.name)
+            guard cf.height * r.factor == h, cf.width * r.factor == w, cf.count == truth.steps else {
+                throw TaskError("\(cf.label): coarse field is \(cf.count)x\(cf.height)x\(cf.width); expected \(truth.steps)x\(h / r.factor)x\(w / r.factor) for factor \(r.factor)")
             }
-            coarse = cf.data
+            coarse = try cf.readAll()
         } else {
             coarse = try Regrid.coarsen(truth.data, factor: r.factor)
         }
@@ -76,8 +84,10 @@ public enum DownscaleTraining {
                                  standardName: truth.variable.text("standard_name"), factor: r.factor, interpolation: r.interpolation,
                                  fieldNorm: .fit(trainTruth), staticNames: statics.map { "\($0.path):\($0.variable.name)" },
                                  staticNorms: statics.map { .fit($0.data) }, fineHeight: h, fineWidth: w,
-                                 validationSteps: validation, trainingSteps: training, truthPath: truthPath, patchSize: r.patch,
-                                 useClimatology: r.climatology && training.count >= 2)
+                                 validationSteps: validation, trainingSteps: training, truthPath: dataset.paths[0], patchSize: r.patch,
+                                 useClimatology: r.climatology && training.count >= 2,
+                                 truthPaths: dataset.paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
+                                 trainingPeriod: dataset.dates.map { d in [d[training.first!].iso8601, d[training.last!].iso8601] })
         let interpolated = Regrid.interpolate(coarse, height: h, width: w, method: r.interpolation)
         // Climatologies from the training steps only, so validation stays unseen.
         let climatology = DownscaleClimatology(fine: BCSD.nanMean(trainTruth).replacingNaN(with: 0),
@@ -106,16 +116,40 @@ public enum DownscaleTraining {
             let pred = inputs.reconstruct(interpolated: select(interpolated, evalSteps), residual: res)
             return Metrics.scores(prediction: pred, truth: select(truth.data, evalSteps)).rmse
         }
-        let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: spec.useClimatology ? climatology.tensors : [:],
+        // The baselines evaluation compares against, fitted here on the training steps and kept in the checkpoint, so
+        // scoring another period or scenario never fits them on the data being scored.
+        let bcsd = BCSD(coarseModel: select(coarse, training), coarseObs: try Regrid.coarsen(trainTruth, factor: r.factor), fineObs: trainTruth)
+        var extras = bcsd.tensors()
+        if spec.useClimatology { extras.merge(climatology.tensors) { $1 } }
+        let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: extras,
                                    data: data, validate: validation.isEmpty ? nil : validate) { out, batch in
             Loss.mse(out, Variable(batch.target), mask: batch.mask)
         }
         return DownscaleTrainReport(training: summary, bestValidationRMSE: summary.bestValidationScore,
-                                    bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation)
+                                    bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation,
+                                    truthFiles: dataset.members.count, warnings: dataset.warnings)
     }
 
     /// The given indices of axis 0, stacked.
     static func select(_ x: Tensor, _ steps: [Int]) -> Tensor {
         Tensor.concatenate(steps.map { x.sliced(axis: 0, $0..<($0 + 1)) }, axis: 0)
+    }
+}
+
+/// The truth of a training run, read whole from its dataset (shape and name as the job needs them).
+struct TruthField {
+    let data: Tensor      // [T, H, W]
+    let variable: NCVariable
+    let units: String?
+    var steps: Int { data.shape[0] }
+    var height: Int { data.shape[1] }
+    var width: Int { data.shape[2] }
+
+    init(_ ds: GridDataset) throws {
+        data = try ds.readAll()
+        guard data.scalars.contains(where: { !$0.isNaN }) else {
+            throw TaskError("\(ds.label): variable '\(ds.name)' has no valid values (all missing)")
+        }
+        variable = ds.variable; units = ds.units
     }
 }

@@ -1,0 +1,150 @@
+// Radially averaged power spectra: how much variance each method puts at each spatial scale. Interpolation and
+// smooth CNNs lose power at the smallest scales; a field with invented noise gains it. Per step the field's mean is
+// removed (missing points take that mean), the 2-D DFT's power |F|^2 is averaged over rings of equal normalised
+// frequency sqrt((ky/H)^2 + (kx/W)^2) (cycles per grid cell, bins 1/max(H, W) wide, up to 0.5) and over the steps.
+import Foundation
+import GridTensor
+import GridIO
+
+public struct PowerSpectra: Codable {
+    /// Ring centres in cycles per fine grid cell (wavelength = 1 / frequency cells).
+    public var frequencies: [Double]
+    public var truth: [Double]
+    public var methods: [String: [Double]]
+    /// Power of each method over the truth's, summed over the smaller-scale half of the rings (frequency > 0.25):
+    /// 1 = right amount of fine detail, below 1 = too smooth.
+    public var smallScalePowerRatio: [String: Double]
+    /// How many of the scored steps were averaged (at most 32, evenly spaced, to bound the cost).
+    public var steps: Int
+
+    /// Spectra of `truth` and each prediction, all [T, H, W]; nil for grids under 8 cells a side.
+    public init?(truth: Tensor, predictions: [String: Tensor], maxSteps: Int = 32) {
+        let (t, h, w) = (truth.shape[0], truth.shape[1], truth.shape[2])
+        guard h >= 8, w >= 8, t > 0 else { return nil }
+        let picked = t <= maxSteps ? Array(0..<t) : (0..<maxSteps).map { $0 * t / maxSteps }
+        let bins = max(h, w) / 2
+        frequencies = (0..<bins).map { (Double($0) + 0.5) / Double(max(h, w)) }
+        func spectrum(_ x: Tensor) -> [Double] {
+            var total = [Double](repeating: 0, count: bins), counts = [Int](repeating: 0, count: bins)
+            let v = x.scalars
+            for s in picked {
+                let field = Array(v[(s * h * w)..<((s + 1) * h * w)])
+                let valid = field.filter { !$0.isNaN }
+                guard !valid.isEmpty else { continue }
+                let mean = valid.reduce(0.0) { $0 + Double($1) } / Double(valid.count)
+                var re = field.map { $0.isNaN ? 0 : Double($0) - mean }, im = [Double](repeating: 0, count: h * w)
+                SpectrumDFT.transform2D(&re, &im, height: h, width: w)
+                for ky in 0..<h { for kx in 0..<w {
+                    let fy = Double(min(ky, h - ky)) / Double(h), fx = Double(min(kx, w - kx)) / Double(w)
+                    let b = Int(((fy * fy + fx * fx).squareRoot() * Double(max(h, w))).rounded(.down))
+                    guard b < bins else { continue }
+                    let i = ky * w + kx
+                    total[b] += (re[i] * re[i] + im[i] * im[i]) / Double(h * w); counts[b] += 1
+                } }
+            }
+            return zip(total, counts).map { $1 > 0 ? $0 / Double($1) : .nan }
+        }
+        let truthSpectrum = spectrum(truth), methodSpectra = predictions.mapValues(spectrum), rings = frequencies
+        let small = rings.indices.filter { rings[$0] > 0.25 && !truthSpectrum[$0].isNaN }
+        let truthSmall = small.reduce(0.0) { $0 + truthSpectrum[$1] }
+        self.truth = truthSpectrum
+        methods = methodSpectra
+        smallScalePowerRatio = methodSpectra.mapValues { s in truthSmall > 0 ? small.reduce(0.0) { $0 + (s[$1].isNaN ? 0 : s[$1]) } / truthSmall : .nan }
+        steps = picked.count
+    }
+
+    /// A log-log line plot of the spectra (truth black, one colour per method) with a legend.
+    public func writeFigure(_ path: String, units: String?) throws {
+        let (width, height, left, right, top, bottom) = (640, 420, 70, 150, 30, 50)
+        var img = RGBImage(width: width, height: height)
+        let series: [(String, [Double], (UInt8, UInt8, UInt8))] = [("truth", truth, (0, 0, 0))]
+            + [("cnn", (220, 30, 30)), ("bicubic", (30, 90, 220)), ("bilinear", (120, 170, 250)), ("bcsd", (30, 160, 60))]
+            .compactMap { name, colour in methods[name].map { (name, $0, colour) } }
+        let positive = series.flatMap { $0.1 }.filter { $0 > 0 && $0.isFinite }
+        guard let pMax = positive.max(), let pMin = positive.min(), let f0 = frequencies.first, let f1 = frequencies.last else { return }
+        let (ly0, ly1) = (log10(pMin), log10(pMax) + 1e-9), (lx0, lx1) = (log10(f0), log10(f1) + 1e-9)
+        let plotW = width - left - right, plotH = height - top - bottom
+        func px(_ f: Double) -> Int { left + Int((log10(f) - lx0) / (lx1 - lx0) * Double(plotW)) }
+        func py(_ p: Double) -> Int { top + plotH - Int((log10(p) - ly0) / (ly1 - ly0) * Double(plotH)) }
+        for x in left...(left + plotW) { img.set(x, top + plotH, (0, 0, 0)); img.set(x, top, (200, 200, 200)) }
+        for y in top...(top + plotH) { img.set(left, y, (0, 0, 0)); img.set(left + plotW, y, (200, 200, 200)) }
+        // Decade ticks on both axes.
+        for d in Int(ly0.rounded(.up))...max(Int(ly0.rounded(.up)), Int(ly1.rounded(.down))) {
+            let y = py(pow(10, Double(d)))
+            for x in (left - 4)...left { img.set(x, y, (0, 0, 0)) }
+            img.drawText("1E\(d)", x: 8, y: y - 3)
+        }
+        for wavelength in [2.0, 4, 8, 16, 32, 64, 128, 256] where 1 / wavelength >= f0 && 1 / wavelength <= f1 {
+            let x = px(1 / wavelength)
+            for y in (top + plotH)...(top + plotH + 4) { img.set(x, y, (0, 0, 0)) }
+            img.drawText("\(Int(wavelength))", x: x - 6, y: top + plotH + 8)
+        }
+        img.drawText("WAVELENGTH (FINE GRID CELLS)", x: left + plotW / 2 - 84, y: height - 18)
+        img.drawText("POWER (\(units ?? "-"))^2", x: 8, y: 10)
+        for (k, (name, values, colour)) in series.enumerated() {
+            var last: (Int, Int)?
+            for (f, p) in zip(frequencies, values) where p > 0 && p.isFinite {
+                let point = (px(f), py(p))
+                if let l = last { line(&img, l, point, colour) }
+                last = point
+            }
+            let ly = top + 10 + 16 * k
+            line(&img, (left + plotW + 12, ly + 3), (left + plotW + 32, ly + 3), colour)
+            img.drawText(name, x: left + plotW + 38, y: ly)
+        }
+        try writeFileAtomically(img.pngData(), to: path)
+    }
+
+    private func line(_ img: inout RGBImage, _ a: (Int, Int), _ b: (Int, Int), _ c: (UInt8, UInt8, UInt8)) {
+        let n = max(abs(b.0 - a.0), abs(b.1 - a.1), 1)
+        for i in 0...n {
+            let x = a.0 + (b.0 - a.0) * i / n, y = a.1 + (b.1 - a.1) * i / n
+            img.set(x, y, c); img.set(x, y + 1, c)
+        }
+    }
+}
+
+/// A mixed-radix Cooley-Tukey DFT (any length; prime factors done directly), enough for spectra of grids.
+enum SpectrumDFT {
+    /// In-place forward DFT of rows then columns of an [H, W] complex field.
+    static func transform2D(_ re: inout [Double], _ im: inout [Double], height h: Int, width w: Int) {
+        for y in 0..<h {
+            let (r, i) = transform(Array(re[(y * w)..<((y + 1) * w)]), Array(im[(y * w)..<((y + 1) * w)]))
+            for x in 0..<w { re[y * w + x] = r[x]; im[y * w + x] = i[x] }
+        }
+        for x in 0..<w {
+            let (r, i) = transform((0..<h).map { re[$0 * w + x] }, (0..<h).map { im[$0 * w + x] })
+            for y in 0..<h { re[y * w + x] = r[y]; im[y * w + x] = i[y] }
+        }
+    }
+
+    static func transform(_ re: [Double], _ im: [Double]) -> ([Double], [Double]) {
+        let n = re.count
+        guard n > 1 else { return (re, im) }
+        guard let p = (2...max(2, Int(Double(n).squareRoot()))).first(where: { n % $0 == 0 }) else { return direct(re, im) }
+        // n = p * m: p interleaved sub-transforms of length m, combined with twiddles.
+        let m = n / p
+        let subs = (0..<p).map { r in transform(stride(from: r, to: n, by: p).map { re[$0] }, stride(from: r, to: n, by: p).map { im[$0] }) }
+        var outR = [Double](repeating: 0, count: n), outI = [Double](repeating: 0, count: n)
+        for k in 0..<n {
+            var sr = 0.0, si = 0.0
+            for r in 0..<p {
+                let angle = -2 * Double.pi * Double(r * k) / Double(n)
+                let (c, s) = (cos(angle), sin(angle)), (a, b) = (subs[r].0[k % m], subs[r].1[k % m])
+                sr += a * c - b * s; si += a * s + b * c
+            }
+            outR[k] = sr; outI[k] = si
+        }
+        return (outR, outI)
+    }
+
+    static func direct(_ re: [Double], _ im: [Double]) -> ([Double], [Double]) {
+        let n = re.count
+        var outR = [Double](repeating: 0, count: n), outI = [Double](repeating: 0, count: n)
+        for k in 0..<n { for j in 0..<n {
+            let angle = -2 * Double.pi * Double(j * k % n) / Double(n), (c, s) = (cos(angle), sin(angle))
+            outR[k] += re[j] * c - im[j] * s; outI[k] += re[j] * s + im[j] * c
+        } }
+        return (outR, outI)
+    }
+}
