@@ -22,6 +22,13 @@ public struct Batch {
 public protocol BatchSource {
     var sampleCount: Int { get }
     func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch
+    /// The batches the trainer will ask for next (sample indices and the generator each gets), announced while the
+    /// current step computes, so a source that reads from disk can build them ahead. Default: ignored.
+    func willRequest(_ upcoming: [(indices: [Int], rng: SeededGenerator)])
+}
+
+extension BatchSource {
+    public func willRequest(_ upcoming: [(indices: [Int], rng: SeededGenerator)]) {}
 }
 
 public struct TrainingOptions: Codable, Equatable, Sendable {
@@ -133,9 +140,14 @@ public final class Trainer {
             model.train()
             while state.step < (state.epoch + 1) * perEpoch {
                 let within = state.step - state.epoch * perEpoch
-                let indices = (0..<options.batchSize).map { order[(within * options.batchSize + $0) % order.count] }
-                var rng = SeededGenerator(seed: options.seed &* 0x9E37_79B9 &+ UInt64(state.step) &+ 1)
+                let indices = batchIndices(order, within: within)
+                var rng = batchGenerator(step: state.step)
                 let batch = data.batch(indices, rng: &rng)
+                // The next few batches of this epoch, for sources that load ahead.
+                let ahead = (1...Self.lookahead).filter { within + $0 < perEpoch }
+                if !ahead.isEmpty {
+                    data.willRequest(ahead.map { (batchIndices(order, within: within + $0), batchGenerator(step: state.step + $0)) })
+                }
                 let l = loss(model(Variable(batch.input)), batch)
                 optimizer.zeroGrad()
                 l.backward()
@@ -188,6 +200,19 @@ public final class Trainer {
 
     private func restoreGenerators() {
         for (name, layer) in dropoutLayers { if let g = state.generators[name] { layer.rng = g } }
+    }
+
+    /// How many batches ahead `willRequest` announces.
+    static let lookahead = 4
+
+    /// The sample indices of the `within`-th batch of an epoch with sample order `order`.
+    func batchIndices(_ order: [Int], within: Int) -> [Int] {
+        (0..<options.batchSize).map { order[(within * options.batchSize + $0) % order.count] }
+    }
+
+    /// The generator a batch source gets for global step `step` (augmentation, crops).
+    func batchGenerator(step: Int) -> SeededGenerator {
+        SeededGenerator(seed: options.seed &* 0x9E37_79B9 &+ UInt64(step) &+ 1)
     }
 
     /// The sample order of an epoch: a seeded shuffle that depends only on (seed, epoch).

@@ -53,6 +53,31 @@ func writeArchiveFile(_ path: String, name: String = "tas", data: Tensor, timeUn
         #expect(a.extras["bcsd_model_quantiles"]?.scalars.count == b.extras["bcsd_model_quantiles"]?.scalars.count)
     }
 
+    /// A patch read as a window (with its halo) equals the same patch cut from the whole field's model input.
+    @Test func windowedPatchesEqualCropsOfTheWholeField() throws {
+        let s = try SyntheticClimate()
+        let ds = try GridDataset([s.truth], variable: "tas")
+        let orog = try NetCDFFile(path: s.elevation).read("orog")
+        let truth = try ds.readAll()
+        let reader = DownscaleStepReader(truth: ds, coarse: nil, factor: 4)
+        let stats = try DownscaleStatistics(reader: reader, training: [0, 1, 3, 4], height: 16, width: 32, interpolation: .bicubic, quiet: true)
+        #expect(stats.fieldNorm == Standardization.fit(DownscaleTraining.select(truth, [0, 1, 3, 4])))
+        let spec = DownscaleSpec(variable: "tas", units: "K", longName: nil, standardName: nil, factor: 4, interpolation: .bicubic,
+                                 fieldNorm: stats.fieldNorm, staticNames: ["orog"], staticNorms: [.fit(orog)], fineHeight: 16, fineWidth: 32,
+                                 validationSteps: [2, 5], trainingSteps: [0, 1, 3, 4], truthPath: nil, patchSize: 8, useClimatology: true)
+        let inputs = try DownscaleInputs(spec: spec, statics: [orog], climatology: stats.climatology)
+        let interp = inputs.interpolate(try Regrid.coarsen(truth, factor: 4))
+        let whole = inputs.modelInput(interpolated: interp)
+        let residual = ((truth - inputs.firstGuess(interpolated: interp)) * (1 / spec.fieldNorm.std)).unsqueezed(1)
+        let sampler = DownscaleWindowPatches(reader: reader, inputs: inputs, steps: [0, 1, 3, 4], patch: 8)
+        for (t, y, x) in [(0, 0, 0), (1, 8, 24), (3, 5, 13), (4, 3, 17)] {
+            let (inp, tgt) = sampler.sample(t: t, y: y, x: x)
+            let cut = { (a: Tensor) in a.sliced(axis: 0, t..<(t + 1)).sliced(axis: 2, y..<(y + 8)).sliced(axis: 3, x..<(x + 8)).contiguous() }
+            #expect(inp.scalars == cut(whole).scalars, "input at t=\(t) y=\(y) x=\(x)")
+            #expect(zip(tgt.scalars, cut(residual).scalars).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "target at t=\(t) y=\(y) x=\(x)")
+        }
+    }
+
     @Test func evaluationOfAnotherFileUsesTheStoredBaselines() throws {
         let s = try SyntheticClimate()
         let model = s.dir.appendingPathComponent("m.h5").path
@@ -180,7 +205,7 @@ func writeArchiveFile(_ path: String, name: String = "tas", data: Tensor, timeUn
         let smooth = wave * 0.5
         let ps = try #require(PowerSpectra(truth: wave, predictions: ["cnn": wave, "bicubic": smooth]))
         let peak = ps.truth.indices.max { ps.truth[$0] < ps.truth[$1] }!
-        #expect(abs(ps.frequencies[peak] - 1.0 / 8) <= 0.51 / Double(w))
+        #expect(abs(ps.frequencies[peak] - 1.0 / 8) <= 0.51 / Double(h))
         #expect(ps.truth.enumerated().filter { $0.offset != peak }.allSatisfy { $0.element < 1e-6 * ps.truth[peak] })
         // Parseval: the ring sums give the field's variance (0.5 for a unit sine), and half the amplitude a quarter of the power.
         #expect(abs(ps.methods["bicubic"]![peak] / ps.truth[peak] - 0.25) < 1e-9)

@@ -28,6 +28,15 @@ public struct BCSD {
         self.method = method
     }
 
+    /// From each coarse cell's training values (any order, no NaN) of the model and of the coarsened observations.
+    init(modelValues: [[Float]], obsValues: [[Float]], coarseObsClimatology: Tensor, fineObsClimatology: Tensor, method: Interpolation = .bilinear) {
+        coarseModelSorted = modelValues.map { $0.sorted() }
+        coarseObsSorted = obsValues.map { $0.sorted() }
+        self.coarseObsClimatology = coarseObsClimatology
+        self.fineObsClimatology = fineObsClimatology
+        self.method = method
+    }
+
     /// The fitted baseline as checkpoint tensors. Each cell's sorted values are resampled to at most
     /// `maxQuantiles` evenly spaced quantiles (exact when the training period has no more steps than that), so the
     /// stored size does not grow with the archive.

@@ -48,108 +48,107 @@ public struct DownscaleTrainReport: Codable {
     /// Files read, and what the dataset reported about them (gaps, overlaps).
     public var truthFiles: Int
     public var warnings: [String]
+    /// Seconds per training step the loop spent waiting for (or building) its batch, and seconds per whole step:
+    /// the data loader's share of the step time is their ratio.
+    public var loaderSecondsPerStep: Double
+    public var stepSeconds: Double
+    /// Batches built ahead by the background reader (the rest were built when asked for).
+    public var batchesBuiltAhead: Int
+    /// Training steps the BCSD baseline's distributions were taken from.
+    public var bcsdSteps: Int
 }
 
 public enum DownscaleTraining {
+    /// Validation reads at most this many held-out steps per epoch (evenly spaced), so an epoch's cost does not grow
+    /// with the archive; `gridcnn evaluate downscale` scores them all.
+    static let maxValidationSteps = 64
+
     public static func run(_ r: DownscaleTrainRequest) throws -> DownscaleTrainReport {
         let job = try TrainingJob(task: "downscale", run: r.run)
         let dataset = try FieldLoader.dataset(r.truths, variable: r.variable, quiet: r.run.quiet)
         let truthPath = dataset.label
-        let truth = try TruthField(dataset)
-        let (h, w) = (truth.height, truth.width)
+        let (h, w, t) = (dataset.height, dataset.width, dataset.count)
         guard r.factor >= 2 else { throw TaskError("factor \(r.factor) must be at least 2") }
         guard h % r.factor == 0, w % r.factor == 0 else {
             throw TaskError("factor \(r.factor) does not divide the \(h)x\(w) grid of \(truthPath)")
         }
         let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w, grid: truthPath)
-        let coarse: Tensor
+        var coarseData: GridDataset?
         if !r.coarses.isEmpty {
-            let cf = try FieldLoader.dataset(r.coarses, variable: FieldLoader.splitSpec(r.coarses[0]).variable ?? truth.variable.name)
-            guard cf.height * r.factor == h, cf.width * r.factor == w, cf.count == truth.steps else {
-                throw TaskError("\(cf.label): coarse field is \(cf.count)x\(cf.height)x\(cf.width); expected \(truth.steps)x\(h / r.factor)x\(w / r.factor) for factor \(r.factor)")
+            let cf = try FieldLoader.dataset(r.coarses, variable: FieldLoader.splitSpec(r.coarses[0]).variable ?? dataset.name, quiet: r.run.quiet)
+            guard cf.height * r.factor == h, cf.width * r.factor == w, cf.count == t else {
+                throw TaskError("\(cf.label): coarse field is \(cf.count)x\(cf.height)x\(cf.width); expected \(t)x\(h / r.factor)x\(w / r.factor) for factor \(r.factor)")
             }
-            coarse = try cf.readAll()
-        } else {
-            coarse = try Regrid.coarsen(truth.data, factor: r.factor)
+            coarseData = cf
         }
+        let reader = DownscaleStepReader(truth: dataset, coarse: coarseData, factor: r.factor)
         // Split time steps: every k-th held out (at least one each way when there are 2+ steps).
-        let t = truth.steps
         var validation = (0..<t).filter { r.validateEvery > 0 && $0 % r.validateEvery == r.validateEvery - 1 }
         if validation.isEmpty && t >= 2 { validation = [t - 1] }
         var training = (0..<t).filter { !validation.contains($0) }
         if training.isEmpty { training = validation; validation = [] }
 
-        let trainTruth = Tensor.stack(training.map { truth.data.sliced(axis: 0, $0..<($0 + 1)).squeezed(0) }, axis: 0)
-        let spec = DownscaleSpec(variable: truth.variable.name, units: truth.units, longName: truth.variable.text("long_name"),
-                                 standardName: truth.variable.text("standard_name"), factor: r.factor, interpolation: r.interpolation,
-                                 fieldNorm: .fit(trainTruth), staticNames: statics.map { "\($0.path):\($0.variable.name)" },
+        // One pass over the training steps: standardisation, climatologies, the BCSD baseline (validation unseen).
+        let stats = try DownscaleStatistics(reader: reader, training: training, height: h, width: w, interpolation: r.interpolation,
+                                            quiet: r.run.quiet)
+        let spec = DownscaleSpec(variable: dataset.name, units: dataset.units, longName: dataset.longName,
+                                 standardName: dataset.standardName, factor: r.factor, interpolation: r.interpolation,
+                                 fieldNorm: stats.fieldNorm, staticNames: statics.map { "\($0.path):\($0.variable.name)" },
                                  staticNorms: statics.map { .fit($0.data) }, fineHeight: h, fineWidth: w,
                                  validationSteps: validation, trainingSteps: training, truthPath: dataset.paths[0], patchSize: r.patch,
                                  useClimatology: r.climatology && training.count >= 2,
                                  truthPaths: dataset.paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
                                  trainingPeriod: dataset.dates.map { d in [d[training.first!].iso8601, d[training.last!].iso8601] })
-        let interpolated = Regrid.interpolate(coarse, height: h, width: w, method: r.interpolation)
-        // Climatologies from the training steps only, so validation stays unseen.
-        let climatology = DownscaleClimatology(fine: BCSD.nanMean(trainTruth).replacingNaN(with: 0),
-                                               coarseOnFine: BCSD.nanMean(select(interpolated, training)).replacingNaN(with: 0))
-        let inputs = try DownscaleInputs(spec: spec, statics: statics.map { $0.data.squeezed(0) }, climatology: climatology)
-        let modelInput = inputs.modelInput(interpolated: interpolated)
-        let residual = ((truth.data - inputs.firstGuess(interpolated: interpolated)) * (1 / spec.fieldNorm.std)).unsqueezed(1).contiguous()
+        let inputs = try DownscaleInputs(spec: spec, statics: statics.map { $0.data.squeezed(0) }, climatology: stats.climatology)
 
         let modelSpec = DownscaleModel.spec(kind: r.model, channels: inputs.channels, width: r.width, depth: r.depth)
         let model = try modelSpec.build(seed: r.run.options.seed)
         let multiple = modelSpec.inputMultiple
         var patch = r.patch
         if multiple > 1 { patch = max(multiple, patch / multiple * multiple) }
-        let data = DownscalePatches(input: modelInput, residual: residual, steps: training, patch: patch)
+        _ = DownscaleReadFailures.shared.take()
+        let data = PrefetchingSource(DownscaleWindowPatches(reader: reader, inputs: inputs, steps: training, patch: patch))
+        defer { data.stop() }
 
-        let bicubicRMSE = Metrics.scores(prediction: select(interpolated, validation.isEmpty ? training : validation),
-                                         truth: select(truth.data, validation.isEmpty ? training : validation)).rmse
+        let scored = validation.isEmpty ? training : validation
+        let evalSteps = scored.count <= maxValidationSteps ? scored
+            : (0..<maxValidationSteps).map { scored[$0 * scored.count / maxValidationSteps] }
+        let bicubicRMSE = try streamedRMSE(reader: reader, inputs: inputs, steps: evalSteps, model: nil, multiple: multiple)
         if !r.run.quiet {
             writeStderr("downscale: \(truthPath) '\(spec.variable)' \(t)x\(h)x\(w), factor \(r.factor), \(statics.count) static field(s), model \(modelSpec.kind) (\(model.parameterCount) parameters)\n")
-            writeStderr("downscale: training steps \(training), validation steps \(validation); bicubic validation RMSE \(String(format: "%.4f", bicubicRMSE)) \(spec.units ?? "")\n")
+            writeStderr("downscale: \(training.count) training steps, \(validation.count) validation steps; bicubic validation RMSE \(String(format: "%.4f", bicubicRMSE)) \(spec.units ?? "")\n")
         }
-        let evalSteps = validation.isEmpty ? training : validation
+        var validationError: Error?
         let validate: () -> Double = {
-            let x = select(modelInput, evalSteps)
-            let res = TiledInference.run(model, x, multiple: multiple)
-            let pred = inputs.reconstruct(interpolated: select(interpolated, evalSteps), residual: res)
-            return Metrics.scores(prediction: pred, truth: select(truth.data, evalSteps)).rmse
+            do { return try streamedRMSE(reader: reader, inputs: inputs, steps: evalSteps, model: model, multiple: multiple) } catch {
+                validationError = validationError ?? error
+                return .nan
+            }
         }
-        // The baselines evaluation compares against, fitted here on the training steps and kept in the checkpoint, so
+        // The baselines evaluation compares against, fitted on the training steps and kept in the checkpoint, so
         // scoring another period or scenario never fits them on the data being scored.
-        let bcsd = BCSD(coarseModel: select(coarse, training), coarseObs: try Regrid.coarsen(trainTruth, factor: r.factor), fineObs: trainTruth)
-        var extras = bcsd.tensors()
-        if spec.useClimatology { extras.merge(climatology.tensors) { $1 } }
+        var extras = stats.bcsd.tensors()
+        if spec.useClimatology { extras.merge(stats.climatology.tensors) { $1 } }
         let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: extras,
                                    data: data, validate: validation.isEmpty ? nil : validate) { out, batch in
             Loss.mse(out, Variable(batch.target), mask: batch.mask)
         }
+        if let failure = DownscaleReadFailures.shared.take() ?? validationError {
+            // The model saw incomplete data: it must not stand as a finished result.
+            try? FileManager.default.removeItem(atPath: summary.checkpoint)
+            throw TaskError("reading the training data failed during training (\(failure)); no checkpoint was kept")
+        }
+        let timing = data.loaderTiming
         return DownscaleTrainReport(training: summary, bestValidationRMSE: summary.bestValidationScore,
                                     bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation,
-                                    truthFiles: dataset.members.count, warnings: dataset.warnings)
+                                    truthFiles: dataset.members.count, warnings: dataset.warnings,
+                                    loaderSecondsPerStep: timing.batches > 0 ? timing.seconds / Double(timing.batches) : 0,
+                                    stepSeconds: summary.steps > 0 ? summary.seconds / Double(summary.steps) : 0,
+                                    batchesBuiltAhead: timing.builtAhead, bcsdSteps: stats.bcsdSteps)
     }
 
     /// The given indices of axis 0, stacked.
     static func select(_ x: Tensor, _ steps: [Int]) -> Tensor {
         Tensor.concatenate(steps.map { x.sliced(axis: 0, $0..<($0 + 1)) }, axis: 0)
-    }
-}
-
-/// The truth of a training run, read whole from its dataset (shape and name as the job needs them).
-struct TruthField {
-    let data: Tensor      // [T, H, W]
-    let variable: NCVariable
-    let units: String?
-    var steps: Int { data.shape[0] }
-    var height: Int { data.shape[1] }
-    var width: Int { data.shape[2] }
-
-    init(_ ds: GridDataset) throws {
-        data = try ds.readAll()
-        guard data.scalars.contains(where: { !$0.isNaN }) else {
-            throw TaskError("\(ds.label): variable '\(ds.name)' has no valid values (all missing)")
-        }
-        variable = ds.variable; units = ds.units
     }
 }

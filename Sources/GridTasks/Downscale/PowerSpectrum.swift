@@ -1,7 +1,8 @@
 // Radially averaged power spectra: how much variance each method puts at each spatial scale. Interpolation and
 // smooth CNNs lose power at the smallest scales; a field with invented noise gains it. Per step the field's mean is
 // removed (missing points take that mean), the 2-D DFT's power |F|^2 is averaged over rings of equal normalised
-// frequency sqrt((ky/H)^2 + (kx/W)^2) (cycles per grid cell, bins 1/max(H, W) wide, up to 0.5) and over the steps.
+// frequency sqrt((ky/H)^2 + (kx/W)^2) (cycles per grid cell, bins 1/min(H, W) wide so that every ring holds modes of
+// both axes, up to 0.5) and over the steps. The mean (ring 0) is left out.
 import Foundation
 import GridTensor
 import GridIO
@@ -22,10 +23,10 @@ public struct PowerSpectra: Codable {
         let (t, h, w) = (truth.shape[0], truth.shape[1], truth.shape[2])
         guard h >= 8, w >= 8, t > 0 else { return nil }
         let picked = t <= maxSteps ? Array(0..<t) : (0..<maxSteps).map { $0 * t / maxSteps }
-        let bins = max(h, w) / 2
-        frequencies = (0..<bins).map { (Double($0) + 0.5) / Double(max(h, w)) }
+        let bins = min(h, w) / 2, side = Double(min(h, w))
+        frequencies = (1..<bins).map { (Double($0) + 0.5) / side }
         func spectrum(_ x: Tensor) -> [Double] {
-            var total = [Double](repeating: 0, count: bins), counts = [Int](repeating: 0, count: bins)
+            var total = [Double](repeating: 0, count: bins - 1), counts = [Int](repeating: 0, count: bins - 1)
             let v = x.scalars
             for s in picked {
                 let field = Array(v[(s * h * w)..<((s + 1) * h * w)])
@@ -36,10 +37,10 @@ public struct PowerSpectra: Codable {
                 SpectrumDFT.transform2D(&re, &im, height: h, width: w)
                 for ky in 0..<h { for kx in 0..<w {
                     let fy = Double(min(ky, h - ky)) / Double(h), fx = Double(min(kx, w - kx)) / Double(w)
-                    let b = Int(((fy * fy + fx * fx).squareRoot() * Double(max(h, w))).rounded(.down))
-                    guard b < bins else { continue }
+                    let b = Int(((fy * fy + fx * fx).squareRoot() * side).rounded(.down))
+                    guard b >= 1, b < bins else { continue }
                     let i = ky * w + kx
-                    total[b] += (re[i] * re[i] + im[i] * im[i]) / Double(h * w); counts[b] += 1
+                    total[b - 1] += (re[i] * re[i] + im[i] * im[i]) / Double(h * w); counts[b - 1] += 1
                 } }
             }
             return zip(total, counts).map { $1 > 0 ? $0 / Double($1) : .nan }
@@ -57,12 +58,14 @@ public struct PowerSpectra: Codable {
     public func writeFigure(_ path: String, units: String?) throws {
         let (width, height, left, right, top, bottom) = (640, 420, 70, 150, 30, 50)
         var img = RGBImage(width: width, height: height)
+        // Truth first (underneath), the CNN last (on top).
         let series: [(String, [Double], (UInt8, UInt8, UInt8))] = [("truth", truth, (0, 0, 0))]
-            + [("cnn", (220, 30, 30)), ("bicubic", (30, 90, 220)), ("bilinear", (120, 170, 250)), ("bcsd", (30, 160, 60))]
+            + [("bilinear", (120, 170, 250)), ("bicubic", (30, 90, 220)), ("bcsd", (30, 160, 60)), ("cnn", (220, 30, 30))]
             .compactMap { name, colour in methods[name].map { (name, $0, colour) } }
         let positive = series.flatMap { $0.1 }.filter { $0 > 0 && $0.isFinite }
         guard let pMax = positive.max(), let pMin = positive.min(), let f0 = frequencies.first, let f1 = frequencies.last else { return }
-        let (ly0, ly1) = (log10(pMin), log10(pMax) + 1e-9), (lx0, lx1) = (log10(f0), log10(f1) + 1e-9)
+        // At most eight decades below the peak, so one tiny value does not flatten the rest.
+        let (ly0, ly1) = (max(log10(pMin), log10(pMax) - 8), log10(pMax) + 1e-9), (lx0, lx1) = (log10(f0), log10(f1) + 1e-9)
         let plotW = width - left - right, plotH = height - top - bottom
         func px(_ f: Double) -> Int { left + Int((log10(f) - lx0) / (lx1 - lx0) * Double(plotW)) }
         func py(_ p: Double) -> Int { top + plotH - Int((log10(p) - ly0) / (ly1 - ly0) * Double(plotH)) }
@@ -80,11 +83,11 @@ public struct PowerSpectra: Codable {
             img.drawText("\(Int(wavelength))", x: x - 6, y: top + plotH + 8)
         }
         img.drawText("WAVELENGTH (FINE GRID CELLS)", x: left + plotW / 2 - 84, y: height - 18)
-        img.drawText("POWER (\(units ?? "-"))^2", x: 8, y: 10)
+        img.drawText("POWER PER MODE, (\(units ?? "-")) SQUARED", x: 8, y: 10)
         for (k, (name, values, colour)) in series.enumerated() {
             var last: (Int, Int)?
             for (f, p) in zip(frequencies, values) where p > 0 && p.isFinite {
-                let point = (px(f), py(p))
+                let point = (px(f), py(max(p, pow(10, ly0))))
                 if let l = last { line(&img, l, point, colour) }
                 last = point
             }
