@@ -165,7 +165,8 @@ public enum DownscaleEvaluating {
 
     /// The text table printed by the CLI.
     public static func table(_ e: DownscaleEvaluation) -> String {
-        var lines = ["downscaling of \(e.variable) (\(e.units ?? "-")), factor \(e.factor), steps \(e.steps)",
+        let steps = e.steps.count <= 12 ? "steps \(e.steps)" : "\(e.steps.count) steps (\(e.steps.first!) ... \(e.steps.last!))"
+        var lines = ["downscaling of \(e.variable) (\(e.units ?? "-")), factor \(e.factor), \(steps)",
                      "method       RMSE      bias      corr      PSNR      SSIM      p98|err|   MAE"]
         for k in ["climatology", "bilinear", "bicubic", "bcsd", "cnn"] {
             guard let s = e.methods[k] else { continue }
