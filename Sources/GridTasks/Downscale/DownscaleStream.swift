@@ -86,7 +86,7 @@ final class DownscaleReadFailures: @unchecked Sendable {
 /// The RMSE of the model (or, with `model` nil, of the interpolation alone) over `steps`, reading `chunk` steps at a
 /// time; sums run in step order, so the result equals one pass over all the steps stacked.
 func streamedRMSE(reader: DownscaleStepReader, inputs: DownscaleInputs, steps: [Int], model: (any Layer)?, multiple: Int,
-                  chunk: Int = 16) throws -> Double {
+                  chunk: Int = 4) throws -> Double {
     var se = 0.0, n = 0
     for start in stride(from: 0, to: steps.count, by: chunk) {
         let part = Array(steps[start..<min(start + chunk, steps.count)])
