@@ -66,6 +66,14 @@ public enum DownscaleEvaluating {
         guard steps.allSatisfy({ $0 >= 0 && $0 < truthData.count }) else {
             throw TaskError("evaluation steps \(steps) are not within the \(truthData.count) steps of \(truthData.label); choose them with --steps")
         }
+        // Scores are computed over all selected steps at once (percentiles and SSIM need them together): refuse
+        // up front what would not fit, rather than be killed half-way.
+        let needed = Double(steps.count) * Double(truthData.height * truthData.width) * 4 * 12
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        guard needed < 0.5 * memory else {
+            throw TaskError(String(format: "scoring %d steps of %dx%d needs about %.1f GB, more than half of this machine's %.1f GB; choose fewer with --period or --steps",
+                                   steps.count, truthData.height, truthData.width, needed / 1e9, memory / 1e9))
+        }
         var coarseData: GridDataset?
         if !r.coarses.isEmpty {
             let cf = try FieldLoader.dataset(r.coarses, variable: FieldLoader.splitSpec(r.coarses[0]).variable ?? spec.variable)
