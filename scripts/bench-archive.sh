@@ -6,7 +6,7 @@
 #   - `downscale` of DOWNSCALE_FILES coarse files into a folder (one output per file) and of the same steps from one
 #     file: steps/s, MB/s (fine output), peak RSS.
 # The big archive needs ~22 GB free; with less, it is shrunk to what fits (said in the output).
-# Usage: scripts/bench-archive.sh [WORKDIR]   (env: SIZES="2 20", EPOCHS=2, STEPS=40, DOWNSCALE_FILES=2, KEEP=1)
+# Usage: scripts/bench-archive.sh [WORKDIR]   (env: SIZES="2 20", EPOCHS=2, STEPS=40, DOWNSCALE_FILES=2, KEEP=1, TRAIN_ONLY=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-/work/bench-archive}
@@ -45,10 +45,12 @@ for size in $SIZES; do
 import json, sys
 r = json.load(open(sys.argv[1])); rss, size, files, wall = sys.argv[2:6]
 step, loader = r["step_seconds"], r["loader_seconds_per_step"]
-print(f"train {size} GB ({files} files): peak RSS {rss} MB; wall {wall}; {step * 1000:.0f} ms/step, loader waits "
+print(f"train {size} GB ({files} files): peak RSS {rss} MB; wall {wall} (statistics pass {r['statistics_seconds']:.0f} s, "
+      f"validation {r['validation_seconds']:.0f} s); {step * 1000:.0f} ms/step, loader waits "
       f"{loader * 1000:.1f} ms/step ({100 * loader / step:.1f}%); {r['batches_built_ahead']}/{r['training']['steps']} batches built ahead; "
       f"bicubic val RMSE {r['bicubic_validation_rmse']:.3f}, cnn {r['best_validation_rmse']:.3f} K")
 PY
+  [ -z "${TRAIN_ONLY:-}" ] || continue
   # Downscale: DOWNSCALE_FILES coarse files into a folder, then the same steps from one file.
   ls "$dir"/coarse/*.nc | head -n "$DOWNSCALE_FILES" > "$dir/subset.txt"
   python3 - "$dir/subset.txt" "$dir/one-file.nc" <<'PY'

@@ -48,14 +48,17 @@ public struct DownscaleTrainReport: Codable {
     /// Files read, and what the dataset reported about them (gaps, overlaps).
     public var truthFiles: Int
     public var warnings: [String]
-    /// Seconds per training step the loop spent waiting for (or building) its batch, and seconds per whole step:
-    /// the data loader's share of the step time is their ratio.
+    /// Seconds per training step the loop spent waiting for (or building) its batch, and seconds per whole step
+    /// (training loop time without validation, over the steps run): the data loader's share is their ratio.
     public var loaderSecondsPerStep: Double
     public var stepSeconds: Double
     /// Batches built ahead by the background reader (the rest were built when asked for).
     public var batchesBuiltAhead: Int
     /// Training steps the BCSD baseline's distributions were taken from.
     public var bcsdSteps: Int
+    /// The streaming pass over the training steps, and validation over all epochs, in seconds.
+    public var statisticsSeconds: Double
+    public var validationSeconds: Double
 }
 
 public enum DownscaleTraining {
@@ -89,6 +92,7 @@ public enum DownscaleTraining {
         if training.isEmpty { training = validation; validation = [] }
 
         // One pass over the training steps: standardisation, climatologies, the BCSD baseline (validation unseen).
+        let statsStarted = Date()
         let stats = try DownscaleStatistics(reader: reader, training: training, height: h, width: w, interpolation: r.interpolation,
                                             quiet: r.run.quiet)
         let spec = DownscaleSpec(variable: dataset.name, units: dataset.units, longName: dataset.longName,
@@ -118,8 +122,12 @@ public enum DownscaleTraining {
             writeStderr("downscale: \(truthPath) '\(spec.variable)' \(t)x\(h)x\(w), factor \(r.factor), \(statics.count) static field(s), model \(modelSpec.kind) (\(model.parameterCount) parameters)\n")
             writeStderr("downscale: \(training.count) training steps, \(validation.count) validation steps; bicubic validation RMSE \(String(format: "%.4f", bicubicRMSE)) \(spec.units ?? "")\n")
         }
+        let statisticsSeconds = Date().timeIntervalSince(statsStarted)
         var validationError: Error?
+        var validationSeconds = 0.0
         let validate: () -> Double = {
+            let started = Date()
+            defer { validationSeconds += Date().timeIntervalSince(started) }
             do { return try streamedRMSE(reader: reader, inputs: inputs, steps: evalSteps, model: model, multiple: multiple) } catch {
                 validationError = validationError ?? error
                 return .nan
@@ -129,6 +137,7 @@ public enum DownscaleTraining {
         // scoring another period or scenario never fits them on the data being scored.
         var extras = stats.bcsd.tensors()
         if spec.useClimatology { extras.merge(stats.climatology.tensors) { $1 } }
+        let loopStarted = Date()
         let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: extras,
                                    data: data, validate: validation.isEmpty ? nil : validate) { out, batch in
             Loss.mse(out, Variable(batch.target), mask: batch.mask)
@@ -138,13 +147,15 @@ public enum DownscaleTraining {
             try? FileManager.default.removeItem(atPath: summary.checkpoint)
             throw TaskError("reading the training data failed during training (\(failure)); no checkpoint was kept")
         }
+        let loopSeconds = Date().timeIntervalSince(loopStarted)
         let timing = data.loaderTiming
         return DownscaleTrainReport(training: summary, bestValidationRMSE: summary.bestValidationScore,
                                     bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation,
                                     truthFiles: dataset.members.count, warnings: dataset.warnings,
                                     loaderSecondsPerStep: timing.batches > 0 ? timing.seconds / Double(timing.batches) : 0,
-                                    stepSeconds: summary.steps > 0 ? summary.seconds / Double(summary.steps) : 0,
-                                    batchesBuiltAhead: timing.builtAhead, bcsdSteps: stats.bcsdSteps)
+                                    stepSeconds: timing.batches > 0 ? (loopSeconds - validationSeconds) / Double(timing.batches) : 0,
+                                    batchesBuiltAhead: timing.builtAhead, bcsdSteps: stats.bcsdSteps,
+                                    statisticsSeconds: statisticsSeconds, validationSeconds: validationSeconds)
     }
 
     /// The given indices of axis 0, stacked.
