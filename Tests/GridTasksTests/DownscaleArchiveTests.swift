@@ -53,6 +53,20 @@ func writeArchiveFile(_ path: String, name: String = "tas", data: Tensor, timeUn
         #expect(a.extras["bcsd_model_quantiles"]?.scalars.count == b.extras["bcsd_model_quantiles"]?.scalars.count)
     }
 
+    /// A paired coarse input must be the truth's steps: other times are refused in one line.
+    @Test func pairedCoarseInputMustMatchTheTruthsTimes() throws {
+        let s = try SyntheticClimate()
+        let coarse = try Regrid.coarsen(try NetCDFFile(path: s.truth).read("tas"), factor: 4)
+        let shifted = s.dir.appendingPathComponent("coarse_shifted.nc").path, same = s.dir.appendingPathComponent("coarse_same.nc").path
+        try writeArchiveFile(shifted, data: coarse, timeUnits: "days since 2001-01-01", times: (0..<6).map { 30 * Double($0) })
+        try writeArchiveFile(same, data: coarse, timeUnits: "hours since 2000-01-01", times: (0..<6).map { 720 * Double($0) })
+        var r = s.request(s.dir.appendingPathComponent("m.h5").path)
+        r.coarse = shifted
+        #expect(throws: TaskError.self) { try DownscaleTraining.run(r) }
+        r.coarse = same
+        _ = try DownscaleTraining.run(r)
+    }
+
     /// A patch read as a window (with its halo) equals the same patch cut from the whole field's model input.
     @Test func windowedPatchesEqualCropsOfTheWholeField() throws {
         let s = try SyntheticClimate()

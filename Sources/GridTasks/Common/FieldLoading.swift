@@ -50,6 +50,16 @@ public enum FieldLoader {
         return ds
     }
 
+    /// A paired input (e.g. the coarse field of the same steps) must have the truth's times, step for step, when
+    /// both have CF times; `what` names it in the error.
+    public static func checkSameTimes(_ other: GridDataset, as truth: GridDataset, what: String) throws {
+        guard let a = other.dates, let b = truth.dates else { return }
+        guard a.count == b.count else { throw TaskError("\(other.label): \(what) has \(a.count) steps but \(truth.label) has \(b.count)") }
+        if let k = a.indices.first(where: { a[$0] != b[$0] }) {
+            throw TaskError("\(other.label): \(what) step \(k) is at \(a[k]) but \(truth.label) step \(k) is at \(b[k]); the times must match")
+        }
+    }
+
     /// The description of file `member` of a dataset as a field header (no data), for writing outputs on its grid.
     public static func header(_ ds: GridDataset, member: Int) -> GridField {
         let m = ds.members[member]

@@ -65,6 +65,9 @@ public final class PrefetchingSource<Source: BatchSource>: BatchSource, @uncheck
         while let b = building, b.indices == indices, b.rng == key { condition.wait() }
         if let i = ready.firstIndex(where: { $0.indices == indices && $0.rng == key }) {
             let r = ready.remove(at: i)
+            // Batches built before it were announced and never asked for: drop them, and let the worker go on.
+            ready.removeFirst(i)
+            condition.broadcast()
             timing.builtAhead += 1
             rng = r.after
             return r.batch

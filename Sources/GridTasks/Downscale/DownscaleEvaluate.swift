@@ -80,6 +80,7 @@ public enum DownscaleEvaluating {
             guard cf.height * spec.factor == truthData.height, cf.width * spec.factor == truthData.width, cf.count == truthData.count else {
                 throw TaskError("\(cf.label): coarse grid \(cf.height)x\(cf.width) x\(cf.count) steps does not match factor \(spec.factor) of \(truthData.label)")
             }
+            try FieldLoader.checkSameTimes(cf, as: truthData, what: "the coarse field")
             coarseData = cf
         }
         let coarseOf = { (idx: [Int], fine: Tensor) throws -> Tensor in

@@ -82,6 +82,7 @@ public enum DownscaleTraining {
             guard cf.height * r.factor == h, cf.width * r.factor == w, cf.count == t else {
                 throw TaskError("\(cf.label): coarse field is \(cf.count)x\(cf.height)x\(cf.width); expected \(t)x\(h / r.factor)x\(w / r.factor) for factor \(r.factor)")
             }
+            try FieldLoader.checkSameTimes(cf, as: dataset, what: "the coarse field")
             coarseData = cf
         }
         let reader = DownscaleStepReader(truth: dataset, coarse: coarseData, factor: r.factor)
