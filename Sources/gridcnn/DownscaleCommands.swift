@@ -25,6 +25,7 @@ struct TrainDownscaleCommand: ParsableCommand {
     @Option(name: .customLong("var"), help: "Variable name (default: the file's only data variable).") var variable: String?
     @Option(help: "Paired coarse field (as --truth, step for step); default: block-average the truth.") var coarse: [String] = []
     @Option(name: .customLong("static"), help: "Fine static field (FILE or FILE:VAR), e.g. orography; repeatable.") var statics: [String] = []
+    @Option(help: "Coarse predictor variable (FILE_OR_GLOB:VAR, on the coarse grid, matched by date), e.g. psl; repeatable.") var predictor: [String] = []
     @Option(help: "Resolution factor.") var factor = 4
     @Option(help: "srcnn or unet.") var model: String = "srcnn"
     @Option(help: "Width: SRCNN first layer (default 64) or UNet base (default 16).") var width: Int?
@@ -41,7 +42,7 @@ struct TrainDownscaleCommand: ParsableCommand {
             guard let interp = Interpolation(rawValue: interpolation) else { throw TaskError("--interpolation must be bicubic, bilinear or nearest") }
             guard !truth.isEmpty else { throw TaskError("give the fine truth with --truth") }
             var r = DownscaleTrainRequest(truth: truth[0], output: flags.output)
-            r.truths = truth; r.variable = variable; r.coarses = coarse; r.statics = statics; r.factor = factor; r.model = kind
+            r.truths = truth; r.variable = variable; r.coarses = coarse; r.predictors = predictor; r.statics = statics; r.factor = factor; r.model = kind
             r.width = width; r.depth = depth; r.interpolation = interp; r.patch = patch; r.validateEvery = validateEvery; r.climatology = climatology
             flags.apply(to: &r.run)
             let report = try DownscaleTraining.run(r)
@@ -70,6 +71,7 @@ struct DownscaleCommand: ParsableCommand {
     @Option(help: "Coarse input: FILE, FILE:VAR, a quoted glob or @LIST; repeatable.") var input: [String]
     @Option(name: .customLong("var"), help: "Variable (default: the one the model was trained for).") var variable: String?
     @Option(name: .customLong("static"), help: "Fine static fields, as in training; repeatable.") var statics: [String] = []
+    @Option(help: "Coarse predictors as in training (FILE_OR_GLOB:VAR, same order); repeatable.") var predictor: [String] = []
     @Option(help: "Tile size on the fine grid for large grids.") var tile = 256
     @Flag(help: "Apply a model trained for another variable.") var allowOtherVariable = false
     @Flag(help: "Skip outputs already complete (same model, every step); write the others.") var resume = false
@@ -79,7 +81,7 @@ struct DownscaleCommand: ParsableCommand {
         try runJob {
             guard !input.isEmpty else { throw TaskError("give the coarse input with --input") }
             var r = DownscaleApplyRequest(model: model, input: input[0], output: out.output)
-            r.inputs = input; r.variable = variable; r.statics = statics; r.tile = tile; r.allowOtherVariable = allowOtherVariable; r.resume = resume
+            r.inputs = input; r.predictors = predictor; r.variable = variable; r.statics = statics; r.tile = tile; r.allowOtherVariable = allowOtherVariable; r.resume = resume
             out.apply(to: &r.output)
             let report = try DownscaleApplying.run(r)
             if out.json { try printJSON(report) } else {
@@ -110,6 +112,7 @@ struct EvaluateDownscaleCommand: ParsableCommand {
     @Option(name: .customLong("var"), help: "Variable.") var variable: String?
     @Option(help: "Paired coarse field instead of coarsening the truth (as --truth).") var coarse: [String] = []
     @Option(name: .customLong("static"), help: "Fine static fields, as in training; repeatable.") var statics: [String] = []
+    @Option(help: "Coarse predictors as in training (FILE_OR_GLOB:VAR, same order); repeatable.") var predictor: [String] = []
     @Option(help: "Factor (checked against the model's).") var factor: Int?
     @Option(help: "Time steps to score, comma-separated (default: the validation steps on the training data, else all).") var steps: String?
     @Option(help: "Dates to score, START:END inclusive (YYYY, YYYY-MM or YYYY-MM-DD), e.g. 2001:2005.") var period: String?
@@ -120,7 +123,7 @@ struct EvaluateDownscaleCommand: ParsableCommand {
         try flags.report({
             guard !truth.isEmpty else { throw TaskError("give the fine truth with --truth") }
             var r = DownscaleEvaluateRequest(model: flags.model, truth: truth[0])
-            r.truths = truth; r.variable = variable; r.coarses = coarse; r.statics = statics; r.figure = figure
+            r.truths = truth; r.variable = variable; r.coarses = coarse; r.statics = statics; r.figure = figure; r.predictors = predictor
             r.period = period; r.spectrumFigure = spectrumFigure; r.quiet = flags.quiet
             if let steps {
                 r.steps = try steps.split(separator: ",").map { s in

@@ -67,6 +67,42 @@ func writeArchiveFile(_ path: String, name: String = "tas", data: Tensor, timeUn
         _ = try DownscaleTraining.run(r)
     }
 
+    /// A coarse predictor (here "psl", over a longer period than the truth) is matched by date, stored in the
+    /// model, and required, on the right grid and with every date, wherever the model is applied or scored.
+    @Test func predictorsAreMatchedByDateAndChecked() throws {
+        let s = try SyntheticClimate()
+        let coarse = try Regrid.coarsen(try NetCDFFile(path: s.truth).read("tas"), factor: 4).replacingNaN(with: 280)
+        let padded = Tensor.concatenate([coarse.sliced(axis: 0, 0..<1), coarse, coarse.sliced(axis: 0, 5..<6)], axis: 0)
+        let psl = s.dir.appendingPathComponent("psl.nc").path, pslShort = s.dir.appendingPathComponent("psl_short.nc").path
+        try writeArchiveFile(psl, name: "psl", data: (padded * -40 + 112_000).contiguous(), timeUnits: "days since 2000-01-01",
+                             times: (-1..<7).map { 30 * Double($0) })
+        try writeArchiveFile(pslShort, name: "psl", data: coarse.sliced(axis: 0, 0..<3).contiguous(), timeUnits: "days since 2000-01-01", times: [0, 30, 60])
+        let model = s.dir.appendingPathComponent("m.h5").path
+        var r = s.request(model)
+        r.predictors = [pslShort + ":psl"]
+        #expect(throws: TaskError.self) { try DownscaleTraining.run(r) }   // no step at 2000-04-30
+        r.predictors = [s.truth + ":tas"]
+        #expect(throws: TaskError.self) { try DownscaleTraining.run(r) }   // the fine grid, not the coarse one
+        r.predictors = [psl + ":psl"]
+        _ = try DownscaleTraining.run(r)
+        let spec = try Checkpoint.load(model).spec(DownscaleSpec.self)
+        #expect(spec.predictorNames == ["psl"])
+        let norm = try #require(spec.predictorNorms?.first)
+        let expected = Standardization.fit(DownscaleTraining.select(coarse * -40 + 112_000, [0, 1, 3, 4]))
+        #expect(abs(norm.mean - expected.mean) < 1e-2 && abs(norm.std - expected.std) < 1e-3)
+
+        let coarseFile = s.dir.appendingPathComponent("coarse.nc").path
+        try Coarsening.run(CoarsenRequest(input: s.truth + ":tas", factor: 4, output: coarseFile))
+        var a = DownscaleApplyRequest(model: model, input: coarseFile, output: s.dir.appendingPathComponent("fine.nc").path)
+        a.statics = [s.elevation]; a.output.quiet = true; a.predictors = [psl + ":psl"]
+        #expect(try DownscaleApplying.run(a).steps == 6)
+        a.predictors = []; a.output.path = s.dir.appendingPathComponent("fine2.nc").path
+        #expect(throws: TaskError.self) { try DownscaleApplying.run(a) }   // the model needs psl
+        var e = DownscaleEvaluateRequest(model: model, truth: s.truth)
+        e.statics = [s.elevation]; e.predictors = [psl + ":psl"]
+        #expect(try DownscaleEvaluating.run(e).methods["cnn"]?.rmse.isFinite == true)
+    }
+
     /// A patch read as a window (with its halo) equals the same patch cut from the whole field's model input.
     @Test func windowedPatchesEqualCropsOfTheWholeField() throws {
         let s = try SyntheticClimate()

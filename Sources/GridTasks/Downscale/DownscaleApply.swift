@@ -13,6 +13,8 @@ public struct DownscaleApplyRequest {
     public var input: String { get { inputs[0] } set { inputs = [newValue] } }
     public var variable: String?
     public var statics: [String] = []
+    /// Coarse predictors as in training (FILE_OR_GLOB:VAR each, same order), matched to the input's steps by date.
+    public var predictors: [String] = []
     /// Where the result goes (a file, or a folder: one output per input file, same names), overwrite, quiet,
     /// provenance.
     public var output: OutputSettings
@@ -59,6 +61,8 @@ public enum DownscaleApplying {
         var localSpec = spec
         localSpec.fineHeight = h; localSpec.fineWidth = w
         let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { $0.data.squeezed(0) }, climatology: DownscaleClimatology(ck.extras))
+        let predictors = try DownscalePredictors(r.predictors, base: ds, coarseHeight: ds.height, coarseWidth: ds.width, quiet: r.output.quiet)
+        try predictors.check(against: spec)
         let checksum = try SHA256.hex(file: r.model)
         let plan = try DownscaleOutputPlan(ds, output: r.output.path)
 
@@ -95,7 +99,8 @@ public enum DownscaleApplying {
                     if valid < coarse.count { partly += 1 }
                     let missingFine = Regrid.interpolate(coarse.isNaNMask(), height: h, width: w, method: .nearest)
                     let interp = inputs.interpolate(coarse)
-                    let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp), tile: r.tile, multiple: multiple)
+                    let extra = try predictors.interpolated(steps: [step], height: h, width: w, method: spec.interpolation)
+                    let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: extra), tile: r.tile, multiple: multiple)
                     fine = Tensor.zip(inputs.reconstruct(interpolated: interp, residual: residual), missingFine) { $1 > 0.5 ? .nan : $0 }.reshaped([h, w])
                 }
                 try writer.append(name, fine, time: header.timeDimension != nil ? plan.time(of: step) : nil)

@@ -31,6 +31,10 @@ public struct DownscaleSpec: Codable, Equatable, Sendable {
     public var truthPaths: [String]? = nil
     /// First and last training time (ISO 8601), when the truth has CF times.
     public var trainingPeriod: [String]? = nil
+    /// Coarse predictor variables (e.g. sea-level pressure, winds), in channel order, each standardised; nil in
+    /// models trained without them.
+    public var predictorNames: [String]? = nil
+    public var predictorNorms: [Standardization]? = nil
 }
 
 /// Training-period means: of the fine truth, and of the coarse input interpolated to the fine grid.
@@ -72,7 +76,9 @@ public struct DownscaleInputs {
         statics = Tensor.stack(zip(rawStatics, spec.staticNorms).map { $1.apply($0).replacingNaN(with: 0) }, axis: 0)
     }
 
-    public var channels: Int { 1 + (statics?.shape[0] ?? 0) + (climatology == nil ? 0 : 2) }
+    public var predictorCount: Int { spec.predictorNorms?.count ?? 0 }
+
+    public var channels: Int { 1 + (statics?.shape[0] ?? 0) + (climatology == nil ? 0 : 2) + predictorCount }
 
     /// The first guess the network corrects: the interpolated field, or with a climatology its anomaly from the
     /// coarse climatology added to the fine climatology (BCSD's spatial disaggregation without quantile mapping).
@@ -93,12 +99,14 @@ public struct DownscaleInputs {
 
     /// Model input [T, C, H, W] from the interpolated field [T, H, W]: first guess, interpolation, statics,
     /// fine climatology (the last three as available), all standardised.
-    public func modelInput(interpolated: Tensor) -> Tensor {
-        modelInput(interpolated: interpolated, region: (0..<spec.fineHeight, 0..<spec.fineWidth))
+    /// `predictors`: each predictor interpolated to the fine grid [T, H, W], in the spec's order.
+    public func modelInput(interpolated: Tensor, predictors: [Tensor] = []) -> Tensor {
+        modelInput(interpolated: interpolated, region: (0..<spec.fineHeight, 0..<spec.fineWidth), predictors: predictors)
     }
 
     /// The same for a patch covering `region` of the fine grid (statics and climatology cropped to it).
-    func modelInput(interpolated: Tensor, region: (Range<Int>, Range<Int>)) -> Tensor {
+    func modelInput(interpolated: Tensor, region: (Range<Int>, Range<Int>), predictors: [Tensor] = []) -> Tensor {
+        precondition(predictors.count == predictorCount, "model input: \(predictors.count) predictors for \(predictorCount) channels")
         let t = interpolated.shape[0]
         let norm = { (x: Tensor) in self.spec.fieldNorm.apply(x).replacingNaN(with: 0).unsqueezed(1) }
         var parts = [norm(firstGuess(interpolated: interpolated, region: region))]
@@ -111,6 +119,7 @@ public struct DownscaleInputs {
             let f = crop(c.fine, region)
             parts.append(norm(f.unsqueezed(0)).broadcast(to: [t, 1] + f.shape).contiguous())
         }
+        for (p, n) in zip(predictors, spec.predictorNorms ?? []) { parts.append(n.apply(p).replacingNaN(with: 0).unsqueezed(1)) }
         return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, axis: 1)
     }
 

@@ -15,6 +15,8 @@ public struct DownscaleEvaluateRequest {
     public var coarses: [String] = []
     public var coarse: String? { get { coarses.first } set { coarses = newValue.map { [$0] } ?? [] } }
     public var statics: [String] = []
+    /// Coarse predictors as in training (FILE_OR_GLOB:VAR each, same order), matched to the truth's steps by date.
+    public var predictors: [String] = []
     /// Steps to score (indices into the truth dataset); nil = the model's validation steps when the truth is the
     /// training data, else every step (or those of `period`).
     public var steps: [Int]?
@@ -99,6 +101,9 @@ public enum DownscaleEvaluating {
         let statics = try FieldLoader.loadStatics(r.statics, height: spec.fineHeight, width: spec.fineWidth, grid: "the model's fine grid")
             .map { $0.data.squeezed(0) }
         let inputs = try DownscaleInputs(spec: spec, statics: statics, climatology: DownscaleClimatology(ck.extras))
+        let predictors = try DownscalePredictors(r.predictors, base: truthData, coarseHeight: truthData.height / spec.factor,
+                                                 coarseWidth: truthData.width / spec.factor, quiet: r.quiet)
+        try predictors.check(against: spec)
 
         let truthEval = try truthData.read(steps: steps)
         let (h, w) = (truthData.height, truthData.width)
@@ -112,7 +117,8 @@ public enum DownscaleEvaluating {
         if storedBCSD != nil {
             predictions["climatology"] = bcsd.climatology.unsqueezed(0).broadcast(to: truthEval.shape).contiguous() + fineMask
         }
-        let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp), multiple: multiple)
+        let extra = try predictors.interpolated(steps: steps, height: h, width: w, method: spec.interpolation)
+        let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: extra), multiple: multiple)
         predictions["cnn"] = inputs.reconstruct(interpolated: interp, residual: residual) + fineMask
 
         let latitudes = truthData.latitudes

@@ -13,6 +13,7 @@ struct DownscaleStepReader {
     let truth: GridDataset
     let coarse: GridDataset?
     let factor: Int
+    var predictors: DownscalePredictors? = nil
 
     func read(_ t: Int) throws -> (fine: Tensor, coarse: Tensor) {
         let fine = try truth.read(step: t).reshaped([1, truth.height, truth.width])
@@ -27,6 +28,8 @@ struct DownscaleStatistics {
     var bcsd: BCSD
     /// Steps of the training period the BCSD distributions were taken from (all of them up to `maxBCSDSteps`).
     var bcsdSteps: Int
+    /// One per predictor (mean and spread of its coarse values over the training steps).
+    var predictorNorms: [Standardization]
 
     /// One pass over `training` (dataset steps, in order). BCSD keeps each cell's values of at most `maxBCSDSteps`
     /// steps, evenly spaced over the period, so its memory does not grow with the archive.
@@ -39,6 +42,8 @@ struct DownscaleStatistics {
         let bcsdPicked = Set(training.count <= maxBCSDSteps ? training : (0..<maxBCSDSteps).map { training[$0 * training.count / maxBCSDSteps] })
         var modelValues = [[Float]](), obsValues = [[Float]]()
         var coarseObsSum = [Double](), coarseObsCount = [Int]()
+        let predictorCount = reader.predictors?.count ?? 0
+        var ps = [Double](repeating: 0, count: predictorCount), ps2 = ps, pn = ps
         let progress = ProgressReporter("statistics", total: training.count, quiet: quiet)
         for (k, t) in training.enumerated() {
             let (fine, coarse) = try reader.read(t)
@@ -59,6 +64,11 @@ struct DownscaleStatistics {
                     if !obs[c].isNaN { obsValues[c].append(obs[c]) }
                 }
             }
+            for p in 0..<predictorCount {
+                for v in try reader.predictors!.coarse(p, steps: [t]).scalars where !v.isNaN {
+                    ps[p] += Double(v); ps2[p] += Double(v) * Double(v); pn[p] += 1
+                }
+            }
             progress.update(k + 1)
         }
         guard n > 0 else { throw TaskError("\(reader.truth.label): variable '\(reader.truth.name)' has no valid values in the training steps (all missing)") }
@@ -74,5 +84,10 @@ struct DownscaleStatistics {
         bcsd = BCSD(modelValues: modelValues, obsValues: obsValues, coarseObsClimatology: mean(coarseObsSum, coarseObsCount, shape: [ch, cw]),
                     fineObsClimatology: fineMean)
         bcsdSteps = bcsdPicked.count
+        predictorNorms = try (0..<predictorCount).map { p in
+            guard pn[p] > 0 else { throw TaskError("predictor '\(reader.predictors!.names[p])' has no valid values in the training steps") }
+            let m = ps[p] / pn[p]
+            return Standardization(mean: Float(m), std: Float(max((ps2[p] / pn[p] - m * m).squareRoot(), 1e-6)))
+        }
     }
 }

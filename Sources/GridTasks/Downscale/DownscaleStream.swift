@@ -62,7 +62,9 @@ struct DownscaleWindowPatches: BatchSource {
             func crop(_ a: Tensor) -> Tensor { a.sliced(axis: a.rank - 2, py..<(py + patch)).sliced(axis: a.rank - 1, px..<(px + patch)).contiguous() }
             let interpPatch = crop(interp), finePatch = crop(fine)
             let region = (y..<(y + patch), x..<(x + patch))
-            let input = inputs.modelInput(interpolated: interpPatch, region: region)
+            let predictors = try reader.predictors?.window(step: t, y: cy0..<cy1, x: cx0..<cx1, factor: f, method: inputs.spec.interpolation)
+                .map(crop) ?? []
+            let input = inputs.modelInput(interpolated: interpPatch, region: region, predictors: predictors)
             let guess = inputs.firstGuess(interpolated: interpPatch, region: region)
             let residual = ((finePatch - guess) * (1 / inputs.spec.fieldNorm.std)).unsqueezed(1)
             return (input, residual)
@@ -95,7 +97,9 @@ func streamedRMSE(reader: DownscaleStepReader, inputs: DownscaleInputs, steps: [
         let interp = inputs.interpolate(coarse)
         var pred = interp
         if let model {
-            let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp), multiple: multiple)
+            let predictors = try reader.predictors?.interpolated(steps: part, height: interp.shape[1], width: interp.shape[2],
+                                                                 method: inputs.spec.interpolation) ?? []
+            let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: predictors), multiple: multiple)
             pred = inputs.reconstruct(interpolated: interp, residual: residual)
         }
         let p = pred.scalars, t = fine.scalars

@@ -17,6 +17,8 @@ public struct DownscaleTrainRequest {
     public var coarses: [String] = []
     public var coarse: String? { get { coarses.first } set { coarses = newValue.map { [$0] } ?? [] } }
     public var statics: [String] = []
+    /// Coarse predictor variables (FILE_OR_GLOB:VAR each) on the coarse grid, matched to the truth's steps by date.
+    public var predictors: [String] = []
     public var factor: Int = 4
     public var model: DownscaleModelKind = .srcnn
     public var width: Int?
@@ -85,7 +87,9 @@ public enum DownscaleTraining {
             try FieldLoader.checkSameTimes(cf, as: dataset, what: "the coarse field")
             coarseData = cf
         }
-        let reader = DownscaleStepReader(truth: dataset, coarse: coarseData, factor: r.factor)
+        let predictors = r.predictors.isEmpty ? nil
+            : try DownscalePredictors(r.predictors, base: dataset, coarseHeight: h / r.factor, coarseWidth: w / r.factor, quiet: r.run.quiet)
+        let reader = DownscaleStepReader(truth: dataset, coarse: coarseData, factor: r.factor, predictors: predictors)
         // Split time steps: every k-th held out (at least one each way when there are 2+ steps).
         var validation = (0..<t).filter { r.validateEvery > 0 && $0 % r.validateEvery == r.validateEvery - 1 }
         if validation.isEmpty && t >= 2 { validation = [t - 1] }
@@ -103,7 +107,8 @@ public enum DownscaleTraining {
                                  validationSteps: validation, trainingSteps: training, truthPath: dataset.paths[0], patchSize: r.patch,
                                  useClimatology: r.climatology && training.count >= 2,
                                  truthPaths: dataset.paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
-                                 trainingPeriod: dataset.dates.map { d in [d[training.first!].iso8601, d[training.last!].iso8601] })
+                                 trainingPeriod: dataset.dates.map { d in [d[training.first!].iso8601, d[training.last!].iso8601] },
+                                 predictorNames: predictors?.names, predictorNorms: predictors == nil ? nil : stats.predictorNorms)
         let inputs = try DownscaleInputs(spec: spec, statics: statics.map { $0.data.squeezed(0) }, climatology: stats.climatology)
 
         let modelSpec = DownscaleModel.spec(kind: r.model, channels: inputs.channels, width: r.width, depth: r.depth)
