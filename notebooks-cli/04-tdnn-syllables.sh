@@ -16,13 +16,16 @@ W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 # 1. The network (Waibel 1987/1989): shapes 16x15 -> 8x13 -> 3x9 -> 3.
 $G summary tdnn
 # 2. Train on 15 voices (3 more pick the epoch); tokens shifted by +-1 frame, half of them with noise.
-$G train syllables --data "$D" --epochs 150 --seed 0 --output "$W/tdnn.h5" --quiet --json > "$W/train.json"
+$G train syllables --data "$D" --epochs 150 --seed 0 --output "$W/tdnn.h5" --figure "$W/training.png" --quiet --json > "$W/train.json"
 # 3. Held-out voices, clean and noisy, TDNN vs nearest centroid.
 $G evaluate syllables --model "$W/tdnn.h5" --data "$D" --snr clean,20,10,5,0 --repeats 5 --quiet
-$G evaluate syllables --model "$W/tdnn.h5" --data "$D" --snr clean,20,10,5,0 --repeats 5 --quiet --json > "$W/eval.json"
+$G evaluate syllables --model "$W/tdnn.h5" --data "$D" --snr clean,20,10,5,0 --repeats 5 --quiet --figure "$W/accuracy.png" --json > "$W/eval.json"
 # 4. Classify single clips of a held-out voice (any WAV; other rates are resampled to 16 kHz).
 V=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["voices"]["test"][0])' "$W/train.json")
 $G classify-syllables --model "$W/tdnn.h5" "$D/$V"/ba-*.wav "$D/$V"/di-*.wav "$D/$V"/gu-*.wav
+# Figures: every one must be a PNG; FIGURES=DIR keeps them to look at.
+python3 -c 'import sys; bad = [f for f in sys.argv[1:] if open(f, "rb").read(8) != b"\x89PNG\r\n\x1a\n"]; sys.exit("FAIL: not a PNG: " + " ".join(bad) if bad else 0)' "$W"/*.png
+[ -z "${FIGURES:-}" ] || for f in "$W"/*.png; do cp "$f" "$FIGURES/$(basename "$0" .sh)-$(basename "$f")"; done
 python3 - "$W/eval.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))

@@ -16,8 +16,8 @@ if ! dpkg -s alsa-utils >/dev/null 2>&1; then ${SUDO:-} apt-get update -qq && ${
 
 # 1. Receptive field: kernel 2, dilations 1, 2, ..., 256 -> 1 + (1 + 2 + ... + 256) = 512 samples (32 ms at 16 kHz).
 $G summary wavenet --layers 9 --input-shape 256,4000 | tail -6
-# 2. Train (residual 32, skip 64, 9 layers; random 4000-sample windows, 4 per step).
-$G train sequence --input "$S/sentences" --epochs 3 --steps-per-epoch 40 --batch-size 4 --seed 0 --output "$W/wavenet.h5" --quiet --json > "$W/train.json"
+# 2. Train (residual 32, skip 64, 9 layers; random 4000-sample windows, 4 per step); bits/sample against steps.
+$G train sequence --input "$S/sentences" --epochs 3 --steps-per-epoch 40 --batch-size 4 --seed 0 --output "$W/wavenet.h5" --figure "$W/wavenet-training.png" --quiet --json > "$W/train.json"
 # 3. Held-out real speech: WaveNet vs baselines (bits/sample).
 $G evaluate sequence --model "$W/wavenet.h5" --input /usr/share/sounds/alsa --quiet
 $G evaluate sequence --model "$W/wavenet.h5" --input /usr/share/sounds/alsa --quiet --json > "$W/eval.json"
@@ -25,9 +25,12 @@ $G evaluate sequence --model "$W/wavenet.h5" --input /usr/share/sounds/alsa --qu
 $G generate --model "$W/wavenet.h5" --seconds 1 --seed 1 --output "$W/sample.wav" --quiet --json > "$W/gen.json"
 # 5. A non-audio series: ECG at 360 Hz from NetCDF, next-step regression; the final 20 % is held out.
 $G train sequence --input "$S/ecg.nc:ecg" --layers 7 --residual 16 --skip 32 --window 1000 --batch-size 8 \
-  --epochs 4 --steps-per-epoch 25 --seed 0 --output "$W/ecg.h5" --quiet --json > "$W/ecg-train.json"
+  --epochs 4 --steps-per-epoch 25 --seed 0 --output "$W/ecg.h5" --figure "$W/ecg-training.png" --quiet --json > "$W/ecg-train.json"
 $G evaluate sequence --model "$W/ecg.h5" --quiet
-$G evaluate sequence --model "$W/ecg.h5" --quiet --json > "$W/ecg-eval.json"
+$G evaluate sequence --model "$W/ecg.h5" --quiet --figure "$W/ecg-forecast.png" --json > "$W/ecg-eval.json"
+# Figures: every one must be a PNG; FIGURES=DIR keeps them to look at.
+python3 -c 'import sys; bad = [f for f in sys.argv[1:] if open(f, "rb").read(8) != b"\x89PNG\r\n\x1a\n"]; sys.exit("FAIL: not a PNG: " + " ".join(bad) if bad else 0)' "$W"/*.png
+[ -z "${FIGURES:-}" ] || for f in "$W"/*.png; do cp "$f" "$FIGURES/$(basename "$0" .sh)-$(basename "$f")"; done
 python3 - "$W" <<'PY'
 import json, sys
 w = sys.argv[1]

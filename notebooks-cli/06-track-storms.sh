@@ -47,6 +47,9 @@ head -3 "$W/tracks.txt"
 $G evaluate track --tracks "$W/tracks.txt" --reference "$W/tracks.csv" --json > "$W/eval.json"
 $G evaluate track --tracks "$W/tracks.nc" --reference "$W/tracks.csv" --json > "$W/eval-nc.json"
 python3 scripts/check_trajectory.py "$W/tracks.nc" "$W/tracks.csv"
+# Figures: every one must be a PNG; FIGURES=DIR keeps them to look at.
+python3 -c 'import sys; bad = [f for f in sys.argv[1:] if open(f, "rb").read(8) != b"\x89PNG\r\n\x1a\n"]; sys.exit("FAIL: not a PNG: " + " ".join(bad) if bad else 0)' "$W"/*.png
+[ -z "${FIGURES:-}" ] || for f in "$W"/*.png; do cp "$f" "$FIGURES/$(basename "$0" .sh)-$(basename "$f")"; done
 python3 - "$W/tracks.csv" "$W/report.json" "$W/eval.json" "$W/eval-nc.json" "$W/generated.json" "$W/objects.json" "$W/tracks.png" <<'PY'
 import csv, json, math, sys
 rows = list(csv.DictReader(open(sys.argv[1])))

@@ -24,7 +24,10 @@ final class IsolatedReader {
     /// False with GRIDIO_TRUST_FILES=1: reads then run in this process (as the probe is skipped).
     static let enabled = ProcessInfo.processInfo.environment["GRIDIO_TRUST_FILES"] != "1"
 
-    init(path: String) { self.path = path }
+    /// The library whose crash a failed read reports ("HDF5", or "NCZarr" for Zarr stores).
+    let library: String
+
+    init(path: String, library: String = "HDF5") { self.path = path; self.library = library }
 
     /// True once the child runs (settings made in this process after that must be sent to it).
     var isRunning: Bool { started }
@@ -45,7 +48,7 @@ final class IsolatedReader {
         switch status {
         case GC_READ_CRASHED:
             let signal = reader.signal_number > 0 ? " (signal \(reader.signal_number))" : ""
-            throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library crashed \(what)\(signal), in a reader process")
+            throw GridIOError.truncatedOrCorrupt(path: path, detail: "the \(library) library crashed \(what)\(signal), in a reader process")
         case GC_READ_HUNG:
             throw GridIOError.truncatedOrCorrupt(path: path, detail: "\(what) did not finish in \(Int(seconds)) s")
         case GC_READ_NO_CHILD:

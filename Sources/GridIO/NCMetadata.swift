@@ -188,6 +188,8 @@ public struct NCGroup: Equatable, Sendable {
 /// The on-disk format of a NetCDF file.
 public enum NCFormat: String, Codable, Sendable {
     case classic, offset64 = "64-bit offset", cdf5, netCDF4 = "netCDF-4", netCDF4Classic = "netCDF-4 classic model"
+    /// A Zarr v2 store read through libnetcdf's NCZarr (netCDF-4 data model).
+    case zarr = "Zarr (NCZarr)"
 
     /// True for the NetCDF-3 family, whose data is stored uncompressed at offsets given in the header.
     public var isClassicFamily: Bool { self == .classic || self == .offset64 || self == .cdf5 }

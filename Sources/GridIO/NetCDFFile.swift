@@ -16,19 +16,26 @@ public final class NetCDFFile {
     /// Where data reads of a netCDF-4 file run (nil for classic files, whose header is validated before libnetcdf
     /// sees it and whose data are plain bytes at checked offsets).
     let reader: IsolatedReader?
+    /// Variables of a Zarr store whose chunks libnetcdf cannot decode, with the reason (see ZarrStore.reconcile).
+    let zarrUnreadable: [String: String]
 
     /// Opens `path` read-only. Throws `fileNotFound`, `notNetCDF` (no NetCDF signature) or `truncatedOrCorrupt`.
     public init(path: String) throws {
         self.path = path
+        // A Zarr store is opened by its URL; everything after the open is the same as for a netCDF-4 file.
+        let zarrURL = try ZarrStore.libraryURL(path)
+        let libraryPath = zarrURL ?? path
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw GridIOError.fileNotFound(path: path)
+        if zarrURL == nil {
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw GridIOError.fileNotFound(path: path)
+            }
+            if isDirectory.boolValue { throw GridIOError.notNetCDF(path: path) }
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw GridIOError.library(path: path, detail: "permission denied")
+            }
         }
-        if isDirectory.boolValue { throw GridIOError.notNetCDF(path: path) }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw GridIOError.library(path: path, detail: "permission denied")
-        }
-        let signature = FileSignature.detect(path: path)
+        let signature = zarrURL != nil ? FileSignature.zarr : FileSignature.detect(path: path)
         var requiredSize: Int?
         if signature == .classic {
             // Checked before libnetcdf sees the header, which it cannot always parse safely.
@@ -36,13 +43,15 @@ public final class NetCDFFile {
                 throw GridIOError.truncatedOrCorrupt(path: path, detail: failure.reason)
             }
         }
-        if signature == .hdf5 {
-            try isolatedProbe(path, gc_nc_probe_isolated) { .truncatedOrCorrupt(path: path, detail: ncMessage($0)) }
+        if signature == .hdf5 || signature == .zarr {
+            try isolatedProbe(path, library: signature == .zarr ? "NCZarr" : "HDF5", opening: libraryPath, gc_nc_probe_isolated) {
+                .truncatedOrCorrupt(path: path, detail: ncMessage($0))
+            }
         }
         var id: Int32 = -1
         let status = withLibraryLock { () -> Int32 in
             let before = openHDF5Files()
-            let status = nc_open(path, NC_NOWRITE, &id)
+            let status = nc_open(libraryPath, NC_NOWRITE, &id)
             if status != NC_NOERR && signature == .hdf5 {
                 for file in openHDF5Files().subtracting(before) { gc_H5F_close_with_objects(file) }
             }
@@ -53,7 +62,8 @@ public final class NetCDFFile {
             throw GridIOError.truncatedOrCorrupt(path: path, detail: ncMessage(status))
         }
         ncid = id
-        reader = signature == .hdf5 && IsolatedReader.enabled ? IsolatedReader(path: path) : nil
+        reader = (signature == .hdf5 || signature == .zarr) && IsolatedReader.enabled
+            ? IsolatedReader(path: path, library: signature == .zarr ? "NCZarr" : "HDF5") : nil
         do {
             let fmt: NCFormat = try withLibraryLock {
                 var code: Int32 = 0
@@ -63,7 +73,7 @@ public final class NetCDFFile {
                 case NC_FORMAT_64BIT_OFFSET: return .offset64
                 case NC_FORMAT_64BIT_DATA: return .cdf5
                 case NC_FORMAT_NETCDF4_CLASSIC: return .netCDF4Classic
-                default: return .netCDF4
+                default: return signature == .zarr ? .zarr : .netCDF4
                 }
             }
             var loader = GroupLoader(path: path, isNetCDF4: !fmt.isClassicFamily)
@@ -79,7 +89,11 @@ public final class NetCDFFile {
                 }
             }
             format = fmt
-            root = group
+            if zarrURL != nil {
+                (root, zarrUnreadable) = ZarrStore.reconcile(group, store: ZarrStore.directory(path))
+            } else {
+                (root, zarrUnreadable) = (group, [:])
+            }
         } catch {
             withLibraryLock { _ = nc_close(id) }
             throw error
@@ -299,18 +313,20 @@ func attributeValue(_ type: NCType, _ raw: UnsafeRawBufferPointer, _ count: Int)
 /// Runs a C probe that forks a child to open and walk a file's metadata (see CNetCDF/shim.h). A crash, hang or
 /// library error in the child becomes `truncatedOrCorrupt` (or `notNetCDF`/`notHDF5` via `refused`) without the file
 /// ever being opened in this process. GRIDIO_TRUST_FILES=1 skips it (it costs one fork per netCDF-4/HDF5 open).
-func isolatedProbe(_ path: String, _ probe: (UnsafePointer<CChar>, UInt32, UnsafeMutablePointer<Int32>) -> Int32,
+func isolatedProbe(_ path: String, library: String = "HDF5", opening libraryPath: String? = nil,
+                   _ probe: (UnsafePointer<CChar>, UInt32, UnsafeMutablePointer<Int32>) -> Int32,
                    refused: (Int32) -> GridIOError) throws {
     if ProcessInfo.processInfo.environment["GRIDIO_TRUST_FILES"] == "1" { return }
     var status: Int32 = 0
     let limit = UInt32(max(IsolatedReader.baseTimeLimit.rounded(.up), 1))
-    var outcome = withLibraryLock { probe(path, limit, &status) }
+    let target = libraryPath ?? path
+    var outcome = withLibraryLock { probe(target, limit, &status) }
     // A refusal is confirmed once more before it is believed: under heavy concurrent use (the test suite writes and
     // reads checkpoints from several threads while the probe forks) a sound file was rarely refused by the child.
-    if outcome == 3 { outcome = withLibraryLock { probe(path, limit, &status) } }
+    if outcome == 3 { outcome = withLibraryLock { probe(target, limit, &status) } }
     switch outcome {
-    case 1: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library crashed reading its metadata (in a probe process)")
-    case 2: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the HDF5 library did not finish reading its metadata in \(limit) s")
+    case 1: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the \(library) library crashed reading its metadata (in a probe process)")
+    case 2: throw GridIOError.truncatedOrCorrupt(path: path, detail: "the \(library) library did not finish reading its metadata in \(limit) s")
     case 3: throw refused(status)
     default: return
     }
@@ -326,6 +342,8 @@ private func openHDF5Files() -> Set<hid_t> {
 /// What the first bytes of a file say it is.
 enum FileSignature {
     case classic, hdf5, unknown
+    /// A Zarr store directory (never detected from bytes: ZarrStore decides).
+    case zarr
 
     static func detect(path: String) -> FileSignature {
         guard let handle = FileHandle(forReadingAtPath: path) else { return .unknown }

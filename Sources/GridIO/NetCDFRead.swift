@@ -158,6 +158,7 @@ extension NetCDFFile {
     /// One nc_get_vara/nc_get_vars call into native-typed memory.
     func getSlab(_ v: NCVariable, _ slab: Hyperslab, _ dst: UnsafeMutableRawPointer) throws {
         try refuseAbsurdSize(v)
+        if let why = zarrUnreadable[v.path] { throw GridIOError.library(path: path, detail: "'\(v.path)': \(why)") }
         // A scalar variable still needs valid pointers.
         let start = slab.start.isEmpty ? [0] : slab.start
         let count = slab.count.isEmpty ? [1] : slab.count

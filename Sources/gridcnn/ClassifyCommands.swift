@@ -12,6 +12,10 @@ struct TrainClassifyCommand: ParsableCommand {
         The jets are split once (seeded, stratified): 60% train, 20% validation (early stopping, best epoch kept), \
         20% test, held out and recorded in the checkpoint for `gridcnn evaluate classify`. Pixel statistics and the \
         physics baselines (mass window, tau21, mass+tau21 likelihood ratio) are fitted on the training split.
+        Images are put in a canonical orientation first (de Oliveira et al. 2016: leading pixel centred, principal \
+        axis vertical, heavier half below and right), here and when the model is applied, so transposed, mirrored or \
+        rotated images score the same; --no-canonical keeps the file's orientation. The checkpoint records a data \
+        contract (units, pixel size, statistics, mean image) that applying checks.
 
         Example:
           gridcnn train classify --input jets_sample.h5 --output cnn.h5
@@ -24,6 +28,7 @@ struct TrainClassifyCommand: ParsableCommand {
     @Option(help: "Width: CNN first-layer filters (second = 2x, default 16) or first maxout layer units (default 256).") var width: Int?
     @Option(help: "Dropout before the output (default: 0.5 CNN, 0 maxout).") var dropout: Float?
     @Option(help: "Pixel scaling: sqrt, log, standardize (per pixel) or log-standardize.") var scaling: String = "sqrt"
+    @Flag(help: "Use the images in the file's orientation instead of the canonical one (leading pixel centred, principal axis vertical, heavier half below and right).") var noCanonical = false
     @OptionGroup var flags: TrainingFlags
 
     func run() throws {
@@ -33,9 +38,12 @@ struct TrainClassifyCommand: ParsableCommand {
             if let width, width < 1 { throw TaskError("--width must be at least 1") }
             if let dropout, !(0..<1).contains(dropout) { throw TaskError("--dropout must be in [0, 1)") }
             var r = ClassifyTrainRequest(input: input, output: flags.output)
-            r.model = kind; r.width = width; r.dropout = dropout; r.scaling = scale
+            r.model = kind; r.width = width; r.dropout = dropout; r.scaling = scale; r.canonical = !noCanonical
+            try flags.checkFigure()
             flags.apply(to: &r.run)
             let report = try ClassifyTraining.run(r)
+            try flags.drawCurves(report.training, task: "train classify (\(report.model))", metric: "validation AUC", shown: { 1 - $0 },
+                                 baselines: report.validationAUCBaselines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             if flags.json { try printJSON(report) } else { print(ClassifyTraining.summary(report)) }
         }
     }

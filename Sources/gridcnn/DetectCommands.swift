@@ -117,6 +117,11 @@ struct DetectCommand: ParsableCommand {
         (time, class, centroid, area, length, peak: min PSL for TCs, max IWV for ARs) and a PNG of the mask outlined \
         on PSL and IWV for one step.
 
+        The checkpoint's data contract is checked first: units are converted, latitude put in the model's order, \
+        longitudes wrapped to its convention and, when the spacing differs, the fields regridded (bilinear) to the \
+        model's spacing; the mask is mapped back to the input grid (nearest). Input statistics far from training \
+        are warned about. --native runs on the input grid as it is.
+
         Example:
           gridcnn detect --model models/detect-unet.h5 --input datasets/weather/weather_test.nc --output mask.nc \\
             --objects objects.csv --figure overlay.png
@@ -129,6 +134,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Time step (index) drawn in the figure (default: the one with the most detected points).") var figureStep: Int?
     @Option(help: "Leave objects of fewer grid points out of the table.") var minPoints = 2
     @Flag(help: "Keep cyclone regions without a warm core (the check needs T500 in the input).") var noWarmCoreCheck = false
+    @Flag(help: "Run on the input grid as it is: no reordering, wrapping or regridding to the model's grid.") var native = false
     @OptionGroup var variables: DetectVariableOptions
     @OptionGroup var out: OutputFlags
 
@@ -136,7 +142,7 @@ struct DetectCommand: ParsableCommand {
         try runJob {
             var r = DetectRequest(model: model, input: input, output: out.output)
             r.names = variables.names; r.objects = objects; r.figure = figure; r.figureStep = figureStep; r.minimumPoints = minPoints
-            r.warmCoreCheck = !noWarmCoreCheck
+            r.warmCoreCheck = !noWarmCoreCheck; r.native = native
             out.apply(to: &r.output)
             let rep = try DetectApplying.run(r)
             if out.json { try printJSON(rep) } else {
@@ -191,8 +197,11 @@ struct TrainDetectCommand: ParsableCommand {
                 }
                 return role
             })
+            try flags.checkFigure()
             flags.apply(to: &r.run)
             let rep = try DetectTraining.run(r)
+            try flags.drawCurves(rep.training, task: "train detect (\(rep.model))", metric: rep.model == "unet" ? "validation mean IoU" : "validation mean per-class accuracy",
+                                 shown: { 1 - $0 })
             if flags.json { try printJSON(rep) } else {
                 let best = rep.training.bestValidationScore.map { 1 - $0 } ?? .nan
                 print(String(format: "trained %@ (%d parameters) %d epochs (%d steps) in %.1f s; best validation %@ %.3f; checkpoint %@",
@@ -221,6 +230,7 @@ struct EvaluateDetectCommand: ParsableCommand {
     @Option(help: "Known truth FILE or FILE:VAR (default: the input's true_class, when present).") var truth: String?
     @Option(help: "PNG of the first step: CNN, labeller and truth outlines.") var figure: String?
     @Flag(help: "Score the raw network: keep cyclone regions without a warm core.") var noWarmCoreCheck = false
+    @Flag(help: "Run on the input grid as it is: no reordering, wrapping or regridding to the model's grid.") var native = false
     @OptionGroup var variables: DetectVariableOptions
     @OptionGroup var thresholds: LabellerFlags
 
@@ -228,7 +238,7 @@ struct EvaluateDetectCommand: ParsableCommand {
         try flags.report({
             var r = DetectEvaluateRequest(model: flags.model, input: input)
             r.labels = labels; r.truth = truth; r.names = variables.names; r.figure = figure; r.quiet = flags.quiet
-            r.warmCoreCheck = !noWarmCoreCheck
+            r.warmCoreCheck = !noWarmCoreCheck; r.native = native
             if !thresholds.isEmpty {
                 // Start from the model's own thresholds and change what was given.
                 r.labeller = try thresholds.apply(to: try Detector(path: flags.model).spec.labeller)

@@ -44,8 +44,10 @@ struct TrainDownscaleCommand: ParsableCommand {
             var r = DownscaleTrainRequest(truth: truth[0], output: flags.output)
             r.truths = truth; r.variable = variable; r.coarses = coarse; r.predictors = predictor; r.statics = statics; r.factor = factor; r.model = kind
             r.width = width; r.depth = depth; r.interpolation = interp; r.patch = patch; r.validateEvery = validateEvery; r.climatology = climatology
+            try flags.checkFigure()
             flags.apply(to: &r.run)
             let report = try DownscaleTraining.run(r)
+            try flags.drawCurves(report.training, task: "train downscale", metric: "validation RMSE", baselines: [("bicubic", report.bicubicValidationRMSE)])
             if flags.json { try printJSON(report) } else {
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; best validation RMSE %.4f (bicubic %.4f); checkpoint %@",
                              report.training.epochs, report.training.steps, report.training.seconds, report.bestValidationRMSE ?? .nan, report.bicubicValidationRMSE, report.training.checkpoint))

@@ -8,6 +8,7 @@ extension GridCNN {
         InfoCommand.self, SummaryCommand.self, TrainCommand.self, DownscaleCommand.self, EvaluateCommand.self, CoarsenCommand.self, BenchCommand.self,
         ClassifySyllablesCommand.self, GenerateCommand.self,
         LabelCommand.self, DetectCommand.self, TrackCommand.self, TrackObjectsCommand.self,
-        ClassifyCommand.self,
+        ClassifyCommand.self, ContractCommand.self,
+        ExportCommand.self, ImportCommand.self,
     ]
 }

@@ -2,6 +2,7 @@
 // (WaveNet on audio, or on a NetCDF time series).
 import ArgumentParser
 import Foundation
+import GridPlot
 import GridTasks
 import GridTrain
 
@@ -39,8 +40,10 @@ struct TrainSyllablesCommand: ParsableCommand {
             }
             guard (0...1).contains(noiseFraction) else { throw TaskError("--noise-fraction must be in [0, 1]") }
             r.noiseFraction = noiseFraction; r.hidden = hidden
+            try flags.checkFigure()
             flags.apply(to: &r.run)
             let report = try SyllableTraining.run(r)
+            try flags.drawCurves(report.training, task: "train syllables", metric: "validation cross-entropy")
             if flags.json { try printJSON(report) } else {
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; validation loss %.4f, accuracy %.1f%%; test voices %@; checkpoint %@",
                              report.training.epochs, report.training.steps, report.training.seconds, report.bestValidationLoss ?? .nan, 100 * (report.validationAccuracy ?? .nan),
@@ -66,11 +69,13 @@ struct EvaluateSyllablesCommand: ParsableCommand {
     @Option(help: "Conditions: 'clean' and SNRs in dB, comma-separated.") var snr = "clean,20,10,5,0"
     @Option(help: "Noise draws per clip at each SNR.") var repeats = 5
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0
+    @Option(help: "Also draw accuracy against SNR to this .png, .svg or .pdf.") var figure: String?
 
     func run() throws {
         try flags.report({
             var r = SyllableEvaluateRequest(model: flags.model, data: data)
-            r.voices = voiceList(voices); r.repeats = repeats; r.seed = seed; r.quiet = flags.quiet
+            r.voices = voiceList(voices); r.repeats = repeats; r.seed = seed; r.quiet = flags.quiet; r.figure = figure
+            if let figure { try Figure.check(figure) }
             r.snrs = try snr.split(separator: ",").map { s -> Double? in
                 let t = s.trimmingCharacters(in: .whitespaces).lowercased()
                 if t == "clean" || t == "inf" { return nil }
@@ -147,8 +152,11 @@ struct TrainSequenceCommand: ParsableCommand {
             r.residualChannels = residual; r.skipChannels = skip; r.layers = layers; r.stacks = stacks
             r.validationFiles = validationFiles; r.testFraction = testFraction; r.validationFraction = validationFraction; r.lpcOrder = lpcOrder
             guard rate > 0 else { throw TaskError("--rate must be positive") }
+            try flags.checkFigure()
             flags.apply(to: &r.run)
             let report = try SequenceTraining.run(r)
+            try flags.drawCurves(report.training, task: "train sequence", metric: report.metric == "bits_per_sample" ? "validation bits/sample" : "validation \(report.metric.uppercased())",
+                                 baselines: report.validationBaselines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             if flags.json { try printJSON(report) } else {
                 let base = report.validationBaselines.keys.sorted().map { String(format: "%@ %.4f", $0, report.validationBaselines[$0]!) }.joined(separator: ", ")
                 print(String(format: "trained %d epochs (%d steps) in %.1f s; validation %@ %.4f (%@); checkpoint %@",
@@ -171,11 +179,13 @@ struct EvaluateSequenceCommand: ParsableCommand {
     @Option(help: "Audio: held-out WAV files/directories (repeatable). Series: FILE.nc:VAR (default: the training series).") var input: [String] = []
     @Option(name: .customLong("var"), help: "Series variable.") var variable: String?
     @Flag(help: "Mix multi-channel WAV files down to mono instead of refusing them.") var mix = false
+    @Option(help: "Series models: draw the held-out series with the one-step forecasts to this .png, .svg or .pdf.") var figure: String?
 
     func run() throws {
         try flags.report({
             var r = SequenceEvaluateRequest(model: flags.model)
-            r.inputs = input; r.variable = variable; r.mixDown = mix; r.quiet = flags.quiet
+            r.inputs = input; r.variable = variable; r.mixDown = mix; r.quiet = flags.quiet; r.figure = figure
+            if let figure { try Figure.check(figure) }
             return try SequenceEvaluating.run(r)
         }, table: SequenceEvaluating.table)
     }

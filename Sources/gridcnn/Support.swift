@@ -2,6 +2,7 @@
 // error into one line on stderr with exit 1 (130 / 143 after an interrupt that saved resumable state).
 import ArgumentParser
 import Foundation
+import GridPlot
 import GridTasks
 import GridTensor
 import GridTrain
@@ -29,7 +30,18 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Continue an interrupted run from the OUT.interrupted.h5 it left (same command and options).") var resume: String?
     @Option(help: ArgumentHelp("Stop after this many steps as Ctrl-C would (scripted time limits).", visibility: .hidden)) var stopAtStep: Int?
     @Flag(help: "Print the training report as JSON on stdout.") var json = false
+    @Option(help: "Also draw the training curves (loss and validation score against steps) to this .png, .svg or .pdf.") var figure: String?
     @OptionGroup var runOptions: RunOptions
+
+    /// Refuses an unwritable --figure before training starts.
+    func checkFigure() throws { if let figure { try Figure.check(figure) } }
+
+    /// Draws the training curves when --figure was given.
+    func drawCurves(_ summary: TrainingSummary, task: String, metric: String, shown: (Double) -> Double = { $0 },
+                    baselines: [(String, Double)] = []) throws {
+        guard let figure else { return }
+        try TrainingFigure.write(figure, summary: summary, task: task, metric: metric, shown: shown, baselines: baselines)
+    }
 
     /// Applies the given flags over the job's defaults and connects Ctrl-C / SIGTERM.
     func apply(to run: inout TrainingRun) {

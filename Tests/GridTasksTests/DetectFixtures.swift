@@ -21,6 +21,17 @@ struct DetectWeatherFixture {
 
     var fields: [FieldRole: [Float]] { [.psl: psl, .u850: u, .v850: v, .iwv: iwv, .t500: t500] }
 
+    /// The same fields on the same points with rows and columns reordered: `rows[i]` / `cols[j]` is the old index
+    /// of new row i / column j; longitudes mapped by `lon`.
+    func permuted(rows: [Int], cols: [Int], lon map: (Double) -> Double = { $0 }) -> DetectWeatherFixture {
+        var out = self
+        out.grid = LatLonGrid(lat: rows.map { grid.lat[$0] }, lon: cols.map { map(grid.lon[$0]) })
+        let w = grid.width
+        func p(_ f: [Float]) -> [Float] { rows.flatMap { i in cols.map { j in f[i * w + j] } } }
+        out.psl = p(psl); out.u = p(u); out.v = p(v); out.iwv = p(iwv); out.t500 = p(t500)
+        return out
+    }
+
     func index(lat: Double, lon: Double) -> Int {
         let i = grid.lat.indices.min { abs(grid.lat[$0] - lat) < abs(grid.lat[$1] - lat) }!
         let j = grid.lon.indices.min { abs(LatLonGrid.lonDifference(grid.lon[$0], lon)) < abs(LatLonGrid.lonDifference(grid.lon[$1], lon)) }!
@@ -70,7 +81,8 @@ struct DetectWeatherFixture {
     /// Writes `steps` copies of the fields (PSL in `pslUnits`, scaled) with CF coordinates and optionally truth;
     /// with `frames`, one step per frame (fields moving in time) instead.
     func write(_ path: String, steps: Int = 2, pslUnits: String = "Pa", names: [FieldRole: String] = [:], skip: Set<FieldRole> = [],
-               truth: [Int8]? = nil, latLon: Bool = true, frames: [DetectWeatherFixture]? = nil) throws {
+               truth: [Int8]? = nil, latLon: Bool = true, frames: [DetectWeatherFixture]? = nil,
+               standardNames: [FieldRole: String] = [:]) throws {
         let (h, w) = (grid.height, grid.width)
         let wr = try NetCDFWriter(path: path, overwrite: true, history: "test")
         try wr.defineDimension("time", length: nil)
@@ -94,7 +106,8 @@ struct DetectWeatherFixture {
         }
         let vars = fields(self)
         for (role, name, units, _) in vars {
-            try wr.defineVariable(NCVariableDefinition(name: names[role] ?? name, dimensions: ["time", yd, xd], units: units))
+            try wr.defineVariable(NCVariableDefinition(name: names[role] ?? name, dimensions: ["time", yd, xd], units: units,
+                                                       standardName: standardNames[role]))
         }
         if truth != nil {
             var def = NCVariableDefinition(name: "true_class", dimensions: ["time", yd, xd], type: .byte)

@@ -130,4 +130,24 @@ func snapshot(_ m: SRCNN, _ t: Trainer, _ options: TrainingOptions) throws -> Ch
         #expect(SHA256.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex(Data(String(repeating: "a", count: 1000).utf8)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
+
+    /// Digests recorded before SHA-256 came from swift-crypto still hold: the committed checkpoint's file digest
+    /// (sha256sum) and the content checksum stored inside it (verified by load), and a file hashed in pieces.
+    @Test func storedDigestsUnchangedAndFilesHashInPieces() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let model = root.appendingPathComponent("models/detect-unet.h5").path
+        #expect(try SHA256.hex(file: model) == "9bf632d74a251427dd0c0d4b0b44cb6d8c38cc3607080684ec15e2e7a659a266")
+        #expect(try Checkpoint.load(model).contentChecksum == "0e3f9ba462a2fafb8382b85fcd91471b22fb3b56b82ff44604bbd7adaf9dcf94")
+        // FIPS 180-2's one million 'a', and a file over several 1 MiB pieces against the one-shot digest.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let million = dir.appendingPathComponent("a.bin")
+        try Data(repeating: 0x61, count: 1_000_000).write(to: million)
+        #expect(try SHA256.hex(file: million.path) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        let big = Data((0..<(3 << 20) + 12345).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 7) })
+        try big.write(to: dir.appendingPathComponent("big.bin"))
+        #expect(try SHA256.hex(file: dir.appendingPathComponent("big.bin").path) == SHA256.hex(big))
+        #expect(throws: (any Error).self) { _ = try SHA256.hex(file: dir.appendingPathComponent("missing").path) }
+    }
 }

@@ -19,11 +19,13 @@ public struct ClassifyApplyReport: Codable {
     public var meanScore: Double
     /// Jets with score > 0.5.
     public var signalLike: Int
+    /// The data contract: what was adapted, skipped, and how far the input is from training.
+    public var contract: ContractCheck
     public var output: String
     public var seconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case jets, output, seconds
+        case jets, output, seconds, contract
         case meanScore = "mean_score", signalLike = "signal_like"
     }
 }
@@ -35,8 +37,12 @@ public enum ClassifyApplying {
             throw TaskError("\(r.output.path): exists; pass --overwrite to replace it")
         }
         let (ck, spec, model, prep) = try loadClassifier(r.model)
-        let data = try JetFile.load(r.input, fields: [], imageSize: spec.imageSize)
-        let x = prep.apply(data.images)
+        var data = try JetFile.load(r.input, fields: [], imageSize: spec.imageSize)
+        var check = try ClassifyContract.adapt(&data, spec: spec)
+        let seen = orientedImages(data.images, spec: spec)
+        ClassifyContract.compare(&check, seen: seen, rows: Array(0..<data.count), spec: spec)
+        if !r.output.quiet { check.printAdaptations("classify"); check.printWarnings("classify") }
+        let x = prep.apply(seen)
         let scores = ClassifyModel.probabilities(ClassifyModel.logits(model, x, rows: Array(0..<data.count)))
         let checksum = try SHA256.hex(file: r.model)
         do {
@@ -53,6 +59,6 @@ public enum ClassifyApplying {
             throw TaskError(JetFile.describe(error), path: r.output.path, underlying: error)
         }
         return ClassifyApplyReport(jets: scores.count, meanScore: scores.reduce(0, +) / Double(max(scores.count, 1)),
-                                   signalLike: scores.filter { $0 > 0.5 }.count, output: r.output.path, seconds: Date().timeIntervalSince(started))
+                                   signalLike: scores.filter { $0 > 0.5 }.count, contract: check, output: r.output.path, seconds: Date().timeIntervalSince(started))
     }
 }

@@ -30,9 +30,11 @@ public struct ClassifyEvaluation: Codable {
     /// The best physics baseline by AUC and the network's AUC minus its AUC.
     public var bestBaseline: String
     public var aucGainOverBestBaseline: Double?
+    /// The data contract: what was adapted, skipped, and how far the input is from training.
+    public var contract: ContractCheck?
 
     enum CodingKeys: String, CodingKey {
-        case methods, selection, input, model, seed
+        case methods, selection, input, model, seed, contract
         case testJets = "test_jets", signalJets = "signal_jets", backgroundJets = "background_jets"
         case bestBaseline = "best_baseline", aucGainOverBestBaseline = "auc_gain_over_best_baseline"
     }
@@ -44,7 +46,8 @@ public enum ClassifyEvaluating {
 
     public static func run(_ r: ClassifyEvaluateRequest) throws -> ClassifyEvaluation {
         let (ck, spec, model, prep) = try loadClassifier(r.model)
-        let data = try JetFile.load(r.input, fields: [.labels, .mass, .tau21], imageSize: spec.imageSize)
+        var data = try JetFile.load(r.input, fields: [.labels, .mass, .tau21], imageSize: spec.imageSize)
+        var check = try ClassifyContract.adapt(&data, spec: spec)
         let labels = data.labels!
         var rows = Array(0..<data.count)
         var selection = "all jets"
@@ -60,7 +63,10 @@ public enum ClassifyEvaluating {
         guard nSig > 0, nSig < y.count else {
             throw TaskError("\(r.input): the \(y.count) evaluated jets are all \(nSig > 0 ? "signal" : "background"); scoring needs both classes")
         }
-        let x = prep.apply(data.images)
+        let seen = orientedImages(data.images, spec: spec)
+        ClassifyContract.compare(&check, seen: seen, rows: rows, spec: spec)
+        if !r.quiet { check.printAdaptations("evaluate classify"); check.printWarnings("evaluate classify") }
+        let x = prep.apply(seen)
         var scored = [String: (scores: [Double], threshold: Double)]()
         scored[ck.modelKind == ClassifyModelKind.maxout.rawValue ? "maxout" : "cnn"] =
             (ClassifyModel.probabilities(ClassifyModel.logits(model, x, rows: rows)), 0.5)
@@ -78,7 +84,10 @@ public enum ClassifyEvaluating {
                     writeStderr("warning: \(path) was trained with another split; \(overlap) of the \(rows.count) test jets were in its training data\n")
                 }
             }
-            scored[name] = (ClassifyModel.probabilities(ClassifyModel.logits(model2, prep2.apply(data.images), rows: rows)), 0.5)
+            var data2 = data
+            data2.images = try JetFile.load(r.input, fields: [], imageSize: spec.imageSize).images
+            _ = try ClassifyContract.adapt(&data2, spec: spec2)
+            scored[name] = (ClassifyModel.probabilities(ClassifyModel.logits(model2, prep2.apply(orientedImages(data2.images, spec: spec2)), rows: rows)), 0.5)
         }
         for (k, v) in spec.baselines.scores(mass: data.mass!, tau21: data.tau21!, rows: rows) { scored[k] = v }
 
@@ -90,14 +99,14 @@ public enum ClassifyEvaluating {
             var curves = [(String, [ROCPoint])]()
             for k in order { if let v = scored[k] { curves.append((k, ClassifyMetrics.roc(scores: v.scores, labels: y))) } }
             try JetFigures.writeROC(fig, curves: curves, methods: methods,
-                                    title: "\(selection == "test split" ? "TEST SPLIT" : "ALL JETS"): \(y.count) JETS (\(nSig) SIGNAL)")
+                                    title: "\(selection == "test split" ? "Test split" : "All jets"): \(y.count) jets (\(nSig) signal)")
         }
         if let imgPath = r.images {
             try JetFigures.writeAverageImages(imgPath, images: data.images, labels: labels, rows: rows)
         }
         return ClassifyEvaluation(methods: methods, testJets: rows.count, signalJets: nSig, backgroundJets: rows.count - nSig,
                                   selection: selection, input: r.input, model: r.model, seed: spec.seed, bestBaseline: best,
-                                  aucGainOverBestBaseline: net.map { $0.auc - methods[best]!.auc })
+                                  aucGainOverBestBaseline: net.map { $0.auc - methods[best]!.auc }, contract: check)
     }
 
     static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
@@ -111,6 +120,10 @@ public enum ClassifyEvaluating {
             guard let s = e.methods[k] else { continue }
             lines.append(k.padding(toLength: 12, withPad: " ", startingAt: 0) + num(s.auc, "%9.4f") + num(s.accuracy, "%11.4f")
                          + pad(num(s.rejectionAt30, "%.1f"), 14) + pad(num(s.rejectionAt50, "%.1f"), 14))
+        }
+        if let c = e.contract {
+            if let r = c.meanImageCorrelation { lines.append(String(format: "input mean image vs training mean image: correlation %.4f", r)) }
+            lines += c.adaptations.map { "adapted: \($0)" } + c.skipped.map { "not checked: \($0)" } + c.warnings.map { "warning: \($0)" }
         }
         if let g = e.aucGainOverBestBaseline {
             lines.append(String(format: "network AUC minus the best physics baseline (%@): %+.4f", e.bestBaseline, g))

@@ -90,6 +90,12 @@ public struct ClassifySpec: Codable, Equatable, Sendable {
     public var testJets: Int
     /// Fitted on the training split.
     public var baselines: PhysicsBaselines
+    /// Whether images are put in the canonical orientation (JetCanonical) before scaling; nil (older
+    /// checkpoints): no.
+    public var canonicalOrientation: Bool? = nil
+    /// What the model was trained on (nil in checkpoints made before contracts).
+    public var dataContract: DataContract? = nil
+    public var canonical: Bool { canonicalOrientation ?? false }
 
     public var imageSize: [Int] { [imageHeight, imageWidth] }
 }

@@ -14,6 +14,8 @@ public struct ClassifyTrainRequest {
     public var width: Int?
     public var dropout: Float?
     public var scaling: JetScaling = .sqrt
+    /// Put every image in the canonical orientation (JetCanonical) before scaling, here and when applied.
+    public var canonical = true
     /// Output, training options (12 epochs, batch 64, lr 2e-3, patience 4), resume, interrupt.
     public var run: TrainingRun
 
@@ -50,8 +52,9 @@ public enum ClassifyTraining {
             throw TaskError("\(r.input): \(nSig) signal and \(data.count - nSig) background jets; training needs at least 5 of each")
         }
         let split = JetSplit.make(labels: labels, seed: seed)
-        let prep = JetPreprocessing(scaling: r.scaling, images: data.images, rows: split.train)
-        let x = prep.apply(data.images)
+        let seen = r.canonical ? JetCanonical.apply(data.images) : data.images
+        let prep = JetPreprocessing(scaling: r.scaling, images: seen, rows: split.train)
+        let x = prep.apply(seen)
         let baselines = PhysicsBaselines(mass: data.mass!, tau21: data.tau21!, labels: labels, rows: split.train)
         let valLabels = split.validation.map { labels[$0] }
         var baselineAUC = [String: Double]()
@@ -61,13 +64,15 @@ public enum ClassifyTraining {
 
         let modelSpec = try ClassifyModel.spec(kind: r.model, imageSize: data.imageSize, width: r.width, dropout: r.dropout)
         let model = try modelSpec.build(seed: seed)
-        let spec = ClassifySpec(model: r.model, imageHeight: data.imageSize[0], imageWidth: data.imageSize[1], scaling: r.scaling,
+        var spec = ClassifySpec(model: r.model, imageHeight: data.imageSize[0], imageWidth: data.imageSize[1], scaling: r.scaling,
                                 seed: seed, trainingFile: r.input, jets: data.count, labelsSHA256: data.labelsChecksum!,
                                 trainJets: split.train.count, validationJets: split.validation.count, testJets: split.test.count,
                                 baselines: baselines)
+        spec.canonicalOrientation = r.canonical
+        spec.dataContract = ClassifyContract.make(data: data, seen: seen, rows: split.train, canonical: r.canonical, scaling: r.scaling)
         if !r.run.quiet {
             writeStderr("classify: \(r.input): \(data.count) jets (\(nSig) signal) of \(data.imageSize[0])x\(data.imageSize[1]) pixels; split \(split.train.count) train / \(split.validation.count) validation / \(split.test.count) test (seed \(seed))\n")
-            writeStderr("classify: model \(r.model.rawValue) (\(model.parameterCount) parameters), \(r.scaling.rawValue) pixels; validation AUC of mass \(fmt(baselineAUC["mass"])), tau21 \(fmt(baselineAUC["tau21"])), mass+tau21 \(fmt(baselineAUC["mass_tau21"]))\n")
+            writeStderr("classify: model \(r.model.rawValue) (\(model.parameterCount) parameters), \(r.scaling.rawValue) pixels\(r.canonical ? " in canonical orientation" : "") ; validation AUC of mass \(fmt(baselineAUC["mass"])), tau21 \(fmt(baselineAUC["tau21"])), mass+tau21 \(fmt(baselineAUC["mass_tau21"]))\n")
         }
         let validate: () -> Double = {
             1 - ClassifyMetrics.auc(scores: ClassifyModel.logits(model, x, rows: split.validation), labels: valLabels)

@@ -21,6 +21,9 @@ public struct JetData {
     public var pt: [Float]?
     public var eta: [Float]?
     public var tau21: [Float]?
+    /// What the file says about its images (root attributes `image_units` or the images' `units`, `pixel_size`).
+    public var imageUnits: String?
+    public var pixelSize: [Double]?
 
     public init(path: String, images: Tensor, labels: [Int]? = nil, mass: [Float]? = nil, pt: [Float]? = nil,
                 eta: [Float]? = nil, tau21: [Float]? = nil) {
@@ -60,6 +63,12 @@ public enum JetFile {
                 throw TaskError("\(path): 'images' has \(bad.count) NaN or infinite pixel\(bad.count > 1 ? "s" : "") (first in jet \(bad.first / (size[0] * size[1])))")
             }
             var data = JetData(path: path, images: images)
+            if case .string(let u)? = (try? file.attribute("units", of: "images")) ?? (try? file.attribute("image_units")) { data.imageUnits = u }
+            switch try? file.attribute("pixel_size") {
+            case .doubles(let d)?: data.pixelSize = d
+            case .double(let d)?: data.pixelSize = [d, d]
+            default: break
+            }
             func column(_ f: JetField) throws -> [Float] {
                 let s = try file.shape(of: f.rawValue)
                 guard s.count == 1 || (s.count == 2 && s[1] == 1) else {

@@ -27,7 +27,8 @@ public struct GridField {
 public enum FieldLoader {
     /// Parses "file.nc" or "file.nc:variable" (also .nc4 and classic .cdf).
     public static func splitSpec(_ spec: String) -> (path: String, variable: String?) {
-        if let r = spec.range(of: ".nc:", options: .backwards) ?? spec.range(of: ".nc4:", options: .backwards) ?? spec.range(of: ".cdf:", options: .backwards) {
+        if let r = spec.range(of: ".nc:", options: .backwards) ?? spec.range(of: ".nc4:", options: .backwards) ?? spec.range(of: ".cdf:", options: .backwards)
+            ?? spec.range(of: ".zarr:", options: .backwards) {
             return (String(spec[..<r.upperBound].dropLast()), String(spec[r.upperBound...]))
         }
         return (spec, nil)

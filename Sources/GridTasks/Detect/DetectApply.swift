@@ -22,6 +22,8 @@ public struct DetectRequest {
     public var warmCoreCheck = true
     /// Objects smaller than this many grid points are left out of the object table (not the mask).
     public var minimumPoints = 2
+    /// Run on the input grid as it is (no reordering, wrapping or regridding to the model's grid).
+    public var native = false
     public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = OutputSettings(path: output, history: "gridcnn detect") }
 }
 
@@ -37,6 +39,8 @@ public struct DetectReport: Codable {
     public var figureStep: Int?
     /// Whether cyclone regions were checked for a warm core (T500 present and the check on).
     public var warmCoreChecked: Bool
+    /// The data contract: what was adapted, skipped, and how far the input's statistics are from training.
+    public var contract: ContractCheck
     public var output: String
     public var seconds: Double
 }
@@ -81,16 +85,19 @@ public struct Detector {
     /// Class mask of one step. With `warmCoreCheck` and T500 and PSL at hand, cyclone regions whose lowest point
     /// has no warm core (the labeller's test and thresholds) are cleared: the network proposes, physics confirms.
     public func mask(_ step: DetectStep, grid: LatLonGrid, warmCoreCheck: Bool = true) -> [Int8] {
-        let x = spec.input(step.fields, grid: grid)
-        var m: [Int8]
-        switch spec.kind {
-        case .unet: m = DetectModel.segment(model, x, multiple: multiple, periodic: grid.periodic)
-        case .patchcnn: m = slidingWindow(x, grid: grid)
-        }
+        var m = networkMask(spec.input(step.fields, grid: grid), grid: grid)
         if warmCoreCheck, let t = step.fields[.t500], let p = step.fields[.psl] {
             Detector.clearColdCores(&m, psl: p, t500: t, grid: grid, options: spec.labeller)
         }
         return m
+    }
+
+    /// The network's class per point for the input [1, C, H, W] on `grid`.
+    public func networkMask(_ x: Tensor, grid: LatLonGrid) -> [Int8] {
+        switch spec.kind {
+        case .unet: return DetectModel.segment(model, x, multiple: multiple, periodic: grid.periodic)
+        case .patchcnn: return slidingWindow(x, grid: grid)
+        }
     }
 
     /// Clears TC regions without a warm core at their pressure minimum.
@@ -143,14 +150,11 @@ public enum DetectApplying {
         }
         let detector = try Detector(path: r.model)
         let input = try detector.open(r.input, given: r.names)
+        let session = try DetectSession(detector: detector, input: input, native: r.native)
         if !r.output.quiet {
-            for n in input.notes { writeStderr("detect: \(n)\n") }
+            session.finish().printAdaptations("detect")
             if r.warmCoreCheck && input.names[.t500] == nil {
                 writeStderr("detect: no 500 hPa temperature: cyclone regions are not checked for a warm core\n")
-            }
-            let spacing = abs(input.grid.lat[1] - input.grid.lat[0])
-            if abs(spacing - detector.spec.gridSpacing) > 0.25 * detector.spec.gridSpacing {
-                writeStderr(String(format: "detect: warning: grid spacing %.2f deg differs from the training grid's %.2f deg; events will look larger or smaller to the model\n", spacing, detector.spec.gridSpacing))
             }
         }
         let checksum = try SHA256.hex(file: r.model)
@@ -166,7 +170,7 @@ public enum DetectApplying {
         var best: (step: Int, points: Int, fields: [FieldRole: [Float]], mask: [Int8])?
         let progress = ProgressReporter("detect", total: input.steps, quiet: r.output.quiet)
         while let step = try input.next() {
-            let mask = detector.mask(step, grid: input.grid, warmCoreCheck: r.warmCoreCheck)
+            let mask = session.mask(step, grid: input.grid, warmCoreCheck: r.warmCoreCheck)
             try MaskFile.append(writer, mask: mask, grid: input.grid, time: step.time, input: input)
             let events = mask.filter { $0 > 0 }.count
             tcPoints += mask.filter { $0 == 1 }.count; arPoints += events - mask.filter { $0 == 1 }.count; total += mask.count
@@ -186,33 +190,14 @@ public enum DetectApplying {
         if let f = r.figure, let b = best {
             try DetectFigure.write(f, grid: input.grid, fields: b.fields, masks: [("detected", b.mask)], step: b.step)
         }
+        let contract = session.finish()
+        if !r.output.quiet { contract.printWarnings("detect") }
         var counts = ["TC": 0, "AR": 0]
         for o in objects { counts[o.eventClass, default: 0] += 1 }
         return DetectReport(steps: input.steps, grid: [input.grid.height, input.grid.width], model: r.model,
                             variables: Dictionary(uniqueKeysWithValues: input.names.map { ($0.key.rawValue, $0.value) }),
                             unitNotes: input.notes, objects: r.objects == nil ? [:] : counts,
                             tcFraction: Double(tcPoints) / Double(max(total, 1)), arFraction: Double(arPoints) / Double(max(total, 1)),
-                            figureStep: best?.step, warmCoreChecked: r.warmCoreCheck && input.names[.t500] != nil, output: r.output.path, seconds: Date().timeIntervalSince(started))
-    }
-}
-
-/// Maps of one step with class masks outlined (magenta: cyclones, black: rivers): PSL and IWV side by side.
-public enum DetectFigure {
-    public static func write(_ path: String, grid: LatLonGrid, fields: [FieldRole: [Float]], masks: [(String, [Int8])], step: Int) throws {
-        let (h, w) = (grid.height, grid.width)
-        var panels = [FieldPanel]()
-        for (title, mask) in masks {
-            let overlay = Tensor(shape: [h, w], scalars: mask.map { Float($0) })
-            if let p = fields[.psl] {
-                panels.append(FieldPanel(title: "PSL HPA \(title) step \(step)", field: Tensor(shape: [h, w], scalars: p.map { $0 / 100 }), overlay: overlay))
-            }
-            if let q = fields[.iwv] {
-                panels.append(FieldPanel(title: "IWV KG M-2 \(title)", field: Tensor(shape: [h, w], scalars: q), range: (0, 60), overlay: overlay))
-            }
-        }
-        guard !panels.isEmpty else { throw TaskError("\(path): no PSL or IWV field to draw the mask on") }
-        let ascending = grid.lat.count > 1 && grid.lat[1] > grid.lat[0]
-        let img = FieldFigure.render(panels, columns: 2, zoom: h < 128 ? 3 : 1, latitudeAscending: ascending)
-        try writeFileAtomically(img.pngData(), to: path)
+                            figureStep: best?.step, warmCoreChecked: r.warmCoreCheck && input.names[.t500] != nil, contract: contract, output: r.output.path, seconds: Date().timeIntervalSince(started))
     }
 }

@@ -21,6 +21,8 @@ public struct DetectEvaluateRequest {
     public var figure: String?
     /// Clear CNN cyclone regions without a warm core, as `gridcnn detect` does.
     public var warmCoreCheck = true
+    /// Run on the input grid as it is (no adaptation to the model's grid).
+    public var native = false
     public var quiet = false
     public init(model: String, input: String) { self.model = model; self.input = input }
 }
@@ -71,6 +73,8 @@ public struct DetectEvaluation: Codable {
     public var labeller: LabellerOptions
     /// Whether CNN cyclone regions were checked for a warm core.
     public var warmCoreChecked: Bool
+    /// The data contract: what was adapted, skipped, and how far the input's statistics are from training.
+    public var contract: ContractCheck?
     public var notes: [String]
     public var seconds: Double
 }
@@ -82,6 +86,8 @@ public enum DetectEvaluating {
         let options = r.labeller ?? detector.spec.labeller
         try options.validate()
         let input = try detector.open(r.input, given: r.names)
+        let session = try DetectSession(detector: detector, input: input, native: r.native)
+        if !r.quiet { session.finish().printAdaptations("evaluate detect") }
         // The labeller needs its own roles too (T500 for the warm core when present).
         let labelInput = try DetectInput(path: r.input, names: detector.names(for: input.file, given: r.names),
                                          required: Labelling.roles(options).required, optional: Labelling.roles(options).optional)
@@ -109,7 +115,7 @@ public enum DetectEvaluating {
             var vsLabels = MaskScores(), vsTruth = MaskScores(), labVsTruth = MaskScores()
             var firstMask: [Int8]?
             for (k, s) in steps.enumerated() {
-                let m = detector.mask(s, grid: input.grid, warmCoreCheck: r.warmCoreCheck)
+                let m = session.mask(s, grid: input.grid, warmCoreCheck: r.warmCoreCheck)
                 if k == 0 { firstMask = m }
                 vsLabels.add(prediction: m, reference: labels[k])
                 if let truth { vsTruth.add(prediction: m, reference: truth[k]); labVsTruth.add(prediction: heuristic[k], reference: truth[k]) }
@@ -118,8 +124,8 @@ public enum DetectEvaluating {
             e.cnnVsLabels = vsLabels
             if truth != nil { e.cnnVsTruth = vsTruth; e.labellerVsTruth = labVsTruth }
             if let f = r.figure, let m = firstMask {
-                var masks: [(String, [Int8])] = [("CNN", m), ("LABELLER", heuristic[0])]
-                if let truth { masks.append(("TRUTH", truth[0])) }
+                var masks: [(String, [Int8])] = [("CNN", m), ("labeller", heuristic[0])]
+                if let truth { masks.append(("truth", truth[0])) }
                 try DetectFigure.write(f, grid: input.grid, fields: labelSteps[0].fields, masks: masks, step: 0)
             }
         case .patchcnn:
@@ -136,6 +142,11 @@ public enum DetectEvaluating {
             }
             progress.update(steps.count)
         }
+        e.contract = session.finish()
+        if detector.spec.kind == .patchcnn && session.adaptation != nil {
+            e.contract!.skipped.append("patch-classifier scores use patches cut from the input grid as it is (not adapted)")
+        }
+        if !r.quiet { e.contract!.printWarnings("evaluate detect") }
         e.seconds = Date().timeIntervalSince(started)
         return e
     }
@@ -161,6 +172,9 @@ public enum DetectEvaluating {
                          + String(format: "; mean %.3f", p.meanAccuracy))
         }
         lines += e.notes.map { "note: \($0)" }
+        if let c = e.contract {
+            lines += c.adaptations.map { "adapted: \($0)" } + c.skipped.map { "not checked: \($0)" } + c.warnings.map { "warning: \($0)" }
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -87,14 +87,18 @@ public struct DetectSpec: Codable, Equatable, Sendable {
     public var classWeights: [Float]
     /// Training grid spacing (degrees), to warn when applied at another resolution.
     public var gridSpacing: Double
+    /// What the model was trained on (nil in checkpoints made before contracts).
+    public var dataContract: DataContract? = nil
     public var inputChannels: Int { channels.count + (latitudeChannel ? 1 : 0) }
 
-    /// Model input [1, C, H, W] for one step's fields (NaN -> 0 after standardising).
-    public func input(_ fields: [FieldRole: [Float]], grid: LatLonGrid) -> Tensor {
+    /// Model input [1, C, H, W] for one step's fields (NaN -> 0 after standardising); `observe` sees each
+    /// channel's values before standardising (for the contract's statistics).
+    public func input(_ fields: [FieldRole: [Float]], grid: LatLonGrid, observe: ((Int, [Float]) -> Void)? = nil) -> Tensor {
         let (h, w) = (grid.height, grid.width)
         var x = [Float](repeating: 0, count: inputChannels * h * w)
         for (c, ch) in channels.enumerated() {
             let f = ch.values(fields, grid: grid)
+            observe?(c, f)
             let inv = 1 / ch.std
             for k in 0..<(h * w) { let v = (f[k] - ch.mean) * inv; x[c * h * w + k] = v.isFinite ? v : 0 }
         }

@@ -99,10 +99,11 @@ public enum DetectTraining {
         let multipleOf = r.model == .unet ? 1 << (r.depth ?? 3) : 1
         var patch = r.patch ?? (r.model == .unet ? 64 : 32)
         if r.model == .unet { patch = max(multipleOf, min(patch, grid.height) / multipleOf * multipleOf) }
-        let spec = DetectSpec(kind: r.model, channels: norms, latitudeChannel: r.latitudeChannel, classes: EventClass.allCases.map(\.name),
+        var spec = DetectSpec(kind: r.model, channels: norms, latitudeChannel: r.latitudeChannel, classes: EventClass.allCases.map(\.name),
                               labelSource: r.labels ?? "labeller", labeller: r.labeller, patch: patch, trainFile: r.input,
                               trainingSteps: training, validationSteps: validation, classWeights: weights,
                               gridSpacing: abs(grid.lat[1] - grid.lat[0]))
+        spec.dataContract = DetectContract.make(input: input, steps: steps, rows: training, channels: norms, latitudeChannel: r.latitudeChannel)
         let modelSpec = try DetectModel.spec(kind: r.model, channels: spec.inputChannels, base: r.base, depth: r.depth, patch: patch)
         let model = try modelSpec.build(seed: seed)
         let multiple = modelSpec.inputMultiple

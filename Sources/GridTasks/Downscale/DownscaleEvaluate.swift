@@ -2,6 +2,7 @@
 // side by side on held-out time steps (BCSD fitted on the other steps), as a table, JSON and a PNG of maps.
 import Foundation
 import GridIO
+import GridPlot
 import GridTensor
 import GridTrain
 
@@ -128,7 +129,7 @@ public enum DownscaleEvaluating {
         for k in predictions.keys where k != "cnn" { gains[k] = 100 * (1 - methods["cnn"]!.rmse / methods[k]!.rmse) }
         let spectra = PowerSpectra(truth: truthEval, predictions: predictions.filter { $0.key != "climatology" })
         if let fig = r.figure {
-            try writeFigure(fig, truth: truthEval, predictions: predictions, step: steps[0], units: spec.units)
+            try writeFigure(fig, truth: truthEval, predictions: predictions, step: steps[0], field: FieldLoader.header(truthData, member: 0), factor: spec.factor)
         }
         if let fig = r.spectrumFigure, let spectra { try spectra.writeFigure(fig, units: spec.units) }
         var warnings = truthData.warnings
@@ -161,21 +162,27 @@ public enum DownscaleEvaluating {
         return truth.paths.map(canonical) == trained
     }
 
-    /// Truth, bicubic, BCSD and CNN maps of the first evaluated step, and the error maps of the three.
-    static func writeFigure(_ path: String, truth: Tensor, predictions: [String: Tensor], step: Int, units: String?) throws {
-        let first = { (x: Tensor) in x.sliced(axis: 0, 0..<1).squeezed(0).contiguous() }
+    /// Truth, bicubic, BCSD and CNN maps of the first evaluated step on one colour scale, and the three methods'
+    /// errors on one diverging scale, on the truth's grid with coastlines.
+    static func writeFigure(_ path: String, truth: Tensor, predictions: [String: Tensor], step: Int, field: GridField, factor: Int) throws {
+        let first = { (x: Tensor) in x.sliced(axis: 0, 0..<1).squeezed(0).contiguous().scalars }
         let t = first(truth)
-        let valid = t.scalars.filter { !$0.isNaN }
-        let range = (valid.min() ?? 0, valid.max() ?? 1)
-        var panels = [FieldPanel(title: "truth step \(step)", field: t, range: range)]
-        for k in ["bicubic", "bcsd", "cnn"] { panels.append(FieldPanel(title: k, field: first(predictions[k]!), range: range)) }
-        let errs = ["bicubic", "bcsd", "cnn"].map { first(predictions[$0]!) - t }
-        let m = errs.flatMap { $0.scalars.filter { !$0.isNaN }.map { abs($0) } }.max() ?? 1
+        let valid = t.filter(\.isFinite)
+        let range = Double(valid.min() ?? 0)...Double(max(valid.max() ?? 1, (valid.min() ?? 0) + 1e-6))
+        let grid = PlotGrid.of(field), label = FigureText.label(field.variable)
+        let names = ["bicubic": "bicubic", "bcsd": "BCSD", "cnn": "CNN"]
+        var panels = [FieldPanel(title: "truth", values: t, grid: grid, range: range, label: label)]
+        for k in ["bicubic", "bcsd", "cnn"] { panels.append(FieldPanel(title: names[k]!, values: first(predictions[k]!), grid: grid, range: range, label: label)) }
+        let errs = ["bicubic", "bcsd", "cnn"].map { k in zip(first(predictions[k]!), t).map { $0 - $1 } }
+        // One error scale for the three, clipped at the 99th percentile of |error| so one bad cell does not wash it out.
+        let magnitudes = errs.flatMap { $0.filter(\.isFinite).map { abs(Double($0)) } }.sorted()
+        let m = max(magnitudes.isEmpty ? 1 : magnitudes[min(magnitudes.count - 1, Int(0.99 * Double(magnitudes.count)))], 1e-6)
         for (k, e) in zip(["bicubic", "bcsd", "cnn"], errs) {
-            panels.append(FieldPanel(title: "\(k) error", field: e, range: (-m, m), diverging: true))
+            panels.append(FieldPanel(title: "\(names[k]!) − truth", values: e, grid: grid, colourMap: .diverging, range: -m...m,
+                                     label: FigureText.withUnits("error", field.units)))
         }
-        let img = FieldFigure.render(panels, columns: 4, zoom: t.shape[0] < 128 ? 2 : 1)
-        try writeFileAtomically(img.pngData(), to: path)
+        let title = "\(field.variable.name), step \(step): truth, baselines and CNN, downscaled \(factor)x"
+        try Figure(title: title, panels: panels, columns: 4, panelWidth: min(panels[0].preferredWidth, 480)).write(to: path)
     }
 
     /// The text table printed by the CLI.

@@ -6,6 +6,7 @@
 import Foundation
 import GridTensor
 import GridIO
+import GridPlot
 
 public struct PowerSpectra: Codable {
     /// Ring centres in cycles per fine grid cell (wavelength = 1 / frequency cells).
@@ -54,56 +55,21 @@ public struct PowerSpectra: Codable {
         steps = picked.count
     }
 
-    /// A log-log line plot of the spectra (truth black, one colour per method) with a legend.
+    /// A log-log line plot of the spectra (truth in black, one colour per method) with a legend.
     public func writeFigure(_ path: String, units: String?) throws {
-        let (width, height, left, right, top, bottom) = (640, 420, 70, 150, 30, 50)
-        var img = RGBImage(width: width, height: height)
-        // Truth first (underneath), the CNN last (on top).
-        let series: [(String, [Double], (UInt8, UInt8, UInt8))] = [("truth", truth, (0, 0, 0))]
-            + [("bilinear", (120, 170, 250)), ("bicubic", (30, 90, 220)), ("bcsd", (30, 160, 60)), ("cnn", (220, 30, 30))]
-            .compactMap { name, colour in methods[name].map { (name, $0, colour) } }
-        let positive = series.flatMap { $0.1 }.filter { $0 > 0 && $0.isFinite }
-        guard let pMax = positive.max(), let pMin = positive.min(), let f0 = frequencies.first, let f1 = frequencies.last else { return }
-        // At most eight decades below the peak, so one tiny value does not flatten the rest.
-        let (ly0, ly1) = (max(log10(pMin), log10(pMax) - 8), log10(pMax) + 1e-9), (lx0, lx1) = (log10(f0), log10(f1) + 1e-9)
-        let plotW = width - left - right, plotH = height - top - bottom
-        func px(_ f: Double) -> Int { left + Int((log10(f) - lx0) / (lx1 - lx0) * Double(plotW)) }
-        func py(_ p: Double) -> Int { top + plotH - Int((log10(p) - ly0) / (ly1 - ly0) * Double(plotH)) }
-        for x in left...(left + plotW) { img.set(x, top + plotH, (0, 0, 0)); img.set(x, top, (200, 200, 200)) }
-        for y in top...(top + plotH) { img.set(left, y, (0, 0, 0)); img.set(left + plotW, y, (200, 200, 200)) }
-        // Decade ticks on both axes.
-        for d in Int(ly0.rounded(.up))...max(Int(ly0.rounded(.up)), Int(ly1.rounded(.down))) {
-            let y = py(pow(10, Double(d)))
-            for x in (left - 4)...left { img.set(x, y, (0, 0, 0)) }
-            img.drawText("1E\(d)", x: 8, y: y - 3)
+        func series(_ name: String, _ values: [Double], _ colour: RGB, width: Double = 1.6) -> Series {
+            let kept = zip(frequencies, values).filter { $0.1 > 0 && $0.1.isFinite }
+            return Series(name, x: kept.map(\.0), y: kept.map(\.1), colour: colour, lineWidth: width)
         }
-        for wavelength in [2.0, 4, 8, 16, 32, 64, 128, 256] where 1 / wavelength >= f0 && 1 / wavelength <= f1 {
-            let x = px(1 / wavelength)
-            for y in (top + plotH)...(top + plotH + 4) { img.set(x, y, (0, 0, 0)) }
-            img.drawText("\(Int(wavelength))", x: x - 6, y: top + plotH + 8)
+        var lines = [series("truth", truth, .black, width: 2.4)]
+        for (i, (key, name)) in [("bilinear", "bilinear"), ("bicubic", "bicubic"), ("bcsd", "BCSD"), ("cnn", "CNN")].enumerated() {
+            if let values = methods[key] { lines.append(series(name, values, Palette.line(i))) }
         }
-        img.drawText("WAVELENGTH (FINE GRID CELLS)", x: left + plotW / 2 - 84, y: height - 18)
-        img.drawText("POWER PER MODE, (\(units ?? "-")) SQUARED", x: 8, y: 10)
-        for (k, (name, values, colour)) in series.enumerated() {
-            var last: (Int, Int)?
-            for (f, p) in zip(frequencies, values) where p > 0 && p.isFinite {
-                let point = (px(f), py(max(p, pow(10, ly0))))
-                if let l = last { line(&img, l, point, colour) }
-                last = point
-            }
-            let ly = top + 10 + 16 * k
-            line(&img, (left + plotW + 12, ly + 3), (left + plotW + 32, ly + 3), colour)
-            img.drawText(name, x: left + plotW + 38, y: ly)
-        }
-        try writeFileAtomically(img.pngData(), to: path)
-    }
-
-    private func line(_ img: inout RGBImage, _ a: (Int, Int), _ b: (Int, Int), _ c: (UInt8, UInt8, UInt8)) {
-        let n = max(abs(b.0 - a.0), abs(b.1 - a.1), 1)
-        for i in 0...n {
-            let x = a.0 + (b.0 - a.0) * i / n, y = a.1 + (b.1 - a.1) * i / n
-            img.set(x, y, c); img.set(x, y + 1, c)
-        }
+        var panel = LinePanel(title: "Radially averaged power spectrum (\(steps) step\(steps == 1 ? "" : "s"))",
+                              xTitle: "frequency (cycles per fine grid cell)",
+                              yTitle: "power per mode (" + (units.map { "\($0)²" } ?? "units²") + ")", series: lines)
+        panel.xScale = .log; panel.yScale = .log
+        try Figure(panels: [panel], columns: 1).write(to: path)
     }
 }
 

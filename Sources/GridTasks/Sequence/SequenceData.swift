@@ -36,9 +36,12 @@ public struct SequenceSpec: Codable, Sendable {
 }
 
 public enum SequenceInputs {
-    /// True when the inputs name NetCDF files (FILE.nc or FILE.nc:VAR).
+    /// True when the inputs name NetCDF files or Zarr stores (FILE.nc, STORE.zarr, with :VAR, or a #mode=zarr URL).
     public static func isSeries(_ inputs: [String]) -> Bool {
-        inputs.allSatisfy { s in let p = FieldLoader.splitSpec(s).path.lowercased(); return p.hasSuffix(".nc") || p.hasSuffix(".nc4") }
+        inputs.allSatisfy { s in
+            let p = FieldLoader.splitSpec(s).path.lowercased()
+            return p.hasSuffix(".nc") || p.hasSuffix(".nc4") || p.hasSuffix(".zarr") || p.hasSuffix(".zarr/") || p.contains("#mode=")
+        }
     }
 
     /// A 1-D series: the variable (named, or the file's only one with more than one value) with singleton axes dropped.

@@ -57,17 +57,20 @@ enum AudioScoring {
 }
 
 enum SeriesScoring {
+    /// The WaveNet's one-step forecasts of z[t] for t in `range` (standardised units).
+    static func forecast(_ model: WaveNet, z: [Float], range: Range<Int>, spec: SequenceSpec) -> [Float] {
+        let step = spec.stepScale ?? 1
+        let from = max(0, range.lowerBound - 1 - (model.config.receptiveField - 1)), to = range.upperBound - 1
+        let x = Tensor(shape: [1, 1, to - from], scalars: Array(z[from..<to]))
+        let out = GradMode.withNoGrad { model(Variable(x)).value }.contiguous().scalars
+        return range.map { t in z[t - 1] + step * out[t - 1 - from] }
+    }
+
     /// RMSE (original units) of forecasts of z[t] for t in `range` from z[..< t]: WaveNet (if given), persistence, LPC.
     static func scores(model: WaveNet?, z: [Float], range: Range<Int>, spec: SequenceSpec) -> [String: Double] {
-        let scale = Double(spec.norm!.std), step = spec.stepScale ?? 1
+        let scale = Double(spec.norm!.std)
         var sp = 0.0, sl = 0.0, sw = 0.0
-        var wavenet: [Float]?
-        if let model {
-            let from = max(0, range.lowerBound - 1 - (model.config.receptiveField - 1)), to = range.upperBound - 1
-            let x = Tensor(shape: [1, 1, to - from], scalars: Array(z[from..<to]))
-            let out = GradMode.withNoGrad { model(Variable(x)).value }.contiguous().scalars
-            wavenet = range.map { t in z[t - 1] + step * out[t - 1 - from] }
-        }
+        let wavenet = model.map { forecast($0, z: z, range: range, spec: spec) }
         for (i, t) in range.enumerated() {
             let truth = Double(z[t])
             sp += pow(truth - Double(z[t - 1]), 2)
@@ -99,6 +102,8 @@ public struct SequenceEvaluateRequest {
     public var variable: String?
     public var mixDown = false
     public var quiet = false
+    /// Series models: the held-out forecast drawn against the series (.png, .svg or .pdf).
+    public var figure: String?
     public init(model: String) { self.model = model }
 }
 
@@ -131,6 +136,9 @@ public enum SequenceEvaluating {
         let note: (String) -> Void = { if !r.quiet { writeStderr("sequence: \($0)\n") } }
         switch spec.mode {
         case .audio:
+            if r.figure != nil {
+                throw TaskError("--figure draws a series model's held-out forecast; for audio models `gridcnn train sequence --figure` draws bits/sample against steps")
+            }
             guard !r.inputs.isEmpty else { throw TaskError("give the held-out audio with --input (WAV files or directories)") }
             let files = try SequenceInputs.loadAudio(r.inputs, rate: spec.sampleRate ?? 16000, mu: spec.mu ?? 255, mixDown: r.mixDown, note: note)
             var per = [SequenceFileScore](), totals = [String: Double](), n = 0
@@ -155,6 +163,7 @@ public enum SequenceEvaluating {
             let z = s.values.map { ($0 - norm.mean) / norm.std }
             var scores = SeriesScoring.scores(model: m.model, z: z, range: tr[0]..<tr[1], spec: spec)
             scores["ar\(spec.lpc.coefficients.count)"] = scores.removeValue(forKey: "lpc")
+            if let f = r.figure { try SequenceFigure.writeSeries(f, model: m.model, z: z, range: tr[0]..<tr[1], spec: spec, variable: s.variable) }
             return SequenceEvaluation(mode: .series, model: r.model, metric: "rmse", scores: scores, targets: tr[1] - tr[0],
                                       receptiveField: spec.receptiveField, series: s.path, variable: s.variable, units: spec.units, testRange: tr)
         }

@@ -25,6 +25,8 @@ public struct SyllableSpec: Codable, Equatable, Sendable {
     public var shifts: [Int]
     /// Fraction of training tokens given white noise at a random SNR in [0, 30] dB.
     public var noiseFraction: Double
+    /// What the model was trained on (nil in checkpoints made before contracts).
+    public var dataContract: DataContract? = nil
 }
 
 public enum SyllableCorpus {

@@ -2,6 +2,7 @@
 // adds white noise at each SNR (several seeded draws per clip), recomputes the features (onset detection included)
 // and scores the TDNN and the nearest-centroid baseline on exactly the same tokens.
 import Foundation
+import GridPlot
 import GridTensor
 import GridAutograd
 import GridNN
@@ -57,6 +58,8 @@ public struct SyllableEvaluateRequest {
     public var repeats = 5
     public var seed: UInt64 = 0
     public var quiet = false
+    /// Accuracy against SNR as a figure (.png, .svg or .pdf).
+    public var figure: String?
     public init(model: String, data: String) { self.model = model; self.data = data }
 }
 
@@ -78,13 +81,18 @@ public struct SyllableEvaluation: Codable {
     public var seed: UInt64
     public var consonants: [String]
     public var scores: [SNRScore]
+    /// The data contract: what was resampled, and how far the clean clips' features are from training.
+    public var contract: ContractCheck?
 }
 
 public enum SyllableEvaluating {
     public static func run(_ r: SyllableEvaluateRequest) throws -> SyllableEvaluation {
         let cls = try SyllableClassifier(checkpoint: r.model)
         let note: (String) -> Void = { if !r.quiet { writeStderr("syllables: \($0)\n") } }
-        let all = try SyllableCorpus.load(r.data, rate: cls.spec.features.sampleRate, note: note)
+        var check = ContractCheck()
+        let all = try SyllableCorpus.load(r.data, rate: cls.spec.features.sampleRate) { line in
+            if line.contains("resampled") { check.adaptations.append(line) } else { note(line) }
+        }
         let voices = r.voices ?? cls.spec.testVoices
         let clips = all.filter { voices.contains($0.voice) }
         guard !clips.isEmpty else {
@@ -93,6 +101,8 @@ public enum SyllableEvaluating {
         guard r.repeats >= 1 else { throw TaskError("--repeats must be at least 1") }
         let overlap = voices.filter { cls.spec.trainVoices.contains($0) }
         if !overlap.isEmpty { note("warning: voices \(overlap.joined(separator: ", ")) were used in training") }
+        SyllableContract.compare(&check, tokens: clips.map { cls.features.token($0.samples).features }, spec: cls.spec)
+        if !r.quiet { check.printAdaptations("evaluate syllables"); check.printWarnings("evaluate syllables") }
         var scores = [SNRScore]()
         for snr in r.snrs {
             let draws = snr == nil ? 1 : r.repeats
@@ -119,8 +129,32 @@ public enum SyllableEvaluating {
                                    tdnnAccuracy: Double(tdnnRight) / Double(labels.count),
                                    nearestCentroidAccuracy: Double(centroidRight) / Double(labels.count), tdnnConfusion: confusion))
         }
-        return SyllableEvaluation(model: r.model, voices: voices, clips: clips.count, repeats: r.repeats, seed: r.seed,
-                                  consonants: cls.spec.consonants, scores: scores)
+        let e = SyllableEvaluation(model: r.model, voices: voices, clips: clips.count, repeats: r.repeats, seed: r.seed,
+                                   consonants: cls.spec.consonants, scores: scores, contract: check)
+        if let f = r.figure { try figure(e, to: f) }
+        return e
+    }
+
+    /// Accuracy of the TDNN and of nearest centroid against SNR (clean as dashed lines), with chance at 1/3.
+    static func figure(_ e: SyllableEvaluation, to path: String) throws {
+        let noisy = e.scores.filter { $0.snrDB != nil }.sorted { $0.snrDB! < $1.snrDB! }
+        let tdnn = Palette.line(0), centroid = Palette.line(1)
+        var series = [Series]()
+        if !noisy.isEmpty {
+            series.append(Series("TDNN", x: noisy.map { $0.snrDB! }, y: noisy.map { 100 * $0.tdnnAccuracy }, colour: tdnn, markers: true))
+            series.append(Series("nearest centroid", x: noisy.map { $0.snrDB! }, y: noisy.map { 100 * $0.nearestCentroidAccuracy }, colour: centroid, markers: true))
+        }
+        let xs = noisy.isEmpty ? [0.0, 1.0] : [noisy.first!.snrDB!, noisy.last!.snrDB!]
+        if let clean = e.scores.first(where: { $0.snrDB == nil }) {
+            series.append(Series("TDNN, clean", x: xs, y: [100 * clean.tdnnAccuracy, 100 * clean.tdnnAccuracy], colour: tdnn, dashed: true, lineWidth: 1.2))
+            series.append(Series("nearest centroid, clean", x: xs, y: [100 * clean.nearestCentroidAccuracy, 100 * clean.nearestCentroidAccuracy],
+                                 colour: centroid, dashed: true, lineWidth: 1.2))
+        }
+        series.append(Series("chance", x: xs, y: [100.0 / 3, 100.0 / 3], colour: RGB(0.55, 0.55, 0.55), dashed: true, lineWidth: 1))
+        var plot = LinePanel(title: "\(e.consonants.joined(separator: " / ")) on \(e.voices.count) held-out voice\(e.voices.count == 1 ? "" : "s"), \(e.clips) clips",
+                             xTitle: "signal-to-noise ratio (dB, white noise)", yTitle: "accuracy (%)", series: series)
+        plot.yRange = 0...100
+        try Figure(panels: [plot], columns: 1).write(to: path)
     }
 
     public static func table(_ e: SyllableEvaluation) -> String {
@@ -129,6 +163,10 @@ public enum SyllableEvaluating {
         for s in e.scores {
             lines.append(s.condition.padding(toLength: 10, withPad: " ", startingAt: 0)
                          + String(format: "%8d   %7.1f%%   %7.1f%%", s.tokens, 100 * s.tdnnAccuracy, 100 * s.nearestCentroidAccuracy))
+        }
+        if let c = e.contract {
+            if let r = c.meanImageCorrelation { lines.append(String(format: "clean clips' mean token vs training's: correlation %.4f; largest band mean shift %.2f", r, c.meanShift.values.max() ?? 0)) }
+            lines += c.adaptations.map { "adapted: \($0)" } + c.skipped.map { "not checked: \($0)" } + c.warnings.map { "warning: \($0)" }
         }
         return lines.joined(separator: "\n")
     }

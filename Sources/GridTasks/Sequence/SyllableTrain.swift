@@ -49,8 +49,9 @@ public enum SyllableTraining {
         let features = SpeechFeatures(fc)
         let cleanTokens = train.map { features.token($0.samples).features }
         let norm = FeatureNormalization.fit(cleanTokens)
-        let spec = SyllableSpec(consonants: SyllableCorpus.consonants, features: fc, normalization: norm, trainVoices: trainV,
+        var spec = SyllableSpec(consonants: SyllableCorpus.consonants, features: fc, normalization: norm, trainVoices: trainV,
                                 validationVoices: valV, testVoices: testV, data: r.data, shifts: r.shifts, noiseFraction: r.noiseFraction)
+        spec.dataContract = SyllableContract.make(tokens: cleanTokens, config: fc)
         let config = TDNNConfig(channels: [fc.bands, r.hidden, 3], kernels: [3, 5], frames: fc.frames)
         let model = TDNN(config, seed: seed)
         let data = SyllableTokens(clips: train, shifts: r.shifts.isEmpty ? [0] : r.shifts, features: features, norm: norm,
