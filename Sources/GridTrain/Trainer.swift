@@ -22,6 +22,13 @@ public struct Batch {
 public protocol BatchSource {
     var sampleCount: Int { get }
     func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch
+    /// The batches the trainer will ask for next (sample indices and the generator each gets), announced while the
+    /// current step computes, so a source that reads from disk can build them ahead. Default: ignored.
+    func willRequest(_ upcoming: [(indices: [Int], rng: SeededGenerator)])
+}
+
+extension BatchSource {
+    public func willRequest(_ upcoming: [(indices: [Int], rng: SeededGenerator)]) {}
 }
 
 public struct TrainingOptions: Codable, Equatable, Sendable {
@@ -150,7 +157,12 @@ public final class Trainer {
             model.train()
             while state.step < (state.epoch + 1) * perEpoch {
                 let within = state.step - state.epoch * perEpoch
-                let indices = (0..<options.batchSize).map { order[(within * options.batchSize + $0) % order.count] }
+                let indices = batchIndices(order, within: within)
+                // The samples of the next few batches of this epoch (this rank's share), for sources that load ahead.
+                let ahead = (1...Self.lookahead).filter { within + $0 < perEpoch }
+                if !ahead.isEmpty {
+                    data.willRequest(ahead.flatMap { sampleRequests(batchIndices(order, within: within + $0), step: state.step + $0) })
+                }
                 let (lossValue, stopRequested) = try step(data, indices: indices)
                 state.epochLossSum += lossValue; state.epochLossCount += 1
                 state.step += 1
@@ -205,6 +217,19 @@ public final class Trainer {
             // Ranks draw different masks for their different samples (the first rank's streams are the ones saved).
             if group.rank > 0 { layer.rng = SeededGenerator(seed: layer.rng.next() ^ (0xD1B5_4A32_D192_ED03 &* UInt64(group.rank))) }
         }
+    }
+
+    /// How many batches ahead `willRequest` announces.
+    public static let lookahead = 4
+
+    /// The sample indices of the `within`-th batch of an epoch with sample order `order`.
+    func batchIndices(_ order: [Int], within: Int) -> [Int] {
+        (0..<options.batchSize).map { order[(within * options.batchSize + $0) % order.count] }
+    }
+
+    /// This rank's samples of a batch as `willRequest` announces them: each sample alone, with its own generator.
+    func sampleRequests(_ indices: [Int], step: Int) -> [(indices: [Int], rng: SeededGenerator)] {
+        group.share(of: indices.count).map { p in ([indices[p]], Trainer.sampleGenerator(seed: options.seed, step: step, position: p)) }
     }
 
     /// The sample order of an epoch: a seeded shuffle that depends only on (seed, epoch).

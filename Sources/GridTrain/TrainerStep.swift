@@ -35,8 +35,7 @@ extension Trainer {
     /// Samples `positions` of the global batch, each drawn with its own generator.
     static func assemble(_ data: BatchSource, indices: [Int], positions: Range<Int>, seed: UInt64, step: Int) -> Batch {
         let parts = positions.map { p -> Batch in
-            var rng = SeededGenerator(seed: (seed &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(step + 1) &* 0xBF58_476D_1CE4_E5B9)
-                                      ^ (UInt64(p + 1) &* 0x94D0_49BB_1331_11EB))
+            var rng = sampleGenerator(seed: seed, step: step, position: p)
             return data.batch([indices[p]], rng: &rng)
         }
         guard parts.count > 1 else { return parts[0] }
@@ -45,6 +44,12 @@ extension Trainer {
                      target: Tensor.concatenate(parts.map(\.target), axis: 0),
                      mask: masks.count == parts.count ? Tensor.concatenate(masks, axis: 0) : nil,
                      labels: labels.count == parts.count ? labels.flatMap { $0 } : nil)
+    }
+
+    /// The generator of the sample at `position` of the global batch of step `step` (its crop, flip, noise).
+    static func sampleGenerator(seed: UInt64, step: Int, position: Int) -> SeededGenerator {
+        SeededGenerator(seed: (seed &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(step + 1) &* 0xBF58_476D_1CE4_E5B9)
+                        ^ (UInt64(position + 1) &* 0x94D0_49BB_1331_11EB))
     }
 
     /// The default loss weight: valid target points when the batch has a mask, else samples.

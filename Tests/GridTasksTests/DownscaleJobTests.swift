@@ -93,7 +93,8 @@ struct SyntheticClimate {
         var e = DownscaleEvaluateRequest(model: model, truth: s.truth)
         e.variable = "tas"; e.statics = [s.elevation]
         let ev = try DownscaleEvaluating.run(e)
-        #expect(Set(ev.methods.keys) == ["bilinear", "bicubic", "bcsd", "cnn"])
+        #expect(Set(ev.methods.keys) == ["climatology", "bilinear", "bicubic", "bcsd", "cnn"])
+        #expect(ev.baselinesFittedOn == "training")
         #expect(ev.steps == [2, 5])
         #expect(ev.methods.values.allSatisfy { $0.rmse.isFinite && $0.points == 2 * 16 * 32 })
     }

@@ -3,6 +3,7 @@
 import Foundation
 import GridTensor
 import GridIO
+import GridTrain
 
 /// A field [T, H, W] read from a NetCDF variable, with what is needed to write results on its grid.
 public struct GridField {
@@ -34,13 +35,38 @@ public enum FieldLoader {
     }
 
     /// The data variables of a file: not coordinates, bounds or grid mappings, and with at least 2 dimensions.
-    public static func dataVariables(_ file: NetCDFFile) -> [NCVariable] {
-        let coordinateNames = Set(file.variables.filter { v in v.rank == 1 && v.dimensionNames == [v.name] }.map(\.name))
-        var referenced = Set<String>()
-        for v in file.variables {
-            for key in ["bounds", "grid_mapping", "coordinates"] { v.text(key)?.split(separator: " ").forEach { referenced.insert(String($0)) } }
+    public static func dataVariables(_ file: NetCDFFile) -> [NCVariable] { GridDataset.dataVariables(file) }
+
+    /// Opens one variable across the files of `specs` (each FILE, FILE:VAR, a glob such as "tas_*.nc:tas", or
+    /// @LIST); `variable` overrides the names in the specs, which must otherwise agree. The dataset's warnings (gaps,
+    /// overlaps) are printed unless `quiet`.
+    public static func dataset(_ specs: [String], variable: String?, quiet: Bool = true) throws -> GridDataset {
+        let split = specs.map(splitSpec)
+        let named = Set(split.compactMap(\.variable))
+        guard variable != nil || named.count <= 1 else {
+            throw TaskError("the inputs name different variables (\(named.sorted().joined(separator: ", "))); give one with --var")
         }
-        return file.variables.filter { $0.rank >= 2 && !coordinateNames.contains($0.name) && !referenced.contains($0.name) && $0.type.isNumeric }
+        let ds = try GridDataset(split.map(\.path), variable: variable ?? named.first)
+        if !quiet { for w in ds.warnings { writeStderr("warning: \(w)\n") } }
+        return ds
+    }
+
+    /// A paired input (e.g. the coarse field of the same steps) must have the truth's times, step for step, when
+    /// both have CF times; `what` names it in the error.
+    public static func checkSameTimes(_ other: GridDataset, as truth: GridDataset, what: String) throws {
+        guard let a = other.dates, let b = truth.dates else { return }
+        guard a.count == b.count else { throw TaskError("\(other.label): \(what) has \(a.count) steps but \(truth.label) has \(b.count)") }
+        if let k = a.indices.first(where: { a[$0] != b[$0] }) {
+            throw TaskError("\(other.label): \(what) step \(k) is at \(a[k]) but \(truth.label) step \(k) is at \(b[k]); the times must match")
+        }
+    }
+
+    /// The description of file `member` of a dataset as a field header (no data), for writing outputs on its grid.
+    public static func header(_ ds: GridDataset, member: Int) -> GridField {
+        let m = ds.members[member]
+        return GridField(path: m.path, variable: m.variable, data: Tensor(zeros: [0]), gridShape: [m.steps, ds.height, ds.width],
+                         timeDimension: m.timeAxis.map { m.variable.dimensions[$0].name }, yDimension: ds.yDimension,
+                         xDimension: ds.xDimension, times: m.timeValues)
     }
 
     /// Loads a field; `variable` nil picks the file's only data variable. Axes of length 1 other than the last two

@@ -5,8 +5,8 @@
 import GridTensor
 
 public struct BCSD {
-    let coarseModelSorted: [[Float]]   // per coarse cell, sorted training values of the model
-    let coarseObsSorted: [[Float]]     // per coarse cell, sorted training values of the coarsened observations
+    let coarseModelSorted: [[Float]]   // per coarse cell, quantiles of the model's training values (ascending)
+    let coarseObsSorted: [[Float]]     // per coarse cell, quantiles of the coarsened observations' training values
     let coarseObsClimatology: Tensor   // [h, w]
     let fineObsClimatology: Tensor     // [H, W]
     let method: Interpolation
@@ -27,6 +27,50 @@ public struct BCSD {
         fineObsClimatology = BCSD.nanMean(fineObs)
         self.method = method
     }
+
+    /// From each coarse cell's training values (any order, no NaN) of the model and of the coarsened observations.
+    init(modelValues: [[Float]], obsValues: [[Float]], coarseObsClimatology: Tensor, fineObsClimatology: Tensor, method: Interpolation = .bilinear) {
+        coarseModelSorted = modelValues.map { $0.sorted() }
+        coarseObsSorted = obsValues.map { $0.sorted() }
+        self.coarseObsClimatology = coarseObsClimatology
+        self.fineObsClimatology = fineObsClimatology
+        self.method = method
+    }
+
+    /// The fitted baseline as checkpoint tensors. Each cell's sorted values are resampled to at most
+    /// `maxQuantiles` evenly spaced quantiles (exact when the training period has no more steps than that), so the
+    /// stored size does not grow with the archive.
+    public func tensors(maxQuantiles: Int = 1001) -> [String: Tensor] {
+        let q = max(2, min(maxQuantiles, max(coarseModelSorted.map(\.count).max() ?? 0, coarseObsSorted.map(\.count).max() ?? 0)))
+        func table(_ sorted: [[Float]]) -> Tensor {
+            var out = [Float](repeating: .nan, count: sorted.count * q)
+            for (c, values) in sorted.enumerated() where !values.isEmpty {
+                for k in 0..<q {
+                    out[c * q + k] = values.count == q ? values[k] : BCSD.quantile(values, Float(k) / Float(q - 1))
+                }
+            }
+            return Tensor(shape: [sorted.count, q], scalars: out)
+        }
+        return ["bcsd_model_quantiles": table(coarseModelSorted), "bcsd_obs_quantiles": table(coarseObsSorted),
+                "bcsd_coarse_obs_climatology": coarseObsClimatology, "bcsd_fine_obs_climatology": fineObsClimatology]
+    }
+
+    /// A baseline stored by `tensors`; nil when the checkpoint has none (models trained before baselines were kept).
+    public init?(_ t: [String: Tensor], method: Interpolation = .bilinear) {
+        guard let m = t["bcsd_model_quantiles"], let o = t["bcsd_obs_quantiles"], let cc = t["bcsd_coarse_obs_climatology"],
+              let fc = t["bcsd_fine_obs_climatology"], m.rank == 2, m.shape == o.shape, cc.rank == 2, fc.rank == 2,
+              m.shape[0] == cc.shape[0] * cc.shape[1] else { return nil }
+        func rows(_ x: Tensor) -> [[Float]] {
+            let (cells, q, v) = (x.shape[0], x.shape[1], x.scalars)
+            return (0..<cells).map { c in v[(c * q)..<((c + 1) * q)].contains(where: \.isNaN) ? [] : Array(v[(c * q)..<((c + 1) * q)]) }
+        }
+        coarseModelSorted = rows(m); coarseObsSorted = rows(o)
+        coarseObsClimatology = cc; fineObsClimatology = fc
+        self.method = method
+    }
+
+    /// The training-period mean of the fine observations [H, W]: the climatology baseline.
+    public var climatology: Tensor { fineObsClimatology }
 
     /// Downscales coarse model fields [T, h, w] to [T, H, W].
     public func predict(_ coarse: Tensor) -> Tensor {

@@ -8,22 +8,37 @@ import GridTrain
 
 public struct DownscaleApplyRequest {
     public var model: String
-    public var input: String
+    /// Coarse input: files, globs or @lists (FILE or FILE:VAR each), one dataset ordered by time.
+    public var inputs: [String]
+    public var input: String { get { inputs[0] } set { inputs = [newValue] } }
     public var variable: String?
     public var statics: [String] = []
-    /// Where the result goes, overwrite, quiet, provenance.
+    /// Coarse predictors as in training (FILE_OR_GLOB:VAR each, same order), matched to the input's steps by date.
+    public var predictors: [String] = []
+    /// Where the result goes (a file, or a folder: one output per input file, same names), overwrite, quiet,
+    /// provenance.
     public var output: OutputSettings
     public var tile = 256
     public var allowOtherVariable = false
-    public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = OutputSettings(path: output, history: "gridcnn downscale") }
+    /// Skip outputs already complete (written by this model, every step there); write the rest.
+    public var resume = false
+    public init(model: String, input: String, output: String) { self.model = model; self.inputs = [input]; self.output = OutputSettings(path: output, history: "gridcnn downscale") }
 }
 
 public struct DownscaleApplyReport: Codable {
     public var steps: Int
     public var fineHeight: Int
     public var fineWidth: Int
+    /// The output file, or the folder of per-file outputs.
     public var output: String
+    public var outputs: [String]
+    /// Outputs left as they were by --resume (complete from an earlier run).
+    public var skippedOutputs: [String]
+    /// Input steps with no valid value (written as fill) and with some missing values (fill there).
+    public var missingSteps: Int
+    public var partlyMissingSteps: Int
     public var seconds: Double
+    public var warnings: [String]
 }
 
 public enum DownscaleApplying {
@@ -31,61 +46,73 @@ public enum DownscaleApplying {
         let started = Date()
         let trained = try TrainedModel<DownscaleSpec>(checkpoint: r.model, task: "downscale")
         let (ck, spec, model, multiple) = (trained.checkpoint, trained.spec, trained.model, trained.inputMultiple)
-        let (inPath, inVar) = FieldLoader.splitSpec(r.input)
-        let file = try NetCDFFile(path: inPath)
-        let name = r.variable ?? inVar ?? spec.variable
-        guard file.hasVariable(name) else {
-            throw GridIOError.variableNotFound(name: name, available: FieldLoader.dataVariables(file).map(\.name), path: inPath)
-        }
-        // Read the description to learn the grid; then stream.
-        let reader = try file.timeSteps(of: name)
-        let header = try FieldLoader.load(inPath, variable: name, readData: false)
+        let named = FieldLoader.splitSpec(r.inputs[0]).variable
+        let ds = try FieldLoader.dataset(r.inputs, variable: r.variable ?? named ?? spec.variable, quiet: r.output.quiet)
+        let name = ds.name
         if name != spec.variable && !r.allowOtherVariable {
             throw TaskError("\(r.model) was trained for '\(spec.variable)' but the input variable is '\(name)' (pass --allow-other-variable to apply it anyway)")
         }
-        if let u = header.units, let trained = spec.units, u != trained {
-            throw TaskError("\(inPath): '\(name)' is in \(u) but the model was trained on \(trained)")
+        if let u = ds.units, let trained = spec.units, u != trained {
+            throw TaskError("\(ds.label): '\(name)' is in \(u) but the model was trained on \(trained)")
         }
-        let (h, w) = (header.height * spec.factor, header.width * spec.factor)
+        let (h, w) = (ds.height * spec.factor, ds.width * spec.factor)
         let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w,
-                                                  grid: "\(inPath) (\(header.height)x\(header.width)) times factor \(spec.factor)")
+                                                  grid: "\(ds.label) (\(ds.height)x\(ds.width)) times factor \(spec.factor)")
         var localSpec = spec
         localSpec.fineHeight = h; localSpec.fineWidth = w
         let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { $0.data.squeezed(0) }, climatology: DownscaleClimatology(ck.extras))
-
+        let predictors = try DownscalePredictors(r.predictors, base: ds, coarseHeight: ds.height, coarseWidth: ds.width, quiet: r.output.quiet)
+        try predictors.check(against: spec)
         let checksum = try SHA256.hex(file: r.model)
-        let writer = try NetCDFWriter(path: r.output.path, overwrite: r.output.overwrite, history: r.output.history, attributes: [
-            NCAttribute("source", .text("gridcnn \(r.output.version) downscaling (\(ck.modelKind)) of \(inPath)")),
-            NCAttribute("gridcnn_version", .text(r.output.version)),
-            NCAttribute("gridcnn_model", .text(r.model)),
-            NCAttribute("gridcnn_model_sha256", .text(checksum)),
-            NCAttribute("gridcnn_downscaling_factor", .ints([Int64(spec.factor)])),
-        ])
-        let (dims, attrs) = try FineGrid.define(in: writer, coarse: header, factor: spec.factor, statics: statics)
-        var def = NCVariableDefinition(name: name, dimensions: dims, type: .float, units: spec.units ?? header.units,
-                                       longName: spec.longName ?? header.variable.text("long_name"),
-                                       standardName: spec.standardName ?? header.variable.text("standard_name"))
-        def.attributes = attrs + [NCAttribute("comment", .text("downscaled by factor \(spec.factor) with a \(ck.modelKind) CNN from \(inPath)"))]
-        try writer.defineVariable(def)
+        let plan = try DownscaleOutputPlan(ds, output: r.output.path)
 
-        let progress = ProgressReporter("downscale", total: reader.range.count, quiet: r.output.quiet)
-        var count = 0
-        while let step = try reader.next() {
-            let coarse = step.data.reshaped([1, header.height, header.width])
-            guard coarse.scalars.contains(where: { !$0.isNaN }) else {
-                throw TaskError("\(inPath): step \(step.index) of '\(name)' has no valid values (all missing)")
+        let progress = ProgressReporter("downscale", total: ds.count, quiet: r.output.quiet)
+        var done = 0, missing = 0, partly = 0, written = [String](), skipped = [String](), warnings = ds.warnings
+        for unit in plan.units {
+            if r.resume, try DownscaleOutputPlan.isComplete(unit.path, variable: name, steps: unit.steps.count, modelChecksum: checksum) {
+                skipped.append(unit.path); done += unit.steps.count; progress.update(done); continue
             }
-            let missingFine = Regrid.interpolate(coarse.isNaNMask(), height: h, width: w, method: .nearest)
-            let interp = inputs.interpolate(coarse)
-            let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp), tile: r.tile, multiple: multiple)
-            var fine = inputs.reconstruct(interpolated: interp, residual: residual)
-            fine = Tensor.zip(fine, missingFine) { $1 > 0.5 ? .nan : $0 }
-            let time = header.times.flatMap { step.index < $0.count ? $0[step.index] : nil }
-            try writer.append(name, fine.reshaped([h, w]), time: header.timeDimension != nil && time != nil ? time : nil)
-            count += 1
-            progress.update(count)
+            let source = ds.members[unit.member]
+            let header = FieldLoader.header(ds, member: unit.member)
+            let writer = try NetCDFWriter(path: unit.path, overwrite: r.output.overwrite, history: r.output.history, attributes: [
+                NCAttribute("source", .text("gridcnn \(r.output.version) downscaling (\(ck.modelKind)) of \(unit.sourceLabel)")),
+                NCAttribute("gridcnn_version", .text(r.output.version)),
+                NCAttribute("gridcnn_model", .text(r.model)),
+                NCAttribute("gridcnn_model_sha256", .text(checksum)),
+                NCAttribute("gridcnn_downscaling_factor", .ints([Int64(spec.factor)])),
+            ])
+            let (dims, attrs) = try FineGrid.define(in: writer, coarse: header, factor: spec.factor, statics: statics, source: source.file)
+            var def = NCVariableDefinition(name: name, dimensions: dims, type: .float, units: spec.units ?? ds.units,
+                                           longName: spec.longName ?? ds.longName, standardName: spec.standardName ?? ds.standardName)
+            def.attributes = attrs + [NCAttribute("comment", .text("downscaled by factor \(spec.factor) with a \(ck.modelKind) CNN from \(unit.sourceLabel)"))]
+            try writer.defineVariable(def)
+            for step in unit.steps {
+                let coarse = try ds.read(step: step).reshaped([1, ds.height, ds.width])
+                let valid = coarse.scalars.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
+                let fine: Tensor
+                if valid == 0 {
+                    // Missing in, missing out: one gap in a long archive must not lose the run.
+                    missing += 1
+                    if missing <= 10 { warnings.append("step \(step)\(ds.dates.map { " (\($0[step]))" } ?? "") of \(ds.members[ds.steps[step].member].path) is all missing; written as fill") }
+                    fine = Tensor(repeating: .nan, shape: [h, w])
+                } else {
+                    if valid < coarse.count { partly += 1 }
+                    let missingFine = Regrid.interpolate(coarse.isNaNMask(), height: h, width: w, method: .nearest)
+                    let interp = inputs.interpolate(coarse)
+                    let extra = try predictors.interpolated(steps: [step], height: h, width: w, method: spec.interpolation)
+                    let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: extra), tile: r.tile, multiple: multiple)
+                    fine = Tensor.zip(inputs.reconstruct(interpolated: interp, residual: residual), missingFine) { $1 > 0.5 ? .nan : $0 }.reshaped([h, w])
+                }
+                try writer.append(name, fine, time: header.timeDimension != nil ? plan.time(of: step) : nil)
+                done += 1
+                progress.update(done)
+            }
+            try writer.finish()
+            written.append(unit.path)
         }
-        try writer.finish()
-        return DownscaleApplyReport(steps: count, fineHeight: h, fineWidth: w, output: r.output.path, seconds: Date().timeIntervalSince(started))
+        if missing > 10 { warnings.append("\(missing - 10) more all-missing step(s) written as fill") }
+        if !r.output.quiet { for wline in warnings.dropFirst(ds.warnings.count) { writeStderr("warning: \(wline)\n") } }
+        return DownscaleApplyReport(steps: done, fineHeight: h, fineWidth: w, output: r.output.path, outputs: written, skippedOutputs: skipped,
+                                    missingSteps: missing, partlyMissingSteps: partly, seconds: Date().timeIntervalSince(started), warnings: warnings)
     }
 }

@@ -27,6 +27,14 @@ public struct DownscaleSpec: Codable, Equatable, Sendable {
     /// When true the network corrects a climatology-aware first guess (see DownscaleInputs.firstGuess) and needs
     /// the training climatologies, so it applies only on the training grid.
     public var useClimatology: Bool
+    /// Every truth file (absolute paths; nil in models trained before multi-file datasets).
+    public var truthPaths: [String]? = nil
+    /// First and last training time (ISO 8601), when the truth has CF times.
+    public var trainingPeriod: [String]? = nil
+    /// Coarse predictor variables (e.g. sea-level pressure, winds), in channel order, each standardised; nil in
+    /// models trained without them.
+    public var predictorNames: [String]? = nil
+    public var predictorNorms: [Standardization]? = nil
 }
 
 /// Training-period means: of the fine truth, and of the coarse input interpolated to the fine grid.
@@ -68,13 +76,20 @@ public struct DownscaleInputs {
         statics = Tensor.stack(zip(rawStatics, spec.staticNorms).map { $1.apply($0).replacingNaN(with: 0) }, axis: 0)
     }
 
-    public var channels: Int { 1 + (statics?.shape[0] ?? 0) + (climatology == nil ? 0 : 2) }
+    public var predictorCount: Int { spec.predictorNorms?.count ?? 0 }
+
+    public var channels: Int { 1 + (statics?.shape[0] ?? 0) + (climatology == nil ? 0 : 2) + predictorCount }
 
     /// The first guess the network corrects: the interpolated field, or with a climatology its anomaly from the
     /// coarse climatology added to the fine climatology (BCSD's spatial disaggregation without quantile mapping).
     public func firstGuess(interpolated: Tensor) -> Tensor {
+        firstGuess(interpolated: interpolated, region: (0..<spec.fineHeight, 0..<spec.fineWidth))
+    }
+
+    /// The same for a patch: `interpolated` [T, h, w] covers `region` (rows, columns) of the fine grid.
+    func firstGuess(interpolated: Tensor, region: (Range<Int>, Range<Int>)) -> Tensor {
         guard let c = climatology else { return interpolated }
-        return interpolated + (c.fine - c.coarseOnFine).unsqueezed(0)
+        return interpolated + crop(c.fine - c.coarseOnFine, region).unsqueezed(0)
     }
 
     /// Interpolation of coarse [T, h, w] to the fine grid, in physical units.
@@ -84,59 +99,39 @@ public struct DownscaleInputs {
 
     /// Model input [T, C, H, W] from the interpolated field [T, H, W]: first guess, interpolation, statics,
     /// fine climatology (the last three as available), all standardised.
-    public func modelInput(interpolated: Tensor) -> Tensor {
+    /// `predictors`: each predictor interpolated to the fine grid [T, H, W], in the spec's order.
+    public func modelInput(interpolated: Tensor, predictors: [Tensor] = []) -> Tensor {
+        modelInput(interpolated: interpolated, region: (0..<spec.fineHeight, 0..<spec.fineWidth), predictors: predictors)
+    }
+
+    /// The same for a patch covering `region` of the fine grid (statics and climatology cropped to it).
+    func modelInput(interpolated: Tensor, region: (Range<Int>, Range<Int>), predictors: [Tensor] = []) -> Tensor {
+        precondition(predictors.count == predictorCount, "model input: \(predictors.count) predictors for \(predictorCount) channels")
         let t = interpolated.shape[0]
         let norm = { (x: Tensor) in self.spec.fieldNorm.apply(x).replacingNaN(with: 0).unsqueezed(1) }
-        var parts = [norm(firstGuess(interpolated: interpolated))]
+        var parts = [norm(firstGuess(interpolated: interpolated, region: region))]
         if climatology != nil { parts.append(norm(interpolated)) }
-        if let statics { parts.append(statics.unsqueezed(0).broadcast(to: [t] + statics.shape).contiguous()) }
-        if let c = climatology { parts.append(norm(c.fine.unsqueezed(0)).broadcast(to: [t, 1] + c.fine.shape).contiguous()) }
+        if let statics {
+            let s = crop(statics, region)
+            parts.append(s.unsqueezed(0).broadcast(to: [t] + s.shape).contiguous())
+        }
+        if let c = climatology {
+            let f = crop(c.fine, region)
+            parts.append(norm(f.unsqueezed(0)).broadcast(to: [t, 1] + f.shape).contiguous())
+        }
+        for (p, n) in zip(predictors, spec.predictorNorms ?? []) { parts.append(n.apply(p).replacingNaN(with: 0).unsqueezed(1)) }
         return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, axis: 1)
+    }
+
+    /// Rows and columns `region` of the last two axes (the whole tensor when the region is the whole grid).
+    private func crop(_ x: Tensor, _ region: (Range<Int>, Range<Int>)) -> Tensor {
+        let r = x.rank
+        if region.0 == 0..<x.shape[r - 2] && region.1 == 0..<x.shape[r - 1] { return x }
+        return x.sliced(axis: r - 2, region.0).sliced(axis: r - 1, region.1).contiguous()
     }
 
     /// Physical field from the interpolation and the model's standardised residual over the first guess.
     public func reconstruct(interpolated: Tensor, residual: Tensor) -> Tensor {
         firstGuess(interpolated: interpolated) + residual.reshaped(interpolated.shape) * spec.fieldNorm.std
-    }
-}
-
-/// Random fine-grid patches of the training steps: the BatchSource the trainer draws from.
-public struct DownscalePatches: BatchSource {
-    let input: Tensor    // [T, C, H, W]
-    let residual: Tensor // [T, 1, H, W], NaN where the truth is missing
-    let steps: [Int]
-    let patch: Int
-
-    public init(input: Tensor, residual: Tensor, steps: [Int], patch: Int) {
-        self.input = input; self.residual = residual; self.steps = steps
-        self.patch = min(patch, input.shape[2], input.shape[3])
-    }
-
-    /// Enough samples per epoch to cover each step's area about once.
-    public var sampleCount: Int {
-        steps.count * max(1, (input.shape[2] / patch) * (input.shape[3] / patch))
-    }
-
-    public func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
-        let h = input.shape[2], w = input.shape[3]
-        var inputs = [Tensor](), targets = [Tensor]()
-        for i in indices {
-            let t = steps[i % steps.count]
-            let y = Int(rng.next() % UInt64(h - patch + 1)), x = Int(rng.next() % UInt64(w - patch + 1))
-            func crop(_ a: Tensor) -> Tensor {
-                a.sliced(axis: 0, t..<(t + 1)).sliced(axis: 2, y..<(y + patch)).sliced(axis: 3, x..<(x + patch))
-            }
-            var inp = crop(input), tgt = crop(residual)
-            // Flip augmentation along x only: north-south asymmetry (e.g. the lapse-rate sign) stays intact.
-            if rng.next() & 1 == 1 {
-                let flip = AxisTaps(inputSize: patch, outputSize: patch, tapsPerOutput: 1,
-                                    index: (0..<patch).map { Int32(patch - 1 - $0) }, weight: [Float](repeating: 1, count: patch))
-                inp = inp.applyingTaps(flip, axis: 3); tgt = tgt.applyingTaps(flip, axis: 3)
-            }
-            inputs.append(inp.contiguous()); targets.append(tgt.contiguous())
-        }
-        let target = Tensor.concatenate(targets, axis: 0)
-        let mask = target.map { $0.isNaN ? 0 : 1 }
-        return Batch(input: Tensor.concatenate(inputs, axis: 0), target: target.replacingNaN(with: 0), mask: mask)
     }
 }

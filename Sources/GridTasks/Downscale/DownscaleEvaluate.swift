@@ -8,14 +8,26 @@ import GridTrain
 
 public struct DownscaleEvaluateRequest {
     public var model: String
-    public var truth: String
+    /// Fine truth: files, globs or @lists (FILE or FILE:VAR each), one dataset ordered by time.
+    public var truths: [String]
+    public var truth: String { get { truths[0] } set { truths = [newValue] } }
     public var variable: String?
-    public var coarse: String?
+    /// Paired coarse input step for step with the truth (as `truths`); empty: block-average the truth.
+    public var coarses: [String] = []
+    public var coarse: String? { get { coarses.first } set { coarses = newValue.map { [$0] } ?? [] } }
     public var statics: [String] = []
-    /// Steps to score; nil = the checkpoint's validation steps.
+    /// Coarse predictors as in training (FILE_OR_GLOB:VAR each, same order), matched to the truth's steps by date.
+    public var predictors: [String] = []
+    /// Steps to score (indices into the truth dataset); nil = the model's validation steps when the truth is the
+    /// training data, else every step (or those of `period`).
     public var steps: [Int]?
+    /// "START:END" dates (YYYY, YYYY-MM or YYYY-MM-DD, inclusive) selecting the steps to score.
+    public var period: String?
     public var figure: String?
-    public init(model: String, truth: String) { self.model = model; self.truth = truth }
+    /// PNG of the radially averaged power spectra.
+    public var spectrumFigure: String?
+    public var quiet = true
+    public init(model: String, truth: String) { self.model = model; self.truths = [truth] }
 }
 
 public struct DownscaleEvaluation: Codable {
@@ -23,69 +35,131 @@ public struct DownscaleEvaluation: Codable {
     public var units: String?
     public var factor: Int
     public var steps: [Int]
+    /// First and last scored time (ISO 8601), when the truth has CF times.
+    public var period: [String]?
+    public var truthFiles: Int
+    /// Where the BCSD and climatology baselines were fitted: "training" (stored in the checkpoint) or
+    /// "scored-file" (a model from before baselines were stored: fitted on the truth's unscored steps).
+    public var baselinesFittedOn: String
     public var methods: [String: FieldScores]
     /// RMSE improvement of the CNN over each baseline, in percent.
     public var cnnRMSEGainPercent: [String: Double]
+    /// Radially averaged power spectra (mean over the scored steps) per method and for the truth.
+    public var spectra: PowerSpectra?
+    public var warnings: [String]
 }
 
 public enum DownscaleEvaluating {
     public static func run(_ r: DownscaleEvaluateRequest) throws -> DownscaleEvaluation {
         let trained = try TrainedModel<DownscaleSpec>(checkpoint: r.model, task: "downscale")
         let (ck, spec, model, multiple) = (trained.checkpoint, trained.spec, trained.model, trained.inputMultiple)
-        let (truthPath, truthVar) = FieldLoader.splitSpec(r.truth)
-        let truth = try FieldLoader.load(truthPath, variable: r.variable ?? truthVar ?? spec.variable)
-        guard truth.variable.name == spec.variable || r.variable != nil else {
-            throw TaskError("\(r.model) was trained for '\(spec.variable)', not '\(truth.variable.name)'")
+        let truthData = try FieldLoader.dataset(r.truths, variable: r.variable ?? FieldLoader.splitSpec(r.truths[0]).variable ?? spec.variable, quiet: r.quiet)
+        guard truthData.name == spec.variable || r.variable != nil else {
+            throw TaskError("\(r.model) was trained for '\(spec.variable)', not '\(truthData.name)'")
         }
-        guard truth.height == spec.fineHeight, truth.width == spec.fineWidth else {
-            throw TaskError("\(truthPath): grid \(truth.height)x\(truth.width) does not match the model's fine grid \(spec.fineHeight)x\(spec.fineWidth)")
+        guard truthData.height == spec.fineHeight, truthData.width == spec.fineWidth else {
+            throw TaskError("\(truthData.label): grid \(truthData.height)x\(truthData.width) does not match the model's fine grid \(spec.fineHeight)x\(spec.fineWidth)")
         }
-        let steps = r.steps ?? spec.validationSteps
-        guard !steps.isEmpty, steps.allSatisfy({ $0 >= 0 && $0 < truth.steps }) else {
-            throw TaskError("evaluation steps \(steps) are not within the \(truth.steps) steps of \(truthPath); choose them with --steps")
+        if let u = truthData.units, let trainedUnits = spec.units, u != trainedUnits {
+            throw TaskError("\(truthData.label): '\(truthData.name)' is in \(u) but the model was trained on \(trainedUnits)")
         }
-        let fitSteps = (0..<truth.steps).filter { !steps.contains($0) }
-        guard !fitSteps.isEmpty else { throw TaskError("BCSD needs at least one step outside the evaluated ones") }
-
-        let coarse: Tensor
-        if let c = r.coarse {
-            let (p, v) = FieldLoader.splitSpec(c)
-            let cf = try FieldLoader.load(p, variable: v ?? spec.variable)
-            guard cf.height * spec.factor == truth.height, cf.width * spec.factor == truth.width, cf.steps == truth.steps else {
-                throw TaskError("\(p): coarse grid \(cf.height)x\(cf.width) x\(cf.steps) steps does not match factor \(spec.factor) of \(truthPath)")
+        let storedBCSD = BCSD(ck.extras)
+        let steps = try selectSteps(r, spec: spec, truth: truthData)
+        guard !steps.isEmpty else { throw TaskError("no steps of \(truthData.label) to score (check --steps or --period)") }
+        guard steps.allSatisfy({ $0 >= 0 && $0 < truthData.count }) else {
+            throw TaskError("evaluation steps \(steps) are not within the \(truthData.count) steps of \(truthData.label); choose them with --steps")
+        }
+        // Scores are computed over all selected steps at once (percentiles and SSIM need them together): refuse
+        // up front what would not fit, rather than be killed half-way.
+        let needed = Double(steps.count) * Double(truthData.height * truthData.width) * 4 * 12
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        guard needed < 0.5 * memory else {
+            throw TaskError(String(format: "scoring %d steps of %dx%d needs about %.1f GB, more than half of this machine's %.1f GB; choose fewer with --period or --steps",
+                                   steps.count, truthData.height, truthData.width, needed / 1e9, memory / 1e9))
+        }
+        var coarseData: GridDataset?
+        if !r.coarses.isEmpty {
+            let cf = try FieldLoader.dataset(r.coarses, variable: FieldLoader.splitSpec(r.coarses[0]).variable ?? spec.variable)
+            guard cf.height * spec.factor == truthData.height, cf.width * spec.factor == truthData.width, cf.count == truthData.count else {
+                throw TaskError("\(cf.label): coarse grid \(cf.height)x\(cf.width) x\(cf.count) steps does not match factor \(spec.factor) of \(truthData.label)")
             }
-            coarse = cf.data
-        } else {
-            coarse = try Regrid.coarsen(truth.data, factor: spec.factor)
+            try FieldLoader.checkSameTimes(cf, as: truthData, what: "the coarse field")
+            coarseData = cf
+        }
+        let coarseOf = { (idx: [Int], fine: Tensor) throws -> Tensor in
+            try coarseData.map { try $0.read(steps: idx) } ?? Regrid.coarsen(fine, factor: spec.factor)
+        }
+        // Baselines fitted on the training data (stored), or for an older model on the truth's unscored steps.
+        let bcsd: BCSD
+        if let storedBCSD { bcsd = storedBCSD } else {
+            let fitSteps = (0..<truthData.count).filter { !steps.contains($0) }
+            guard !fitSteps.isEmpty else {
+                throw TaskError("\(r.model) predates stored baselines, so BCSD is fitted on the truth's unscored steps, and none are left; score fewer steps or retrain")
+            }
+            let fitTruth = try truthData.read(steps: fitSteps)
+            bcsd = BCSD(coarseModel: try coarseOf(fitSteps, fitTruth), coarseObs: try Regrid.coarsen(fitTruth, factor: spec.factor), fineObs: fitTruth)
         }
         let statics = try FieldLoader.loadStatics(r.statics, height: spec.fineHeight, width: spec.fineWidth, grid: "the model's fine grid")
             .map { $0.data.squeezed(0) }
         let inputs = try DownscaleInputs(spec: spec, statics: statics, climatology: DownscaleClimatology(ck.extras))
+        let predictors = try DownscalePredictors(r.predictors, base: truthData, coarseHeight: truthData.height / spec.factor,
+                                                 coarseWidth: truthData.width / spec.factor, quiet: r.quiet)
+        try predictors.check(against: spec)
 
-        let sel = { (x: Tensor) in DownscaleTraining.select(x, steps) }
-        let truthEval = sel(truth.data)
+        let truthEval = try truthData.read(steps: steps)
+        let (h, w) = (truthData.height, truthData.width)
         let fineMask = truthEval.map { $0.isNaN ? Float.nan : 0 }
-        let coarseEval = sel(coarse)
+        let coarseEval = try coarseOf(steps, truthEval)
         var predictions = [String: Tensor]()
-        predictions["bilinear"] = Regrid.interpolate(coarseEval, height: truth.height, width: truth.width, method: .bilinear) + fineMask
+        predictions["bilinear"] = Regrid.interpolate(coarseEval, height: h, width: w, method: .bilinear) + fineMask
         let interp = inputs.interpolate(coarseEval)
-        predictions["bicubic"] = Regrid.interpolate(coarseEval, height: truth.height, width: truth.width, method: .bicubic) + fineMask
-        let bcsd = BCSD(coarseModel: DownscaleTraining.select(coarse, fitSteps),
-                        coarseObs: try Regrid.coarsen(DownscaleTraining.select(truth.data, fitSteps), factor: spec.factor),
-                        fineObs: DownscaleTraining.select(truth.data, fitSteps))
+        predictions["bicubic"] = Regrid.interpolate(coarseEval, height: h, width: w, method: .bicubic) + fineMask
         predictions["bcsd"] = bcsd.predict(coarseEval) + fineMask
-        let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp), multiple: multiple)
+        if storedBCSD != nil {
+            predictions["climatology"] = bcsd.climatology.unsqueezed(0).broadcast(to: truthEval.shape).contiguous() + fineMask
+        }
+        let extra = try predictors.interpolated(steps: steps, height: h, width: w, method: spec.interpolation)
+        let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: extra), multiple: multiple)
         predictions["cnn"] = inputs.reconstruct(interpolated: interp, residual: residual) + fineMask
 
+        let latitudes = truthData.latitudes
         var methods = [String: FieldScores]()
-        for (k, p) in predictions { methods[k] = Metrics.scores(prediction: p, truth: truthEval) }
+        for (k, p) in predictions { methods[k] = Metrics.scores(prediction: p, truth: truthEval, latitudes: latitudes) }
         var gains = [String: Double]()
-        for k in ["bilinear", "bicubic", "bcsd"] { gains[k] = 100 * (1 - methods["cnn"]!.rmse / methods[k]!.rmse) }
+        for k in predictions.keys where k != "cnn" { gains[k] = 100 * (1 - methods["cnn"]!.rmse / methods[k]!.rmse) }
+        let spectra = PowerSpectra(truth: truthEval, predictions: predictions.filter { $0.key != "climatology" })
         if let fig = r.figure {
-            try writeFigure(fig, truth: truthEval, predictions: predictions, step: steps[0], field: truth, factor: spec.factor)
+            try writeFigure(fig, truth: truthEval, predictions: predictions, step: steps[0], field: FieldLoader.header(truthData, member: 0), factor: spec.factor)
         }
-        return DownscaleEvaluation(variable: spec.variable, units: spec.units, factor: spec.factor, steps: steps,
-                                   methods: methods, cnnRMSEGainPercent: gains)
+        if let fig = r.spectrumFigure, let spectra { try spectra.writeFigure(fig, units: spec.units) }
+        var warnings = truthData.warnings
+        if storedBCSD == nil { warnings.append("\(r.model) has no stored baselines (trained before they were kept): BCSD is fitted on the truth's unscored steps") }
+        let period = truthData.dates.map { d in [d[steps.min()!].iso8601, d[steps.max()!].iso8601] }
+        return DownscaleEvaluation(variable: spec.variable, units: spec.units, factor: spec.factor, steps: steps, period: period,
+                                   truthFiles: truthData.members.count, baselinesFittedOn: storedBCSD == nil ? "scored-file" : "training",
+                                   methods: methods, cnnRMSEGainPercent: gains, spectra: spectra, warnings: warnings)
+    }
+
+    /// --steps, else --period, else the validation steps when the truth is the training data, else every step.
+    static func selectSteps(_ r: DownscaleEvaluateRequest, spec: DownscaleSpec, truth: GridDataset) throws -> [Int] {
+        var steps: [Int]
+        if let s = r.steps { steps = s } else { steps = Array(0..<truth.count) }
+        if let p = r.period {
+            let (start, end) = try CFDate.parsePeriod(p)
+            let inPeriod = Set(try truth.steps(from: start, through: end))
+            steps = steps.filter { inPeriod.contains($0) }
+            guard !steps.isEmpty else { throw TaskError("no step of \(truth.label) lies in the period \(p)") }
+            return steps
+        }
+        if r.steps == nil && isTrainingData(truth, spec: spec) { return spec.validationSteps }
+        return steps
+    }
+
+    /// True when the truth is exactly the files the model was trained on.
+    static func isTrainingData(_ truth: GridDataset, spec: DownscaleSpec) -> Bool {
+        let canonical = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.path }
+        let trained = spec.truthPaths ?? spec.truthPath.map { [canonical($0)] } ?? []
+        return truth.paths.map(canonical) == trained
     }
 
     /// Truth, bicubic, BCSD and CNN maps of the first evaluated step on one colour scale, and the three methods'
@@ -113,13 +187,22 @@ public enum DownscaleEvaluating {
 
     /// The text table printed by the CLI.
     public static func table(_ e: DownscaleEvaluation) -> String {
-        var lines = ["downscaling of \(e.variable) (\(e.units ?? "-")), factor \(e.factor), steps \(e.steps)",
+        let steps = e.steps.count <= 12 ? "steps \(e.steps)" : "\(e.steps.count) steps (\(e.steps.first!) ... \(e.steps.last!))"
+        var lines = ["downscaling of \(e.variable) (\(e.units ?? "-")), factor \(e.factor), \(steps)",
                      "method       RMSE      bias      corr      PSNR      SSIM      p98|err|   MAE"]
-        for k in ["bilinear", "bicubic", "bcsd", "cnn"] {
+        for k in ["climatology", "bilinear", "bicubic", "bcsd", "cnn"] {
             guard let s = e.methods[k] else { continue }
             lines.append(k.padding(toLength: 9, withPad: " ", startingAt: 0) + [s.rmse, s.bias, s.corr, s.psnr, s.ssim, s.p98, s.mae]
                 .map { String(format: "%10.4f", $0) }.joined())
         }
+        lines.append("method    latRMSE   p2 bias   p98 bias  var ratio")
+        for k in ["climatology", "bilinear", "bicubic", "bcsd", "cnn"] {
+            guard let s = e.methods[k] else { continue }
+            lines.append(k.padding(toLength: 9, withPad: " ", startingAt: 0)
+                         + [s.latitudeWeightedRMSE ?? .nan, s.p2Bias ?? .nan, s.p98Bias ?? .nan, s.varianceRatio ?? .nan].map { String(format: "%10.4f", $0) }.joined())
+        }
+        lines.append("baselines fitted on: \(e.baselinesFittedOn == "training" ? "the training data (stored in the checkpoint)" : "the scored file's other steps (old checkpoint)")"
+                     + (e.period.map { "; period \($0[0]) to \($0[1])" } ?? ""))
         lines.append(String(format: "CNN RMSE vs bicubic: %+.1f%%, vs BCSD: %+.1f%% (positive = CNN better)",
                             e.cnnRMSEGainPercent["bicubic"] ?? .nan, e.cnnRMSEGainPercent["bcsd"] ?? .nan))
         return lines.joined(separator: "\n")

@@ -6,12 +6,19 @@ import GridTensor
 import GridAutograd
 import GridNN
 import GridTrain
+import GridIO
 
 public struct DownscaleTrainRequest {
-    public var truth: String
+    /// Fine truth: files, globs or @lists, each FILE or FILE:VAR; all one dataset ordered by time.
+    public var truths: [String]
+    public var truth: String { get { truths[0] } set { truths = [newValue] } }
     public var variable: String?
-    public var coarse: String?
+    /// Paired coarse input (as `truths`), step for step with the truth; nil or empty: block-average the truth.
+    public var coarses: [String] = []
+    public var coarse: String? { get { coarses.first } set { coarses = newValue.map { [$0] } ?? [] } }
     public var statics: [String] = []
+    /// Coarse predictor variables (FILE_OR_GLOB:VAR each) on the coarse grid, matched to the truth's steps by date.
+    public var predictors: [String] = []
     public var factor: Int = 4
     public var model: DownscaleModelKind = .srcnn
     public var width: Int?
@@ -26,7 +33,7 @@ public struct DownscaleTrainRequest {
     public var run: TrainingRun
 
     public init(truth: String, output: String) {
-        self.truth = truth
+        truths = [truth]
         var t = TrainingOptions()
         t.epochs = 20; t.stepsPerEpoch = 20; t.batchSize = 16; t.learningRate = 2e-3
         run = TrainingRun(output: output, options: t)
@@ -40,78 +47,123 @@ public struct DownscaleTrainReport: Codable {
     public var bicubicValidationRMSE: Double
     public var trainingSteps: [Int]
     public var validationSteps: [Int]
+    /// Files read, and what the dataset reported about them (gaps, overlaps).
+    public var truthFiles: Int
+    public var warnings: [String]
+    /// Seconds per training step the loop spent waiting for (or building) its batch, and seconds per whole step
+    /// (training loop time without validation, over the steps run): the data loader's share is their ratio.
+    public var loaderSecondsPerStep: Double
+    public var stepSeconds: Double
+    /// Batches built ahead by the background reader (the rest were built when asked for).
+    public var batchesBuiltAhead: Int
+    /// Training steps the BCSD baseline's distributions were taken from.
+    public var bcsdSteps: Int
+    /// The streaming pass over the training steps, and validation over all epochs, in seconds.
+    public var statisticsSeconds: Double
+    public var validationSeconds: Double
 }
 
 public enum DownscaleTraining {
+    /// Validation reads at most this many held-out steps per epoch (evenly spaced), so an epoch's cost does not grow
+    /// with the archive; `gridcnn evaluate downscale` scores them all.
+    static let maxValidationSteps = 64
+
     public static func run(_ r: DownscaleTrainRequest) throws -> DownscaleTrainReport {
         let job = try TrainingJob(task: "downscale", run: r.run)
-        let (truthPath, truthVar) = FieldLoader.splitSpec(r.truth)
-        let truth = try FieldLoader.load(truthPath, variable: r.variable ?? truthVar)
-        let (h, w) = (truth.height, truth.width)
+        let dataset = try FieldLoader.dataset(r.truths, variable: r.variable, quiet: r.run.quiet)
+        let truthPath = dataset.label
+        let (h, w, t) = (dataset.height, dataset.width, dataset.count)
         guard r.factor >= 2 else { throw TaskError("factor \(r.factor) must be at least 2") }
         guard h % r.factor == 0, w % r.factor == 0 else {
             throw TaskError("factor \(r.factor) does not divide the \(h)x\(w) grid of \(truthPath)")
         }
         let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w, grid: truthPath)
-        let coarse: Tensor
-        if let c = r.coarse {
-            let (p, v) = FieldLoader.splitSpec(c)
-            let cf = try FieldLoader.load(p, variable: v ?? truth.variable.name)
-            guard cf.height * r.factor == h, cf.width * r.factor == w, cf.steps == truth.steps else {
-                throw TaskError("\(p): coarse field is \(cf.steps)x\(cf.height)x\(cf.width); expected \(truth.steps)x\(h / r.factor)x\(w / r.factor) for factor \(r.factor)")
+        var coarseData: GridDataset?
+        if !r.coarses.isEmpty {
+            let cf = try FieldLoader.dataset(r.coarses, variable: FieldLoader.splitSpec(r.coarses[0]).variable ?? dataset.name, quiet: r.run.quiet)
+            guard cf.height * r.factor == h, cf.width * r.factor == w, cf.count == t else {
+                throw TaskError("\(cf.label): coarse field is \(cf.count)x\(cf.height)x\(cf.width); expected \(t)x\(h / r.factor)x\(w / r.factor) for factor \(r.factor)")
             }
-            coarse = cf.data
-        } else {
-            coarse = try Regrid.coarsen(truth.data, factor: r.factor)
+            try FieldLoader.checkSameTimes(cf, as: dataset, what: "the coarse field")
+            coarseData = cf
         }
+        let predictors = r.predictors.isEmpty ? nil
+            : try DownscalePredictors(r.predictors, base: dataset, coarseHeight: h / r.factor, coarseWidth: w / r.factor, quiet: r.run.quiet)
+        let reader = DownscaleStepReader(truth: dataset, coarse: coarseData, factor: r.factor, predictors: predictors)
         // Split time steps: every k-th held out (at least one each way when there are 2+ steps).
-        let t = truth.steps
         var validation = (0..<t).filter { r.validateEvery > 0 && $0 % r.validateEvery == r.validateEvery - 1 }
         if validation.isEmpty && t >= 2 { validation = [t - 1] }
         var training = (0..<t).filter { !validation.contains($0) }
         if training.isEmpty { training = validation; validation = [] }
 
-        let trainTruth = Tensor.stack(training.map { truth.data.sliced(axis: 0, $0..<($0 + 1)).squeezed(0) }, axis: 0)
-        let spec = DownscaleSpec(variable: truth.variable.name, units: truth.units, longName: truth.variable.text("long_name"),
-                                 standardName: truth.variable.text("standard_name"), factor: r.factor, interpolation: r.interpolation,
-                                 fieldNorm: .fit(trainTruth), staticNames: statics.map { "\($0.path):\($0.variable.name)" },
+        // One pass over the training steps: standardisation, climatologies, the BCSD baseline (validation unseen).
+        let statsStarted = Date()
+        let stats = try DownscaleStatistics(reader: reader, training: training, height: h, width: w, interpolation: r.interpolation,
+                                            quiet: r.run.quiet)
+        let spec = DownscaleSpec(variable: dataset.name, units: dataset.units, longName: dataset.longName,
+                                 standardName: dataset.standardName, factor: r.factor, interpolation: r.interpolation,
+                                 fieldNorm: stats.fieldNorm, staticNames: statics.map { "\($0.path):\($0.variable.name)" },
                                  staticNorms: statics.map { .fit($0.data) }, fineHeight: h, fineWidth: w,
-                                 validationSteps: validation, trainingSteps: training, truthPath: truthPath, patchSize: r.patch,
-                                 useClimatology: r.climatology && training.count >= 2)
-        let interpolated = Regrid.interpolate(coarse, height: h, width: w, method: r.interpolation)
-        // Climatologies from the training steps only, so validation stays unseen.
-        let climatology = DownscaleClimatology(fine: BCSD.nanMean(trainTruth).replacingNaN(with: 0),
-                                               coarseOnFine: BCSD.nanMean(select(interpolated, training)).replacingNaN(with: 0))
-        let inputs = try DownscaleInputs(spec: spec, statics: statics.map { $0.data.squeezed(0) }, climatology: climatology)
-        let modelInput = inputs.modelInput(interpolated: interpolated)
-        let residual = ((truth.data - inputs.firstGuess(interpolated: interpolated)) * (1 / spec.fieldNorm.std)).unsqueezed(1).contiguous()
+                                 validationSteps: validation, trainingSteps: training, truthPath: dataset.paths[0], patchSize: r.patch,
+                                 useClimatology: r.climatology && training.count >= 2,
+                                 truthPaths: dataset.paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
+                                 trainingPeriod: dataset.dates.map { d in [d[training.first!].iso8601, d[training.last!].iso8601] },
+                                 predictorNames: predictors?.names, predictorNorms: predictors == nil ? nil : stats.predictorNorms)
+        let inputs = try DownscaleInputs(spec: spec, statics: statics.map { $0.data.squeezed(0) }, climatology: stats.climatology)
 
         let modelSpec = DownscaleModel.spec(kind: r.model, channels: inputs.channels, width: r.width, depth: r.depth)
         let model = try modelSpec.build(seed: r.run.options.seed)
         let multiple = modelSpec.inputMultiple
         var patch = r.patch
         if multiple > 1 { patch = max(multiple, patch / multiple * multiple) }
-        let data = DownscalePatches(input: modelInput, residual: residual, steps: training, patch: patch)
+        _ = DownscaleReadFailures.shared.take()
+        // The trainer announces samples one by one, a few batches ahead.
+        let data = PrefetchingSource(DownscaleWindowPatches(reader: reader, inputs: inputs, steps: training, patch: patch),
+                                     depth: Trainer.lookahead * r.run.options.batchSize)
+        defer { data.stop() }
 
-        let bicubicRMSE = Metrics.scores(prediction: select(interpolated, validation.isEmpty ? training : validation),
-                                         truth: select(truth.data, validation.isEmpty ? training : validation)).rmse
+        let scored = validation.isEmpty ? training : validation
+        let evalSteps = scored.count <= maxValidationSteps ? scored
+            : (0..<maxValidationSteps).map { scored[$0 * scored.count / maxValidationSteps] }
+        let bicubicRMSE = try streamedRMSE(reader: reader, inputs: inputs, steps: evalSteps, model: nil, multiple: multiple)
         if !r.run.quiet {
             writeStderr("downscale: \(truthPath) '\(spec.variable)' \(t)x\(h)x\(w), factor \(r.factor), \(statics.count) static field(s), model \(modelSpec.kind) (\(model.parameterCount) parameters)\n")
-            writeStderr("downscale: training steps \(training), validation steps \(validation); bicubic validation RMSE \(String(format: "%.4f", bicubicRMSE)) \(spec.units ?? "")\n")
+            writeStderr("downscale: \(training.count) training steps, \(validation.count) validation steps; bicubic validation RMSE \(String(format: "%.4f", bicubicRMSE)) \(spec.units ?? "")\n")
         }
-        let evalSteps = validation.isEmpty ? training : validation
+        let statisticsSeconds = Date().timeIntervalSince(statsStarted)
+        var validationError: Error?
+        var validationSeconds = 0.0
         let validate: () -> Double = {
-            let x = select(modelInput, evalSteps)
-            let res = TiledInference.run(model, x, multiple: multiple)
-            let pred = inputs.reconstruct(interpolated: select(interpolated, evalSteps), residual: res)
-            return Metrics.scores(prediction: pred, truth: select(truth.data, evalSteps)).rmse
+            let started = Date()
+            defer { validationSeconds += Date().timeIntervalSince(started) }
+            do { return try streamedRMSE(reader: reader, inputs: inputs, steps: evalSteps, model: model, multiple: multiple) } catch {
+                validationError = validationError ?? error
+                return .nan
+            }
         }
-        let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: spec.useClimatology ? climatology.tensors : [:],
+        // The baselines evaluation compares against, fitted on the training steps and kept in the checkpoint, so
+        // scoring another period or scenario never fits them on the data being scored.
+        var extras = stats.bcsd.tensors()
+        if spec.useClimatology { extras.merge(stats.climatology.tensors) { $1 } }
+        let loopStarted = Date()
+        let summary = try job.train(model: model, spec: modelSpec, taskSpec: spec, extras: extras,
                                    data: data, validate: validation.isEmpty ? nil : validate) { out, batch in
             Loss.mse(out, Variable(batch.target), mask: batch.mask)
         }
+        if let failure = DownscaleReadFailures.shared.take() ?? validationError {
+            // The model saw incomplete data: it must not stand as a finished result.
+            try? FileManager.default.removeItem(atPath: summary.checkpoint)
+            throw TaskError("reading the training data failed during training (\(failure)); no checkpoint was kept")
+        }
+        let loopSeconds = Date().timeIntervalSince(loopStarted)
+        let timing = data.loaderTiming
         return DownscaleTrainReport(training: summary, bestValidationRMSE: summary.bestValidationScore,
-                                    bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation)
+                                    bicubicValidationRMSE: bicubicRMSE, trainingSteps: training, validationSteps: validation,
+                                    truthFiles: dataset.members.count, warnings: dataset.warnings,
+                                    loaderSecondsPerStep: timing.batches > 0 ? timing.seconds / Double(timing.batches) : 0,
+                                    stepSeconds: timing.batches > 0 ? (loopSeconds - validationSeconds) / Double(timing.batches) : 0,
+                                    batchesBuiltAhead: timing.builtAhead, bcsdSteps: stats.bcsdSteps,
+                                    statisticsSeconds: statisticsSeconds, validationSeconds: validationSeconds)
     }
 
     /// The given indices of axis 0, stacked.

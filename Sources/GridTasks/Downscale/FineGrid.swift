@@ -55,9 +55,10 @@ public enum FineGrid {
 
     /// Defines time (unlimited, copied), y and x with their coordinates, and any grid mapping, in `writer`;
     /// returns the (time, y, x) dimension names for the data variable and attributes it should carry.
-    public static func define(in writer: NetCDFWriter, coarse: GridField, factor: Int, statics: [GridField]) throws
+    /// `source`: the coarse file, when the caller has it open already.
+    public static func define(in writer: NetCDFWriter, coarse: GridField, factor: Int, statics: [GridField], source open: NetCDFFile? = nil) throws
         -> (dims: [String], attributes: [NCAttribute]) {
-        let source = try NetCDFFile(path: coarse.path)
+        let source = try open ?? NetCDFFile(path: coarse.path)
         var attributes = [NCAttribute]()
         let timeName = coarse.timeDimension ?? "time"
         try defineTime(in: writer, name: timeName, from: source)

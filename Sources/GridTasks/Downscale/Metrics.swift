@@ -12,21 +12,34 @@ public struct FieldScores: Codable, Equatable, Sendable {
     public var p98: Double
     public var mae: Double
     public var points: Int
+    /// RMSE with each row weighted by cos(latitude) (area), when the rows are latitudes.
+    public var latitudeWeightedRMSE: Double? = nil
+    /// Bias of the 2nd and 98th percentiles (prediction minus truth, over all valid points and steps).
+    public var p2Bias: Double? = nil
+    public var p98Bias: Double? = nil
+    /// Variance of the prediction over that of the truth (all valid points and steps): below 1 = too smooth.
+    public var varianceRatio: Double? = nil
 }
 
 public enum Metrics {
     /// Scores over [T, H, W] (or [H, W]) fields; NaN in the truth is skipped; PSNR and SSIM use the truth's range.
-    public static func scores(prediction: Tensor, truth: Tensor) -> FieldScores {
+    /// `latitudes` (one per row) adds the area-weighted RMSE.
+    public static func scores(prediction: Tensor, truth: Tensor, latitudes: [Double]? = nil) -> FieldScores {
         precondition(prediction.shape == truth.shape, "scores: prediction \(shapeDescription(prediction.shape)) vs truth \(shapeDescription(truth.shape))")
         let p = prediction.scalars, t = truth.scalars
         var n = 0, se = 0.0, sb = 0.0, sp = 0.0, st = 0.0, spp = 0.0, stt = 0.0, spt = 0.0
         var lo = Double.infinity, hi = -Double.infinity
-        var absErr = [Double]()
+        var absErr = [Double](), predValues = [Float](), truthValues = [Float]()
+        let h = truth.rank >= 2 ? truth.shape[truth.rank - 2] : 1, w = truth.shape.last ?? 1
+        let rowWeights = latitudes.flatMap { $0.count == h ? $0.map { max(0, cos($0 * .pi / 180)) } : nil }
+        var weightedSE = 0.0, weightSum = 0.0
         for i in 0..<t.count where !t[i].isNaN && !p[i].isNaN {
             let a = Double(p[i]), b = Double(t[i]), d = a - b
             n += 1; se += d * d; sb += d; sp += a; st += b; spp += a * a; stt += b * b; spt += a * b
             lo = min(lo, b); hi = max(hi, b)
             absErr.append(abs(d))
+            predValues.append(p[i]); truthValues.append(t[i])
+            if let rowWeights { let wt = rowWeights[(i / w) % h]; weightedSE += wt * d * d; weightSum += wt }
         }
         guard n > 0 else { return FieldScores(rmse: .nan, bias: .nan, corr: .nan, psnr: .nan, ssim: .nan, p98: .nan, mae: .nan, points: 0) }
         let nn = Double(n)
@@ -36,9 +49,13 @@ public enum Metrics {
         absErr.sort()
         let p98 = absErr[min(absErr.count - 1, Int((0.98 * Double(absErr.count - 1)).rounded()))]
         let range = max(hi - lo, 1e-12)
+        predValues.sort(); truthValues.sort()
+        let pct = { (q: Float) in Double(BCSD.quantile(predValues, q)) - Double(BCSD.quantile(truthValues, q)) }
         return FieldScores(rmse: rmse, bias: sb / nn, corr: cov / max((vp * vt).squareRoot(), 1e-300),
                            psnr: 20 * log10(range / max(rmse, 1e-12)), ssim: ssim(prediction, truth, range: range),
-                           p98: p98, mae: absErr.reduce(0, +) / nn, points: n)
+                           p98: p98, mae: absErr.reduce(0, +) / nn, points: n,
+                           latitudeWeightedRMSE: weightSum > 0 ? (weightedSE / weightSum).squareRoot() : nil,
+                           p2Bias: pct(0.02), p98Bias: pct(0.98), varianceRatio: vt > 0 ? vp / vt : nil)
     }
 
     /// Mean structural similarity (Wang et al. 2004: Gaussian window 11, sigma 1.5, K1 0.01, K2 0.03) over the 2-D
