@@ -22,6 +22,7 @@ TRAIN = {
     "classify (jet CNN)": ["train", "classify", "--input", "datasets/jets/jets_sample.h5", "--batch-size", "64"],
 }
 APPLY = {
+    "detect (UNet, 40 steps)": ["detect", "--model", "models/detect-unet.h5", "--input", "datasets/weather/weather_tracks.nc", "--output", "{out}.nc"],
     "label (40 steps)": ["label", "--input", "datasets/weather/weather_tracks.nc", "--output", "{out}.nc"],
     "track (40 steps)": ["track", "--input", "datasets/weather/weather_tracks.nc", "--preset", "tropical", "--output", "{out}.txt"],
 }

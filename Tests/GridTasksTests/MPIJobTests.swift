@@ -157,4 +157,21 @@ struct DataParallelCase: CustomTestStringConvertible, Sendable {
         #expect(p.terminationStatus != 0)
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/m.h5"))
     }
+
+    /// Downscaling spread over ranks writes the field one rank writes.
+    @Test func downscaleOnTwoRanksWritesWhatOneRankWrites() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let statics = ["--static", "datasets/climate/orog_mod1_rectilinear_grid_2D.nc:orog", "--static", "datasets/climate/sftlf_mod1_rectilinear_grid_2D.nc:sftlf"]
+        let train = try runGridcnn(["train", "downscale", "--truth", "datasets/climate/tas_rectilinear_grid_2D.nc", "--var", "tas", "--factor", "4",
+                                    "--epochs", "1", "--steps-per-epoch", "2", "--output", "\(dir)/m.h5", "--quiet"] + statics)
+        let coarse = try runGridcnn(["coarsen", "--input", "datasets/climate/tas_rectilinear_grid_2D.nc", "--var", "tas", "--factor", "4", "--output", "\(dir)/c.nc"])
+        #expect(train.status == 0 && coarse.status == 0, "\(train.stderr.suffix(300)) \(coarse.stderr.suffix(300))")
+        for (tag, ranks) in [("one", nil), ("two", 2)] as [(String, Int?)] {
+            let r = try runGridcnn(["downscale", "--model", "\(dir)/m.h5", "--input", "\(dir)/c.nc", "--output", "\(dir)/\(tag).nc", "--quiet"] + statics, ranks: ranks)
+            #expect(r.status == 0, "\(r.stderr.suffix(300))")
+        }
+        let a = try NetCDFFile(path: "\(dir)/one.nc").read("tas"), b = try NetCDFFile(path: "\(dir)/two.nc").read("tas")
+        #expect(a.shape == [12, 96, 192] && a.scalars.map(\.bitPattern) == b.scalars.map(\.bitPattern))
+    }
 }

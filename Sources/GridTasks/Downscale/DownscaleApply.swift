@@ -74,45 +74,70 @@ public enum DownscaleApplying {
             }
             let source = ds.members[unit.member]
             let header = FieldLoader.header(ds, member: unit.member)
-            let writer = try NetCDFWriter(path: unit.path, overwrite: r.output.overwrite, history: r.output.history, attributes: [
-                NCAttribute("source", .text("gridcnn \(r.output.version) downscaling (\(ck.modelKind)) of \(unit.sourceLabel)")),
-                NCAttribute("gridcnn_version", .text(r.output.version)),
-                NCAttribute("gridcnn_model", .text(r.model)),
-                NCAttribute("gridcnn_model_sha256", .text(checksum)),
-                NCAttribute("gridcnn_downscaling_factor", .ints([Int64(spec.factor)])),
-            ])
-            let (dims, attrs) = try FineGrid.define(in: writer, coarse: header, factor: spec.factor, statics: statics, source: source.file)
-            var def = NCVariableDefinition(name: name, dimensions: dims, type: .float, units: spec.units ?? ds.units,
-                                           longName: spec.longName ?? ds.longName, standardName: spec.standardName ?? ds.standardName)
-            def.attributes = attrs + [NCAttribute("comment", .text("downscaled by factor \(spec.factor) with a \(ck.modelKind) CNN from \(unit.sourceLabel)"))]
-            try writer.defineVariable(def)
-            for step in unit.steps {
+            // Under MPI the ranks downscale every N-th step and the first rank writes them all, in order.
+            let group = r.output.group
+            var writer: NetCDFWriter?
+            if group.isRoot {
+                let out = try NetCDFWriter(path: unit.path, overwrite: r.output.overwrite, history: r.output.history, attributes: [
+                    NCAttribute("source", .text("gridcnn \(r.output.version) downscaling (\(ck.modelKind)) of \(unit.sourceLabel)")),
+                    NCAttribute("gridcnn_version", .text(r.output.version)),
+                    NCAttribute("gridcnn_model", .text(r.model)),
+                    NCAttribute("gridcnn_model_sha256", .text(checksum)),
+                    NCAttribute("gridcnn_downscaling_factor", .ints([Int64(spec.factor)])),
+                ])
+                let (dims, attrs) = try FineGrid.define(in: out, coarse: header, factor: spec.factor, statics: statics, source: source.file)
+                var def = NCVariableDefinition(name: name, dimensions: dims, type: .float, units: spec.units ?? ds.units,
+                                               longName: spec.longName ?? ds.longName, standardName: spec.standardName ?? ds.standardName)
+                def.attributes = attrs + [NCAttribute("comment", .text("downscaled by factor \(spec.factor) with a \(ck.modelKind) CNN from \(unit.sourceLabel)"))]
+                try out.defineVariable(def)
+                writer = out
+            }
+            try RankedSteps(group).run(steps: unit.steps.count, compute: { k -> DownscaledStep in
+                let step = unit.steps[k]
                 let coarse = try ds.read(step: step).reshaped([1, ds.height, ds.width])
                 let valid = coarse.scalars.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
-                let fine: Tensor
-                if valid == 0 {
-                    // Missing in, missing out: one gap in a long archive must not lose the run.
+                // Missing in, missing out: one gap in a long archive must not lose the run.
+                guard valid > 0 else { return DownscaledStep(values: [Float](repeating: .nan, count: h * w), allMissing: true, partlyMissing: false) }
+                let missingFine = Regrid.interpolate(coarse.isNaNMask(), height: h, width: w, method: .nearest)
+                let interp = inputs.interpolate(coarse)
+                let extra = try predictors.interpolated(steps: [step], height: h, width: w, method: spec.interpolation)
+                let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: extra), tile: r.tile, multiple: multiple)
+                let fine = Tensor.zip(inputs.reconstruct(interpolated: interp, residual: residual), missingFine) { $1 > 0.5 ? .nan : $0 }
+                return DownscaledStep(values: fine.contiguous().scalars, allMissing: false, partlyMissing: valid < coarse.count)
+            }, consume: { k, result in
+                let step = unit.steps[k]
+                if result.allMissing {
                     missing += 1
                     if missing <= 10 { warnings.append("step \(step)\(ds.dates.map { " (\($0[step]))" } ?? "") of \(ds.members[ds.steps[step].member].path) is all missing; written as fill") }
-                    fine = Tensor(repeating: .nan, shape: [h, w])
-                } else {
-                    if valid < coarse.count { partly += 1 }
-                    let missingFine = Regrid.interpolate(coarse.isNaNMask(), height: h, width: w, method: .nearest)
-                    let interp = inputs.interpolate(coarse)
-                    let extra = try predictors.interpolated(steps: [step], height: h, width: w, method: spec.interpolation)
-                    let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: extra), tile: r.tile, multiple: multiple)
-                    fine = Tensor.zip(inputs.reconstruct(interpolated: interp, residual: residual), missingFine) { $1 > 0.5 ? .nan : $0 }.reshaped([h, w])
                 }
-                try writer.append(name, fine, time: header.timeDimension != nil ? plan.time(of: step) : nil)
+                if result.partlyMissing { partly += 1 }
+                try writer?.append(name, Tensor(shape: [h, w], scalars: result.values), time: header.timeDimension != nil ? plan.time(of: step) : nil)
                 done += 1
                 progress.update(done)
-            }
-            try writer.finish()
+            })
+            try writer?.finish()
             written.append(unit.path)
         }
         if missing > 10 { warnings.append("\(missing - 10) more all-missing step(s) written as fill") }
         if !r.output.quiet { for wline in warnings.dropFirst(ds.warnings.count) { writeStderr("warning: \(wline)\n") } }
         return DownscaleApplyReport(steps: done, fineHeight: h, fineWidth: w, output: r.output.path, outputs: written, skippedOutputs: skipped,
                                     missingSteps: missing, partlyMissingSteps: partly, seconds: Date().timeIntervalSince(started), warnings: warnings)
+    }
+}
+
+/// One downscaled step as it travels to the rank that writes: the fine field and what was missing in the input.
+struct DownscaledStep: StepPayload {
+    var values: [Float]
+    var allMissing: Bool
+    var partlyMissing: Bool
+
+    func payloadBytes() throws -> [UInt8] { [allMissing ? 1 : 0, partlyMissing ? 1 : 0] + (try values.payloadBytes()) }
+    init(values: [Float], allMissing: Bool, partlyMissing: Bool) {
+        self.values = values; self.allMissing = allMissing; self.partlyMissing = partlyMissing
+    }
+    init(payloadBytes b: [UInt8]) throws {
+        guard b.count >= 2 else { throw TaskError("a downscaled step arrived damaged (\(b.count) bytes)") }
+        allMissing = b[0] == 1; partlyMissing = b[1] == 1
+        values = try [Float](payloadBytes: Array(b.dropFirst(2)))
     }
 }
