@@ -177,9 +177,8 @@ public enum DetectApplying {
             let mask = session.mask(step, grid: input.grid, warmCoreCheck: r.warmCoreCheck)
             let found = r.objects == nil ? [] : DetectedObject.find(mask: mask, grid: input.grid, fields: step.fields, step: step.index,
                                                                    time: step.date?.iso8601, minimumPoints: r.minimumPoints)
-            return CodablePayload(LabelledStep(index: step.index, time: step.time, mask: mask, cyclones: 0, rivers: 0, objects: found))
-        }, consume: { _, payload in
-            let s = payload.value
+            return LabelledStep(index: step.index, time: step.time, mask: mask, cyclones: 0, rivers: 0, objects: found)
+        }, consume: { _, s in
             try writer.map { try MaskFile.append($0, mask: s.mask, grid: input.grid, time: s.time, input: input) }
             let events = s.mask.filter { $0 > 0 }.count
             tcPoints += s.mask.filter { $0 == 1 }.count; arPoints += events - s.mask.filter { $0 == 1 }.count; total += s.mask.count

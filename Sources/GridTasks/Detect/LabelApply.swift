@@ -69,10 +69,9 @@ public enum Labelling {
             guard let step = try input.next() else { throw TaskError("\(r.input): step \(i) could not be read") }
             let (mask, events) = Labeller.label(step.fields, grid: input.grid, options: r.options)
             let found = r.objects == nil ? [] : DetectedObject.find(mask: mask, grid: input.grid, fields: step.fields, step: step.index, time: step.date?.iso8601)
-            return CodablePayload(LabelledStep(index: step.index, time: step.time, mask: mask, cyclones: events.filter { $0.eventClass == 1 }.count,
-                                               rivers: events.filter { $0.eventClass == 2 }.count, objects: found))
-        }, consume: { _, payload in
-            let s = payload.value
+            return LabelledStep(index: step.index, time: step.time, mask: mask, cyclones: events.filter { $0.eventClass == 1 }.count,
+                                rivers: events.filter { $0.eventClass == 2 }.count, objects: found)
+        }, consume: { _, s in
             if let writer { try MaskFile.append(writer, mask: s.mask, grid: input.grid, time: s.time, input: input) }
             tc += s.cyclones; ar += s.rivers
             tcPoints += s.mask.filter { $0 == 1 }.count; arPoints += s.mask.filter { $0 == 2 }.count; total += s.mask.count
@@ -95,12 +94,39 @@ public enum Labelling {
     }
 }
 
-/// One labelled step as it travels from the rank that labelled it to the one that writes.
-struct LabelledStep: Codable {
-    var index: Int
-    var time: Double?
+/// One labelled step as it travels from the rank that labelled it to the one that writes: the mask as raw bytes
+/// (JSON of 18,000 small numbers cost more than labelling), the rest as JSON.
+struct LabelledStep: StepPayload {
+    struct Summary: Codable {
+        var index: Int
+        var time: Double?
+        var cyclones: Int
+        var rivers: Int
+        var objects: [DetectedObject]
+    }
+    var summary: Summary
     var mask: [Int8]
-    var cyclones: Int
-    var rivers: Int
-    var objects: [DetectedObject]
+
+    init(index: Int, time: Double?, mask: [Int8], cyclones: Int, rivers: Int, objects: [DetectedObject]) {
+        summary = Summary(index: index, time: time, cyclones: cyclones, rivers: rivers, objects: objects)
+        self.mask = mask
+    }
+    var index: Int { summary.index }
+    var time: Double? { summary.time }
+    var cyclones: Int { summary.cyclones }
+    var rivers: Int { summary.rivers }
+    var objects: [DetectedObject] { summary.objects }
+
+    func payloadBytes() throws -> [UInt8] {
+        let head = Array(try JSONEncoder().encode(summary))
+        return withUnsafeBytes(of: UInt64(head.count).littleEndian) { Array($0) } + head + mask.map { UInt8(bitPattern: $0) }
+    }
+
+    init(payloadBytes b: [UInt8]) throws {
+        guard b.count >= 8 else { throw TaskError("a labelled step arrived damaged (\(b.count) bytes)") }
+        let n = b.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        guard n <= b.count - 8 else { throw TaskError("a labelled step arrived damaged (\(b.count) bytes)") }
+        summary = try JSONDecoder().decode(Summary.self, from: Data(b[8..<(8 + n)]))
+        mask = b[(8 + n)...].map { Int8(bitPattern: $0) }
+    }
 }
