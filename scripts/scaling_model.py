@@ -15,9 +15,9 @@ import math
 # Per-rank step time (s) at the per-rank batch, one thread, and parameters (float32 gradients), from
 # scripts/bench-mpi.sh on this machine (see SCALING.md for the date and machine).
 MEASURED = {
-    "downscale SRCNN (batch 16 per rank)": (None, 28865),
-    "detect UNet (batch 16 per rank)": (None, 272895),
-    "classify jet CNN (batch 64 per rank)": (None, 160961),
+    "downscale SRCNN (batch 16 per rank)": (0.0525, 28865),
+    "detect UNet (batch 16 per rank)": (0.1006, 272895),
+    "classify jet CNN (batch 64 per rank)": (0.0164, 160961),
 }
 NETWORKS = {
     "InfiniBand HDR (20 GB/s, 2 us)": (2e-6, 20e9),
