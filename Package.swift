@@ -63,3 +63,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// Examples for library users (Examples/<name>/main.swift): each uses only the public products, as a package that
+// depends on gridcnn would, and scripts/run-examples.sh runs them in CI on the bundled data so they never rot.
+package.targets += [
+    ("read-field", ["GridIO", "GridTensor"]),
+    ("train-downscale", ["GridTasks", "GridTrain"]),
+    ("apply-checkpoint", ["GridTasks", "GridIO"]),
+    ("label", ["GridTasks"]),
+    ("autograd", ["GridTensor", "GridAutograd"]),
+].map { name, products in
+    .executableTarget(name: "example-\(name)", dependencies: products.map { .byName(name: $0) }, path: "Examples/\(name)")
+}

@@ -13,6 +13,8 @@ grep -vE "^(◇|􀟈|\[90m◇|.*\] .* started\.?$)" "$log" | grep -vE " started\
 grep -E "recorded an issue|Caught error|Fatal error" "$log" | head -n 40 || true
 rm -f "$log"
 [ "$status" -eq 0 ] || exit "$status"
+# The library examples (Examples/, issue 24) on the bundled data: they must compile and work as README shows them.
+bash scripts/run-examples.sh
 # A quick seeded fuzz of every file kind and reading command (issue 22): no crash, hang or unclean error.
 fuzz=$(mktemp -d)
 if ! bash scripts/fuzz/fuzz-files.sh --quick --out "$fuzz"; then
