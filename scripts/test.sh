@@ -15,6 +15,8 @@ rm -f "$log"
 [ "$status" -eq 0 ] || exit "$status"
 # The library examples (Examples/, issue 24) on the bundled data: they must compile and work as README shows them.
 bash scripts/run-examples.sh
+# Report-only: how many public declarations of GridIO, GridTrain, GridTasks still lack a /// doc comment.
+bash scripts/check-doc-comments.sh --counts
 # A quick seeded fuzz of every file kind and reading command (issue 22): no crash, hang or unclean error.
 fuzz=$(mktemp -d)
 if ! bash scripts/fuzz/fuzz-files.sh --quick --out "$fuzz"; then
