@@ -14,14 +14,12 @@ static struct {
     int (*comm_rank)(gm_handle, int *);
     int (*comm_size)(gm_handle, int *);
     int (*abort_)(gm_handle, int);
-    int (*barrier)(gm_handle);
-    int (*allreduce)(const void *, void *, int, gm_handle, gm_handle, gm_handle);
     int (*bcast)(void *, int, gm_handle, int, gm_handle);
     int (*send)(const void *, int, gm_handle, int, int, gm_handle);
     int (*recv)(void *, int, gm_handle, int, int, gm_handle, void *);
     int (*sendrecv)(const void *, int, gm_handle, int, int, void *, int, gm_handle, int, int, gm_handle, void *);
     int (*error_string)(int, char *, int *);
-    gm_handle world, f32, f64, byte, sum, max, in_place;
+    gm_handle world, f32, f64, byte;
     int active, rank, size;
 } mpi;
 static char last_error[512];
@@ -48,13 +46,12 @@ int gm_start(const char *path, int *rank, int *size, char *err, int errlen) {
 #define SYM(field, name) do { *(void **)&mpi.field = dlsym(h, name); \
     if (!mpi.field) { snprintf(err, errlen, "%s lacks %s: not Open MPI's ABI", lib, name); return 1; } } while (0)
     SYM(init_thread, "MPI_Init_thread"); SYM(finalize, "MPI_Finalize"); SYM(comm_rank, "MPI_Comm_rank");
-    SYM(comm_size, "MPI_Comm_size"); SYM(abort_, "MPI_Abort"); SYM(barrier, "MPI_Barrier");
-    SYM(allreduce, "MPI_Allreduce"); SYM(bcast, "MPI_Bcast"); SYM(send, "MPI_Send"); SYM(recv, "MPI_Recv");
+    SYM(comm_size, "MPI_Comm_size"); SYM(abort_, "MPI_Abort");
+    SYM(bcast, "MPI_Bcast"); SYM(send, "MPI_Send"); SYM(recv, "MPI_Recv");
     SYM(sendrecv, "MPI_Sendrecv"); SYM(error_string, "MPI_Error_string");
     SYM(world, "ompi_mpi_comm_world"); SYM(f32, "ompi_mpi_float"); SYM(f64, "ompi_mpi_double");
-    SYM(byte, "ompi_mpi_byte"); SYM(sum, "ompi_mpi_op_sum"); SYM(max, "ompi_mpi_op_max");
+    SYM(byte, "ompi_mpi_byte");
 #undef SYM
-    mpi.in_place = (gm_handle)1;   // Open MPI: #define MPI_IN_PLACE ((void *) 1)
     int provided = 0;
     int rc = mpi.init_thread(NULL, NULL, THREAD_FUNNELED, &provided);
     if (rc) { fail(rc); snprintf(err, errlen, "MPI_Init_thread failed: %s", last_error); return 1; }
@@ -67,7 +64,6 @@ int gm_start(const char *path, int *rank, int *size, char *err, int errlen) {
 
 void gm_finish(void) { if (mpi.active) { mpi.active = 0; mpi.finalize(); } }
 void gm_abort(int code) { if (mpi.active) mpi.abort_(mpi.world, code); _exit(code); }
-int gm_barrier(void) { return fail(mpi.barrier(mpi.world)); }
 
 // One ring all-reduce for both element types: the chunk a rank holds is summed in the same order every time.
 #define RING_ALLREDUCE(NAME, T, TYPE)                                                                             \
@@ -100,11 +96,6 @@ int NAME(T *buf, int64_t n) {                                                   
 }
 RING_ALLREDUCE(gm_allreduce_sum_f32, float, f32)
 RING_ALLREDUCE(gm_allreduce_sum_f64, double, f64)
-
-int gm_allreduce_max_f64(double *buf, int64_t n) {
-    if (!mpi.active || mpi.size <= 1) return 0;
-    return fail(mpi.allreduce(mpi.in_place, buf, (int)n, mpi.f64, mpi.max, mpi.world));
-}
 
 // Byte messages longer than INT_MAX go in pieces.
 #define PIECES(call) for (int64_t done = 0; done < n;) { int len = (int)((n - done) > INT_MAX ? INT_MAX : (n - done)); \

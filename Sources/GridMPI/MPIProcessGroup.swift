@@ -46,11 +46,6 @@ public final class MPIProcessGroup: ProcessGroup {
         try check(values.withUnsafeMutableBufferPointer { gm_allreduce_sum_f64($0.baseAddress, Int64(n)) }, "all-reduce")
     }
 
-    public func allReduceMax(_ values: inout [Double]) throws {
-        let n = values.count
-        try check(values.withUnsafeMutableBufferPointer { gm_allreduce_max_f64($0.baseAddress, Int64(n)) }, "all-reduce")
-    }
-
     public func broadcast(_ bytes: inout [UInt8], root: Int) throws {
         let n = bytes.count
         try check(bytes.withUnsafeMutableBytes { gm_broadcast_bytes($0.baseAddress, Int64(n), Int32(root)) }, "broadcast")

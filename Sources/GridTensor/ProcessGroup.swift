@@ -10,7 +10,6 @@ public protocol ProcessGroup: AnyObject, Sendable {
     var size: Int { get }
     func allReduceSum(_ values: inout [Float]) throws
     func allReduceSum(_ values: inout [Double]) throws
-    func allReduceMax(_ values: inout [Double]) throws
     /// Replaces `bytes` on every member with root's (all members pass the same count).
     func broadcast(_ bytes: inout [UInt8], root: Int) throws
     func send(_ bytes: [UInt8], to rank: Int, tag: Int) throws
@@ -44,7 +43,7 @@ extension ProcessGroup {
     /// The contiguous share of `count` items that this member owns (the first members get one more when uneven).
     public func share(of count: Int) -> Range<Int> { (count * rank / size)..<(count * (rank + 1) / size) }
 
-    /// The members in order of the items 0..<count they own when items are dealt round-robin.
+    /// The member that owns item `item` when items are dealt round-robin (rank r owns r, r + size, ...).
     public func owner(ofItem item: Int) -> Int { item % size }
 }
 
@@ -55,7 +54,6 @@ public final class SingleProcess: ProcessGroup {
     public var size: Int { 1 }
     public func allReduceSum(_ values: inout [Float]) throws {}
     public func allReduceSum(_ values: inout [Double]) throws {}
-    public func allReduceMax(_ values: inout [Double]) throws {}
     public func broadcast(_ bytes: inout [UInt8], root: Int) throws {}
     public func send(_ bytes: [UInt8], to rank: Int, tag: Int) throws {
         throw GridError("a single process cannot send to rank \(rank)")

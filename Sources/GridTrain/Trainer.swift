@@ -144,12 +144,13 @@ public final class Trainer {
             throw GridError("a batch of \(options.batchSize) cannot be shared by \(group.size) ranks: raise --batch-size")
         }
         restoreGenerators()
-        return try BatchStatistics.combined(over: group) { try loop(data, validate: validate, stopAtStep: stopAtStep, save: save) }
+        return try BatchStatistics.combined(over: group) {
+            try loop(data, perEpoch: perEpoch, validate: validate, stopAtStep: stopAtStep, save: save)
+        }
     }
 
-    private func loop(_ data: BatchSource, validate: (() -> Double)?, stopAtStep: Int?,
+    private func loop(_ data: BatchSource, perEpoch: Int, validate: (() -> Double)?, stopAtStep: Int?,
                       save: ((Trainer, _ improved: Bool) throws -> Void)?) throws -> TrainingOutcome {
-        let perEpoch = stepsPerEpoch(data)
         let progress = ProgressReporter("train", total: perEpoch * options.epochs, quiet: quiet)
         while state.epoch < options.epochs {
             let started = Date()

@@ -93,7 +93,7 @@ import Testing
         #expect(throws: GridIOError.fileNotFound(path: "file:///no/such/store.zarr#mode=zarr")) {
             _ = try NetCDFFile(path: "file:///no/such/store.zarr#mode=zarr")
         }
-        FileManager.default.createFile(atPath: empty + "/zarr.json", contents: Data("{}".utf8))
+        _ = FileManager.default.createFile(atPath: empty + "/zarr.json", contents: Data("{}".utf8))
         do { _ = try NetCDFFile(path: empty); Issue.record("opened a v3 store") } catch let e as GridIOError {
             #expect(e.description.contains("Zarr v3"), "\(e.description)")
         }

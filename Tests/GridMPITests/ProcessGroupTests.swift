@@ -30,7 +30,6 @@ import GridMPI
             init(_ r: Int, _ s: Int) { rank = r; size = s }
             func allReduceSum(_ values: inout [Float]) throws {}
             func allReduceSum(_ values: inout [Double]) throws {}
-            func allReduceMax(_ values: inout [Double]) throws {}
             func broadcast(_ bytes: inout [UInt8], root: Int) throws {}
             func send(_ bytes: [UInt8], to rank: Int, tag: Int) throws {}
             func receive(count: Int, from rank: Int, tag: Int) throws -> [UInt8] { [] }

@@ -14,13 +14,10 @@ int gm_active(void);
 void gm_finish(void);
 /// MPI_Abort(MPI_COMM_WORLD, code): ends every rank.
 void gm_abort(int code);
-int gm_barrier(void);
 /// Sum over ranks, in place, in a fixed order (a ring: reduce-scatter then all-gather, each chunk added in rank
 /// order around the ring), so the result does not depend on timing.
 int gm_allreduce_sum_f32(float *buf, int64_t n);
 int gm_allreduce_sum_f64(double *buf, int64_t n);
-/// Largest value over ranks (MPI_Allreduce with MPI_MAX: exact, order does not matter).
-int gm_allreduce_max_f64(double *buf, int64_t n);
 int gm_broadcast_bytes(void *buf, int64_t n, int root);
 int gm_send_bytes(const void *buf, int64_t n, int dest, int tag);
 int gm_recv_bytes(void *buf, int64_t n, int source, int tag);

@@ -42,7 +42,7 @@ public struct RankedSteps {
         let tag = 40
         if group.isRoot {
             for i in 0..<count {
-                let owner = i % n
+                let owner = group.owner(ofItem: i)
                 let r = owner == 0 ? try compute(i) : try R(payloadBytes: try group.receiveMessage(from: owner, tag: tag))
                 try consume(i, r)
             }

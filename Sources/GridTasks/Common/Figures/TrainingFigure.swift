@@ -26,7 +26,7 @@ public enum TrainingFigure {
         for (k, (name, value)) in baselines.enumerated() {
             series.append(Series(name, x: [xs.lowerBound, xs.upperBound], y: [value, value], colour: Palette.line(k + 2), dashed: true, lineWidth: 1.3))
         }
-        var validation = LinePanel(title: "Validation", xTitle: "optimiser steps", yTitle: metric, series: series)
+        let validation = LinePanel(title: "Validation", xTitle: "optimiser steps", yTitle: metric, series: series)
         var panels: [any FigurePanel] = [loss]
         if !scored.isEmpty { panels.append(validation) }
         let title = "\(task): \(h.count) epoch\(h.count == 1 ? "" : "s"), \(summary.steps) steps, seed \(summary.seed)"
