@@ -141,7 +141,7 @@ final class SignalInterrupt: InterruptSource {
 /// interrupted training run exits 130 (SIGINT) or 143 (SIGTERM) after saying how to resume.
 func runJob(_ body: () throws -> Void) throws {
     do { try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch let e as TrainingInterrupted {
-        writeStderr("interrupted: \(e.description)\n")
+        if Cluster.group.isRoot { writeStderr("interrupted: \(e.description)\n") }   // one line, not one per rank
         throw ExitCode(e.exitCode)
     } catch {
         let group = Cluster.group
