@@ -33,7 +33,7 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(name: "GridTensor", dependencies: ["CGridKernels"]),
         .target(name: "GridAutograd", dependencies: ["GridTensor"]),
-        .target(name: "GridNN", dependencies: ["GridAutograd"]),
+        .target(name: "GridNN", dependencies: ["GridAutograd", "CGridKernels"]),
         .target(name: "GridModels", dependencies: ["GridNN", "CGridKernels"]),
         .target(name: "GridIO", dependencies: ["GridTensor", "CNetCDF", "CHDF5"]),
         .target(name: "GridTrain", dependencies: ["GridModels", "GridIO", .product(name: "Crypto", package: "swift-crypto")]),

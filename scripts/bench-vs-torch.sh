@@ -1,50 +1,73 @@
 #!/usr/bin/env bash
-# gridcnn against PyTorch (CPU) on the same machine in the same run: the four workloads of
-# shared/bench/torch_ref.py, 1 and 2 threads; prints ms for both and the speed ratio torch_ms / gridcnn_ms
-# (above 1 = gridcnn faster). Installs the peer if missing. Usage: [PASSES=2] scripts/bench-vs-torch.sh [workload|all]
+# gridcnn against every CPU peer on the same machine in the same run: the four workloads of shared/bench/torch_ref.py
+# (eager PyTorch: training step and inference) and shared/bench/peers_ref.py (ONNX Runtime and OpenVINO: inference;
+# torch.compile: training step and inference), at 1 and 2 threads. Prints every peer's ms, gridcnn's, and the ratio
+# fastest peer / gridcnn (above 1 = gridcnn faster) for inference and for the training step.
+# The peers live in the script's own venv (.venv-peers, reusing what the system Python already has).
+# Usage: [PASSES=2] [GRIDCNN_BASE=path/to/older/gridcnn] scripts/bench-vs-torch.sh [workload|all]
+#   GRIDCNN_BASE: also time an older gridcnn binary in the same passes (an A/B of a change), shown as "base".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-all}
 REF=${TORCH_REF:-../shared/bench/torch_ref.py}
-python3 -c "import torch" 2>/dev/null || pip install -q "torch==2.13.0+cpu"
+PEERS=${PEERS_REF:-../shared/bench/peers_ref.py}
+if [ ! -x .venv-peers/bin/python ]; then python3 -m venv --system-site-packages .venv-peers; fi
+PY=.venv-peers/bin/python
+if ! $PY -c "import torch, onnx, onnxscript, onnxruntime, openvino" 2>/dev/null; then
+  $PY -m pip install -q "torch==2.13.0+cpu" onnx onnxscript onnxruntime openvino
+fi
 bash scripts/setup.sh
 bash scripts/build.sh --product gridcnn
 G=.build/release/gridcnn
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-# PASSES rounds of (torch x3, gridcnn) so that a burst of load from another tenant hits both sides' minimum
-# alike rather than one side's only measurement.
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernels: $(grep -qw avx512f /proc/cpuinfo && echo AVX-512 || echo AVX2); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# PASSES rounds of (peers, gridcnn[, base]) so a burst of load from another tenant hits every side's minimum alike.
 for pass in $(seq "${PASSES:-2}"); do
   for t in 1 2; do
-    for rep in 1 2 3; do
-      OMP_NUM_THREADS=$t MKL_NUM_THREADS=$t python3 "$REF" "$W" >> "$tmp/torch_$t.txt"
-    done
+    OMP_NUM_THREADS=$t MKL_NUM_THREADS=$t $PY "$REF" "$W" >> "$tmp/torch_$t.txt"
+    OMP_NUM_THREADS=$t MKL_NUM_THREADS=$t $PY "$PEERS" "$W" --threads "$t" 2>/dev/null >> "$tmp/peers_$t.txt" || true
   done
   $G bench --workload "$W" --threads 1,2 --repeats 3 --json > "$tmp/gridcnn_$pass.json"
+  if [ -n "${GRIDCNN_BASE:-}" ]; then "$GRIDCNN_BASE" bench --workload "$W" --threads 1,2 --repeats 3 --json > "$tmp/base_$pass.json"; fi
 done
-python3 - "$tmp" <<'PY'
-import json, re, sys, collections
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+$PY - "$tmp" <<'PY'
+import json, re, sys, glob, collections
 tmp = sys.argv[1]
-torch = collections.defaultdict(lambda: float("inf"))
+best = collections.defaultdict(lambda: float("inf"))   # (peer, workload, phase, threads) -> ms
 for t in (1, 2):
     for line in open(f"{tmp}/torch_{t}.txt"):
         m = re.match(r"(\w+).*train_step_ms=([\d.]+) infer_ms=([\d.]+) threads=(\d+)", line)
         if m:
-            name = m.group(1)
-            torch[(name, "train", t)] = min(torch[(name, "train", t)], float(m.group(2)))
-            torch[(name, "infer", t)] = min(torch[(name, "infer", t)], float(m.group(3)))
-import glob
-best = {}
-for path in sorted(glob.glob(f"{tmp}/gridcnn_*.json")):
-    for r in json.load(open(path)):
-        k = (r["workload"], r["phase"], r["threads"])
-        if k not in best or r["ms"] < best[k]["ms"]:
-            best[k] = r
-ours = list(best.values())
-print(f"{'workload':9} {'phase':6} {'threads':>7} {'torch ms':>10} {'gridcnn ms':>11} {'ratio':>7} {'GFLOP/s':>8} {'% peak':>7}")
-for r in ours:
-    k = (r["workload"], r["phase"], r["threads"])
-    tm = torch.get(k, float("nan"))
-    print(f"{r['workload']:9} {r['phase']:6} {r['threads']:7d} {tm:10.2f} {r['ms']:11.2f} {tm / r['ms']:7.2f} {r['gflops']:8.1f} {r['percent_of_peak']:7.1f}")
-print("ratio = torch ms / gridcnn ms (minimum over all runs of both passes); > 1 means gridcnn is faster")
+            best[("eager", m.group(1), "train", t)] = min(best[("eager", m.group(1), "train", t)], float(m.group(2)))
+            best[("eager", m.group(1), "infer", t)] = min(best[("eager", m.group(1), "infer", t)], float(m.group(3)))
+    for line in open(f"{tmp}/peers_{t}.txt"):
+        m = re.match(r"(\w+) (\w+): train_step_ms=([\w.]+) infer_ms=([\w.]+) threads=(\d+)", line)
+        if m:
+            w, peer = m.group(1), m.group(2)
+            for phase, v in (("train", m.group(3)), ("infer", m.group(4))):
+                if v != "nan": best[(peer, w, phase, t)] = min(best[(peer, w, phase, t)], float(v))
+for side in ("gridcnn", "base"):
+    for path in glob.glob(f"{tmp}/{side}_*.json"):
+        for r in json.load(open(path)):
+            k = (side, r["workload"], r["phase"], r["threads"])
+            best[k] = min(best[k], r["ms"])
+has_base = any(k[0] == "base" for k in best)
+workloads = [w for w in ("srcnn", "unet", "wavenet", "tdnn") if ("gridcnn", w, "infer", 1) in best]
+def f(v): return f"{v:8.2f}" if v != float("inf") else "       -"
+print("inference, ms (minimum over all passes)")
+print(f"{'workload':9}{'thr':>4} {'ORT':>8} {'OpenVINO':>8} {'compile':>8} {'eager':>8} " + (f"{'base':>8} " if has_base else "") + f"{'gridcnn':>8} {'vs fastest peer':>16}")
+for w in workloads:
+    for t in (1, 2):
+        peers = [best[(p, w, "infer", t)] for p in ("ort", "openvino", "compile", "eager")]
+        g = best[("gridcnn", w, "infer", t)]
+        print(f"{w:9}{t:4d} " + " ".join(f(v) for v in peers) + " " + (f(best[("base", w, "infer", t)]) + " " if has_base else "") + f"{f(g)} {min(peers) / g:15.2f}x")
+print("training step (forward, backward, Adam), ms")
+print(f"{'workload':9}{'thr':>4} {'eager':>8} {'compile':>8} " + (f"{'base':>8} " if has_base else "") + f"{'gridcnn':>8} {'vs faster peer':>16}")
+for w in workloads:
+    for t in (1, 2):
+        peers = [best[(p, w, "train", t)] for p in ("eager", "compile")]
+        g = best[("gridcnn", w, "train", t)]
+        print(f"{w:9}{t:4d} " + " ".join(f(v) for v in peers) + " " + (f(best[("base", w, "train", t)]) + " " if has_base else "") + f"{f(g)} {min(peers) / g:15.2f}x")
+print("ratio = fastest peer's ms / gridcnn's ms; > 1 means gridcnn is faster. '-': the peer failed or does not do that phase.")
 PY

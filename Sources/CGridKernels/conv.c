@@ -95,8 +95,8 @@ static void forward_part(void *vc, int part, int nparts) {
 }
 
 // y = conv(x, w) + bias (+ addend where not NULL). Paths other than the GEMM ones add the addend afterwards.
-static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
-                         const float *addend, int act, float *y) {
+static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *prepared,
+                         const float *bias, const float *addend, int act, float *y) {
     GK_FTZ_SCOPE;
     conv_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .w = w, .bias = bias, .y = y, .addend = addend, .act = act};
     const int64_t ysize = g->batch * g->cout * c.d.osz;
@@ -114,7 +114,7 @@ static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, 
         // Direct and Winograd apply the activation per tile; with an addend it must follow the sum (one pass).
         const int inner = addend ? GK_ACT_NONE : act;
         if (path == GK_PATH_DIRECT) gk_direct_forward_act(g, x, w, bias, inner, y);
-        else if (path == GK_PATH_WINOGRAD) gk_winograd_forward_act(g, x, w, bias, inner, y);
+        else if (path == GK_PATH_WINOGRAD) gk_winograd_forward_act(g, x, w, bias, inner, prepared, y);
         else if (path == GK_PATH_TAPS) gk_taps_forward(g, x, w, bias, y);
         else gk_depthwise_forward(g, x, w, bias, y);
         if (addend) gk_add(ysize, y, addend, y);
@@ -144,17 +144,30 @@ static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, 
 }
 
 void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
-    conv_forward(g, x, w, bias, NULL, GK_ACT_NONE, y);
+    conv_forward(g, x, w, NULL, bias, NULL, GK_ACT_NONE, y);
 }
 
 void gk_conv_forward_add(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
                          const float *addend, float *y) {
-    conv_forward(g, x, w, bias, addend, GK_ACT_NONE, y);
+    conv_forward(g, x, w, NULL, bias, addend, GK_ACT_NONE, y);
 }
 
 void gk_conv_forward_fused(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
                            const float *addend, int act, float *y) {
-    conv_forward(g, x, w, bias, addend, act, y);
+    conv_forward(g, x, w, NULL, bias, addend, act, y);
+}
+
+int64_t gk_conv_prepared_floats(const gk_conv_geom *g) {
+    return gk_conv_path(g, 0) == GK_PATH_WINOGRAD ? gk_winograd_prepared_floats(g) : 0;
+}
+
+void gk_conv_prepare(const gk_conv_geom *g, const float *w, float *prepared) {
+    if (gk_conv_path(g, 0) == GK_PATH_WINOGRAD) gk_winograd_prepare(g, w, prepared);
+}
+
+void gk_conv_forward_prepared(const gk_conv_geom *g, const float *x, const float *w, const float *prepared,
+                              const float *bias, const float *addend, int act, float *y) {
+    conv_forward(g, x, w, gk_conv_path(g, 0) == GK_PATH_WINOGRAD ? prepared : NULL, bias, addend, act, y);
 }
 
 // ---- backward data: units are (image, group, channel block); each owns its dx planes -----------------------------

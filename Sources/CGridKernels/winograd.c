@@ -97,12 +97,17 @@ static void fwd_part(void *vc, int part, int nparts) {
 }
 
 // y = 3x3 correlation of x (plan p) with w; flip: w holds the transposed problem's filter (backward data).
-static void run_forward(const gk_wino_plan *p, const float *x, const float *w, int flip, const float *bias, int act,
-                        float *y) {
+// prepared: the filter already transformed by gk_winograd_prepare (inference plans), else NULL.
+static void run_forward(const gk_wino_plan *p, const float *x, const float *w, const float *prepared, int flip,
+                        const float *bias, int act, float *y) {
     fwd_ctx c = {.p = *p, .x = x, .w = w, .bias = bias, .y = y, .flip = flip, .act = act};
     c.R = chunk_rows(p, p->cin + p->cout);
     c.nchunk = (p->rows + c.R - 1) / c.R;
-    if (c.nchunk > 1) {   // the transformed filter is reused by every chunk: transform it once
+    if (prepared) {       // transformed once when the plan was built: small images no longer pay it every call
+        c.nob = blocks_for(c.nchunk, p->cout, 32);
+        c.uks = gk_wino_kstride(p->cout * p->cin);
+        c.uw = (float *)prepared;
+    } else if (c.nchunk > 1) {   // the transformed filter is reused by every chunk: transform it once
         c.nob = blocks_for(c.nchunk, p->cout, 32);
         c.uks = gk_wino_kstride(p->cout * p->cin);
         c.uw = gk_alloc(sizeof(float) * (size_t)(36 * c.uks));
@@ -115,15 +120,23 @@ static void run_forward(const gk_wino_plan *p, const float *x, const float *w, i
     }
     const double flops = 72.0 * (double)p->cout * (double)p->cin * (double)(p->rows * p->ntx);
     gk_parallel(gk_parts_for(c.nchunk * c.nob, flops), fwd_part, &c);
-    gk_free(c.uw);
+    if (!prepared) gk_free(c.uw);
+}
+
+int64_t gk_winograd_prepared_floats(const gk_conv_geom *g) { return 36 * gk_wino_kstride(g->cout * g->cin); }
+
+void gk_winograd_prepare(const gk_conv_geom *g, const float *w, float *u) {
+    GK_FTZ_SCOPE;
+    fwd_ctx c = {.p = {.cin = g->cin, .cout = g->cout}, .w = w, .uw = u, .uks = gk_wino_kstride(g->cout * g->cin)};
+    gk_parallel(gk_parts_for(g->cout, 400.0 * (double)g->cout * (double)g->cin), filter_part, &c);
 }
 
 void gk_winograd_forward_act(const gk_conv_geom *g, const float *x, const float *w, const float *bias, int act,
-                             float *y) {
+                             const float *prepared, float *y) {
     GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cin, g->cout, g->in[1], g->in[2], g->out[1], g->out[2],
                                        g->pad_lo[1], g->pad_lo[2]);
-    run_forward(&p, x, w, 0, bias, act, y);
+    run_forward(&p, x, w, prepared, 0, bias, act, y);
 }
 
 // Stride 1: dx is the correlation of dy with the 180-degree-rotated, transposed filter, padded by 2 - pad_lo.
@@ -131,5 +144,5 @@ void gk_winograd_backward_data(const gk_conv_geom *g, const float *dy, const flo
     GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cout, g->cin, g->out[1], g->out[2], g->in[1], g->in[2],
                                        2 - g->pad_lo[1], 2 - g->pad_lo[2]);
-    run_forward(&p, dy, w, 1, NULL, GK_ACT_NONE, dx);
+    run_forward(&p, dy, w, NULL, 1, NULL, GK_ACT_NONE, dx);
 }

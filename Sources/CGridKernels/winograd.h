@@ -7,8 +7,12 @@
 /// 3x3, stride 1, dilation 1, groups 1, 2-D, pad_lo in 0...2, enough channels and output that Winograd pays.
 GK_HIDDEN int gk_winograd_applies(const gk_conv_geom *g);
 /// Same contracts as gk_conv_forward / gk_conv_backward_data / gk_conv_backward_filter.
+/// prepared: the filter from gk_winograd_prepare, or NULL to transform it in this call.
 GK_HIDDEN void gk_winograd_forward_act(const gk_conv_geom *g, const float *x, const float *w, const float *bias, int act,
-                                       float *y);
+                                       const float *prepared, float *y);
+/// Floats of the transformed filter, and the transform itself ([36][kstride] planes of [cout][cin]).
+GK_HIDDEN int64_t gk_winograd_prepared_floats(const gk_conv_geom *g);
+GK_HIDDEN void gk_winograd_prepare(const gk_conv_geom *g, const float *w, float *u);
 GK_HIDDEN void gk_winograd_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx);
 GK_HIDDEN void gk_winograd_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw,
                                            float *dbias);

@@ -18,10 +18,22 @@ public enum PlanKernels {
     }
 
     /// y = act(conv(x, w) + bias + addend), batch images of `g` (x [batch, Cin, in...], y [batch, Cout, out...]).
+    /// `prepared`: the weights from `prepare` (Winograd-domain filters), or nil.
     public static func conv(_ g: inout gk_conv_geom, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                            bias: UnsafePointer<Float>?, addend: UnsafePointer<Float>?, activation: FusedActivation,
-                            y: UnsafeMutablePointer<Float>) {
-        gk_conv_forward_fused(&g, x, weight, bias, addend, activation.rawValue, y)
+                            prepared: UnsafePointer<Float>? = nil, bias: UnsafePointer<Float>?, addend: UnsafePointer<Float>?,
+                            activation: FusedActivation, y: UnsafeMutablePointer<Float>) {
+        gk_conv_forward_prepared(&g, x, weight, prepared, bias, addend, activation.rawValue, y)
+    }
+
+    /// The weights of `g` transformed once for many forward calls (Winograd-domain filters of a 3x3 stride-1
+    /// convolution), or nil when the geometry's kernel path needs nothing prepared.
+    public static func prepare(_ g: ConvGeometry, weight: Tensor) -> Tensor? {
+        var c = g.cGeometry
+        let n = Int(gk_conv_prepared_floats(&c))
+        guard n > 0 else { return nil }
+        var u = Tensor(uninitializedShape: [n])
+        weight.withUnsafeBufferPointer { w in u.withUnsafeMutableBufferPointer { pu in gk_conv_prepare(&c, w.baseAddress, pu.baseAddress) } }
+        return u
     }
 
     /// Transposed convolution: `g` is the geometry of the convolution whose input gradient it is (so x is shaped

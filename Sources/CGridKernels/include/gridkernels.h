@@ -38,6 +38,14 @@ enum { GK_ACT_NONE = 0, GK_ACT_RELU = 1, GK_ACT_SIGMOID = 2, GK_ACT_TANH = 3 };
 /// written, while it is still in cache, instead of a separate pass over y. addend and bias may be NULL.
 void gk_conv_forward_fused(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
                            const float *addend, int act, float *y);
+/// Weights prepared once for many forward calls of a geometry (inference plans): the Winograd-domain filters of a
+/// 3x3 stride-1 convolution. gk_conv_prepared_floats is 0 when the geometry's path needs nothing prepared.
+int64_t gk_conv_prepared_floats(const gk_conv_geom *g);
+void gk_conv_prepare(const gk_conv_geom *g, const float *w, float *prepared);
+/// gk_conv_forward_fused with `prepared` from gk_conv_prepare for a geometry of the same channels and kernel that
+/// takes the same path (NULL: as gk_conv_forward_fused). w is still read by paths that use it.
+void gk_conv_forward_prepared(const gk_conv_geom *g, const float *x, const float *w, const float *prepared,
+                              const float *bias, const float *addend, int act, float *y);
 /// y[n, c, s] = act(y[n, c, s] + bias[c]) in place (bias may be NULL), e.g. after a transposed convolution.
 void gk_bias_activate(int64_t n, int64_t c, int64_t s, const float *bias, int act, float *y);
 /// dx[N, Cin, in...] = gradient of the convolution wrt its input. dx is overwritten.

@@ -25,6 +25,8 @@ final class CompiledPlan {
     init(builder b: PlanBuilder, output: PlanValue) {
         var steps = b.steps
         PlanOptimizer.optimise(&steps, output: output)
+        for s in steps where s.kind == .conv { s.prepared = PlanKernels.prepare(s.geometry!, weight: s.weight!) }   // after folding
+        for s in steps { if let g = s.geometry { s.batchedGeometry = g.cGeometry; s.imageGeometry = PlanKernels.cGeometry(g, batch: 1) } }
         self.steps = steps
         self.output = output
         shapes = b.shapes
@@ -32,6 +34,25 @@ final class CompiledPlan {
         outputShape = b.shape(output)
         planConcats(input: b.input)
         allocate(input: b.input)
+        resolved = steps.map { s in (s.inputs.map { resolve($0) }, resolve(s.output)) }
+    }
+
+    /// Every step's layouts relative to the run's three bases, worked out once (a call allocates nothing per step).
+    private var resolved: [(inputs: [Relative], output: Relative)] = []
+
+    /// A layout before the run's pointers are known: which base, and where from it.
+    struct Relative {
+        enum Base { case input, result, arena }
+        let base: Base, offset: Int, images: Int, channels: Int, plane: Int, imageStride: Int
+        func layout(_ input: UnsafeMutablePointer<Float>, _ result: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>?) -> Layout {
+            let p: UnsafeMutablePointer<Float>
+            switch base {
+            case .input: p = input
+            case .result: p = result
+            case .arena: p = arena!
+            }
+            return Layout(base: p + offset, images: images, channels: channels, plane: plane, imageStride: imageStride)
+        }
     }
 
     deinit { arena?.deallocate() }
@@ -111,19 +132,18 @@ final class CompiledPlan {
         func image(_ n: Int) -> UnsafeMutablePointer<Float> { base + n * imageStride }
     }
 
-    private func layout(_ v: PlanValue, input: UnsafeMutablePointer<Float>, result: UnsafeMutablePointer<Float>) -> Layout {
+    private func resolve(_ v: PlanValue) -> Relative {
         let full = shapes[v.id]
-        let s = [full.first ?? 1, full.count > 1 ? full[1] : 1]   // [N, C] of lower-rank values (features, scores)
+        let n = full.first ?? 1, c = full.count > 1 ? full[1] : 1   // [N, C] of lower-rank values (features, scores)
         let plane = full.dropFirst(2).reduce(1, *)
         switch places[v]! {
-        case .input: return Layout(base: input, images: s[0], channels: s[1], plane: plane, imageStride: s[1] * plane)
-        case .result: return Layout(base: result, images: s[0], channels: s[1], plane: plane, imageStride: s[1] * plane)
-        case let .arena(offset):
-            let p = arena!.assumingMemoryBound(to: Float.self) + offset
-            return Layout(base: p, images: s[0], channels: s[1], plane: plane, imageStride: s[1] * plane)
+        case .input: return Relative(base: .input, offset: 0, images: n, channels: c, plane: plane, imageStride: c * plane)
+        case .result: return Relative(base: .result, offset: 0, images: n, channels: c, plane: plane, imageStride: c * plane)
+        case let .arena(offset): return Relative(base: .arena, offset: offset, images: n, channels: c, plane: plane, imageStride: c * plane)
         case let .inside(parent, c0):
-            let outer = layout(parent, input: input, result: result)
-            return Layout(base: outer.base + c0 * plane, images: s[0], channels: s[1], plane: plane, imageStride: outer.imageStride)
+            let outer = resolve(parent)
+            return Relative(base: outer.base, offset: outer.offset + c0 * plane, images: n, channels: c, plane: plane,
+                            imageStride: outer.imageStride)
         }
     }
 
@@ -143,9 +163,12 @@ final class CompiledPlan {
             result.withUnsafeMutableBufferPointer { pr in
                 let input = UnsafeMutablePointer(mutating: px.baseAddress!), out = pr.baseAddress!
                 if output == inputValue { out.update(from: input, count: pr.count); return }
-                for s in steps {
-                    let ins = s.inputs.map { layout($0, input: input, result: out) }
-                    PlanExecution.run(s, inputs: ins, output: layout(s.output, input: input, result: out))
+                let a = arena?.assumingMemoryBound(to: Float.self)
+                for (s, r) in zip(steps, resolved) {
+                    let x = r.inputs[0].layout(input, out, a)
+                    let second = r.inputs.count > 1 ? r.inputs[1].layout(input, out, a) : x
+                    PlanExecution.run(s, x, second, all: s.kind == .concat ? r.inputs.map { $0.layout(input, out, a) } : [],
+                                      output: r.output.layout(input, out, a))
                 }
             }
         }

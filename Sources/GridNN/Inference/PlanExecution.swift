@@ -6,22 +6,22 @@ import GridAutograd
 enum PlanExecution {
     typealias Layout = CompiledPlan.Layout
 
-    static func run(_ s: PlanStep, inputs: [Layout], output y: Layout) {
-        let x = inputs[0]
+    /// x and second: the step's first two inputs (second = x for one-input steps); all: every input (concat only).
+    static func run(_ s: PlanStep, _ x: Layout, _ second: Layout, all inputs: [Layout], output y: Layout) {
         switch s.kind {
         case .conv, .convTranspose, .maxPool:
-            var g = PlanKernels.cGeometry(s.geometry!, batch: x.images)
             let batched = x.images == 1 || (x.contiguous && y.contiguous)
-            if !batched { g.batch = 1 }
+            var g = batched ? s.batchedGeometry : s.imageGeometry
             for n in 0..<(batched ? 1 : x.images) {
                 let xp = UnsafePointer(x.image(n)), yp = y.image(n)
                 switch s.kind {
                 case .conv:
-                    withOptional(s.bias) { b in
+                    withOptional(s.bias) { b in withOptional(s.prepared) { u in
                         s.weight!.withUnsafeBufferPointer { w in
-                            PlanKernels.conv(&g, x: xp, weight: w.baseAddress!, bias: b, addend: nil, activation: s.activation, y: yp)
+                            PlanKernels.conv(&g, x: xp, weight: w.baseAddress!, prepared: u, bias: b, addend: nil,
+                                             activation: s.activation, y: yp)
                         }
-                    }
+                    } }
                 case .convTranspose:
                     withOptional(s.bias) { b in
                         s.weight!.withUnsafeBufferPointer { w in
@@ -45,10 +45,10 @@ enum PlanExecution {
                 PlanKernels.biasActivate(images: images, channels: x.channels, plane: x.plane, bias: nil, activation: s.activation, y: yp)
             }
         case .add:
-            let b = inputs[1]
+            let b = second
             for n in 0..<x.images { PlanKernels.add(x.channels * x.plane, x.image(n), b.image(n), into: y.image(n)) }
         case .addChannel:
-            let b = inputs[1]
+            let b = second
             for n in 0..<x.images {
                 if x.image(n) != y.image(n) { y.image(n).update(from: x.image(n), count: x.channels * x.plane) }
                 let src = UnsafePointer(b.image(n) + s.channel * b.plane)

@@ -1,6 +1,7 @@
 // The graph an inference plan is built from: values [N, C, spatial...] with known shapes, and steps that read and
 // write them. A model is lowered into it op by op (`PlanBuilder`); `PlanOptimizer` then folds batch norms,
 // fuses activations and concatenations, and `CompiledPlan` places every value in one reused arena.
+import CGridKernels
 import GridTensor
 import GridAutograd
 
@@ -36,7 +37,11 @@ final class PlanStep {
     var inputs: [PlanValue]
     var output: PlanValue
     var geometry: ConvGeometry?
+    /// The C geometry for the whole batch and for one image, made once when the plan is compiled.
+    var batchedGeometry = gk_conv_geom(), imageGeometry = gk_conv_geom()
     var weight: Tensor?
+    /// Convolutions: the weights transformed once for their kernel path (Winograd-domain filters), or nil.
+    var prepared: Tensor?
     var bias: Tensor?
     var activation: FusedActivation = .none
     var channel = 0
