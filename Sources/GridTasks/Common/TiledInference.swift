@@ -4,10 +4,10 @@ import GridTensor
 import GridAutograd
 import GridNN
 
-public enum TiledInference {
+enum TiledInference {
     /// input [N, C, H, W] -> model output [N, K, H, W], computed tile by tile (tile x tile cores plus `halo`).
     /// `multiple`: spatial sizes the model needs (2^depth for a UNet); pieces are edge-padded up to it and cropped back.
-    public static func run(_ model: any Layer, _ input: Tensor, tile: Int = 256, halo: Int = 16, multiple: Int = 1) -> Tensor {
+    static func run(_ model: any Layer, _ input: Tensor, tile: Int = 256, halo: Int = 16, multiple: Int = 1) -> Tensor {
         let h = input.shape[2], w = input.shape[3]
         if h <= tile + 2 * halo && w <= tile + 2 * halo { return forward(model, input, multiple: multiple) }
         var rows = [Tensor]()
