@@ -26,7 +26,7 @@ struct JetData {
     var pixelSize: [Double]?
 
     init(path: String, images: Tensor, labels: [Int]? = nil, mass: [Float]? = nil, pt: [Float]? = nil,
-                eta: [Float]? = nil, tau21: [Float]? = nil) {
+         eta: [Float]? = nil, tau21: [Float]? = nil) {
         self.path = path; self.images = images; self.labels = labels; self.mass = mass; self.pt = pt; self.eta = eta; self.tau21 = tau21
     }
 

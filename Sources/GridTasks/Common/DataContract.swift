@@ -31,7 +31,7 @@ public struct DataContract: Codable, Equatable, Sendable {
     public var preprocessing: [String]
 
     init(variables: [ContractVariable], grid: ContractGrid? = nil, channels: [ChannelStatistics],
-                meanImage: [Float]? = nil, imageShape: [Int]? = nil, pixelSize: [Double]? = nil, preprocessing: [String]) {
+         meanImage: [Float]? = nil, imageShape: [Int]? = nil, pixelSize: [Double]? = nil, preprocessing: [String]) {
         self.variables = variables; self.grid = grid; self.channels = channels
         self.meanImage = meanImage; self.imageShape = imageShape; self.pixelSize = pixelSize; self.preprocessing = preprocessing
     }
@@ -166,7 +166,7 @@ public struct ContractCheck: Codable, Equatable, Sendable {
 
     /// Compares streamed statistics of the input with the contract's (or, without one, the given means and stds).
     mutating func compare(_ observed: [(name: String, moments: ChannelMoments)],
-                                 trained: [(name: String, mean: Double, std: Double)]) {
+                          trained: [(name: String, mean: Double, std: Double)]) {
         for (name, m) in observed where m.count > 0 {
             guard let t = trained.first(where: { $0.name == name }), t.std > 0 else { continue }
             let shift = abs(m.mean - t.mean) / t.std

@@ -34,7 +34,7 @@ extension FieldRole {
 enum DetectContract {
     /// The contract of a detector trained on `steps` (channels measured on the training steps `rows`).
     static func make(input: DetectInput, steps: [DetectStep], rows: [Int], channels: [ChannelNorm],
-                            latitudeChannel: Bool) -> DataContract {
+                     latitudeChannel: Bool) -> DataContract {
         let roles = FieldRole.allCases.filter { r in channels.contains { $0.role == r } || (r == .v850 && channels.contains { $0.transform == .cyclonicVorticity }) }
         let variables = roles.map { ContractVariable(role: $0.rawValue, name: input.names[$0] ?? $0.rawValue, units: $0.units, standardName: $0.standardName) }
         let stats = channels.map { ch in ChannelStatistics.measure(ch.label, rows.map { ch.values(steps[$0].fields, grid: input.grid) }) }

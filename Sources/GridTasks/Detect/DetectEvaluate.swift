@@ -23,7 +23,7 @@ public struct DetectEvaluateRequest {
     public var names = DetectVariableNames()
     /// Labeller thresholds; nil = those the model's training labels were made with.
     public var labeller: LabellerOptions?
-    /// Where to draw the step with the most reference event points: CNN mask, reference labels and truth; nil: none.
+    /// Where to draw the first step: the CNN's mask, the labeller's and the truth's (when present); nil: none.
     public var figure: String?
     /// Clear CNN cyclone regions without a warm core, as `gridcnn detect` does.
     public var warmCoreCheck = true

@@ -115,7 +115,7 @@ struct DetectedObject: Codable, Equatable, Sendable {
 
     /// The objects of one step's mask; `fields` gives PSL (Pa) and IWV for the peak intensities.
     static func find(mask: [Int8], grid: LatLonGrid, fields: [FieldRole: [Float]], step: Int, time: String?,
-                            minimumPoints: Int = 1) -> [DetectedObject] {
+                     minimumPoints: Int = 1) -> [DetectedObject] {
         var out = [DetectedObject]()
         for cls in [EventClass.tropicalCyclone, .atmosphericRiver] {
             let member = mask.map { Int($0) == cls.rawValue }

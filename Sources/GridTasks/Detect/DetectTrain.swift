@@ -79,7 +79,7 @@ public enum DetectTraining {
     /// random crops; patch classifier: cross-entropy on patches), keeping the epoch with the best validation mean IoU (or mean
     /// per-class accuracy). Writes the checkpoint with the spec and data contract atomically; progress on stderr unless quiet.
     /// - Throws: `TaskError` for bad labeller thresholds, missing variables, a label file on another grid or with another
-    /// step count, too few steps; the training job's errors; `TrainingInterrupted` after Ctrl-C.
+    ///   step count, `inputs` naming T500 when the file has none; the training job's errors; `TrainingInterrupted` after Ctrl-C.
     public static func run(_ r: DetectTrainRequest) throws -> DetectTrainReport {
         try r.labeller.validate()
         let job = try TrainingJob(task: "detect", run: r.run)

@@ -8,7 +8,7 @@ import GridIO
 enum MaskFile {
     /// Starts a mask file on `input`'s grid: returns the writer with variable `name` (time, lat, lon) defined.
     static func create(_ path: String, like input: DetectInput, name: String = "class", longName: String,
-                              comment: String, overwrite: Bool, history: String, attributes: [NCAttribute]) throws -> NetCDFWriter {
+                       comment: String, overwrite: Bool, history: String, attributes: [NCAttribute]) throws -> NetCDFWriter {
         let writer = try NetCDFWriter(path: path, overwrite: overwrite, history: history, attributes: attributes)
         let v = try input.file.variable(input.reference)
         let dims = v.dimensionNames
@@ -34,7 +34,7 @@ enum MaskFile {
 
     /// Appends one step's mask (and its time value when the input has a time coordinate).
     static func append(_ writer: NetCDFWriter, name: String = "class", mask: [Int8], grid: LatLonGrid,
-                              time: Double?, input: DetectInput) throws {
+                       time: Double?, input: DetectInput) throws {
         let t = Tensor(shape: [grid.height, grid.width], scalars: mask.map { Float($0) })
         let hasTime = input.timeDimension.map { input.file.hasVariable($0) } ?? false
         try writer.append(name, t, time: hasTime ? time : nil)

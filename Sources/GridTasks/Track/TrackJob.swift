@@ -126,8 +126,8 @@ public enum Tracking {
     /// (closed pressure minima, or regions of a class mask), stitches them into tracks and writes the kept tracks
     /// atomically in `format`, and the figure when asked for. Prints progress unless quiet.
     /// - Throws: `TaskError` for bad thresholds, an existing output without `overwrite`, missing variables, fields or a
-    /// mask on another grid or with another step count, a time axis without units (and no `timeUnits`), or an unknown
-    /// format.
+    ///   mask on another grid or with another step count, a `--threshold` on winds or temperature the input lacks,
+    ///   `timeUnits` for a file without time values, or an unknown format.
     public static func run(_ r: TrackRequest) throws -> TrackReport {
         let started = Date()
         try r.candidates.validate(); try r.stitch.validate()
