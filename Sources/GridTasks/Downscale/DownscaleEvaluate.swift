@@ -30,7 +30,7 @@ public struct DownscaleEvaluateRequest {
     public var steps: [Int]?
     /// "START:END" dates (YYYY, YYYY-MM or YYYY-MM-DD, inclusive) selecting the steps to score.
     public var period: String?
-    /// PNG (or .svg, .pdf) of maps of truth, baselines and CNN for one scored step; nil: none.
+    /// PNG (or .svg, .pdf) of maps of the truth, the baselines and the CNN for the first scored step; nil: none.
     public var figure: String?
     /// PNG of the radially averaged power spectra.
     public var spectrumFigure: String?
