@@ -100,10 +100,10 @@ struct SequenceModel {
 public struct SequenceEvaluateRequest {
     /// The sequence checkpoint (HDF5).
     public var model: String
-    /// Audio: WAV files or directories to score (empty: the checkpoint's validation files). Series: unused (the
-    /// checkpoint's series and test range are scored).
+    /// Audio: the held-out WAV files or directories to score (required). Series: FILE.nc[:VAR] to score (empty: the
+    /// series the model was trained on).
     public var inputs: [String] = []
-    /// Series: the variable, when it is not the trained one's name.
+    /// Series: the variable to score (nil: the one in `inputs`, else the trained variable).
     public var variable: String?
     /// Audio: average the channels of multichannel WAV files (default false: refused).
     public var mixDown = false
@@ -133,7 +133,8 @@ public struct SequenceEvaluation: Codable {
     public var model: String
     /// "bits_per_sample" (audio) or "rmse" (series).
     public var metric: String
-    /// `metric` per method: "wavenet" and the baselines (unigram and LPC for audio; persistence and AR for series).
+    /// `metric` per method: "wavenet" and the baselines (audio: "histogram", "lpcN", "lpcN_adaptive"; series:
+    /// "persistence", "arN"), N the LPC order.
     public var scores: [String: Double]
     /// Samples or steps scored.
     public var targets: Int
@@ -157,8 +158,8 @@ public struct SequenceEvaluation: Codable {
 public enum SequenceEvaluating {
     /// Scores next-sample negative log-likelihood (audio, bits/sample) or one-step forecast RMSE (series, variable units)
     /// of the WaveNet and the baselines; draws the forecast figure for series when asked. Prints progress unless quiet.
-    /// - Throws: `TaskError` for a checkpoint that is not a sequence model, unreadable or mismatched inputs (sample rate,
-    /// channels without `mixDown`, a missing variable), or an unwritable figure.
+    /// - Throws: `TaskError` for a checkpoint that is not a sequence model, no audio given, unreadable inputs (multichannel
+    ///   files without `mixDown`, a missing variable), a series shorter than the test segment, or an unwritable figure.
     public static func run(_ r: SequenceEvaluateRequest) throws -> SequenceEvaluation {
         let m = try SequenceModel(checkpoint: r.model)
         let spec = m.spec
