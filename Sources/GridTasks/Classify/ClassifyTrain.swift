@@ -15,9 +15,10 @@ public struct ClassifyTrainRequest {
     public var input: String
     /// The network (default `.jetcnn`).
     public var model: ClassifyModelKind = .jetcnn
-    /// Filters of the CNN's first convolution (the second has twice as many); nil: 16. Ignored by maxout.
+    /// Width: filters of the CNN's first convolution (the second has twice as many; nil: 16), or units of the first
+    /// maxout layer (the second has half as many; nil: 256).
     public var width: Int?
-    /// Dropout before the output layer; nil: 0.5.
+    /// Dropout before the output layer; nil: 0.5 for the CNN, 0 for maxout.
     public var dropout: Float?
     /// How pixel intensities are scaled before the network (default `.sqrt`).
     public var scaling: JetScaling = .sqrt

@@ -86,7 +86,7 @@ public struct DetectSpec: Codable, Equatable, Sendable {
     public var channels: [ChannelNorm]
     /// A last channel holding sin(latitude).
     public var latitudeChannel: Bool
-    /// Class names in mask order ("none", "TC", "AR").
+    /// Class names in mask order ("none", "tropical_cyclone", "atmospheric_river").
     public var classes: [String]
     /// "labeller" (heuristic labels made with `labeller`) or the FILE:VAR the labels came from.
     public var labelSource: String

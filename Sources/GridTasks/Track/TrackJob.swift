@@ -102,7 +102,7 @@ public struct TrackReport: Codable {
     public var steps: Int
     /// [rows, columns] of the grid.
     public var grid: [Int]
-    /// The variable used for each field (psl, u, v, t).
+    /// The variable used for each role (FieldRole names: psl, u850, v850, t500).
     public var variables: [String: String]
     /// Where candidates came from: "psl minima" or the class mask "FILE[:VAR] class N".
     public var candidateSource: String
