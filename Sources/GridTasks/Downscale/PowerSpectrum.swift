@@ -13,7 +13,7 @@ import GridPlot
 public struct PowerSpectra: Codable {
     /// Ring centres in cycles per fine grid cell (wavelength = 1 / frequency cells).
     public var frequencies: [Double]
-    /// The truth's power per ring (the variable's units squared).
+    /// The truth's power per ring (at `frequencies`).
     public var truth: [Double]
     /// Each method's power per ring.
     public var methods: [String: [Double]]

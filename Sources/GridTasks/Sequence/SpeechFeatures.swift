@@ -148,7 +148,7 @@ struct SpeechFeatures: Sendable {
 
 /// Per-coefficient (per mel band) standardisation, fitted on training tokens and stored in the checkpoint.
 public struct FeatureNormalization: Codable, Equatable, Sendable {
-    /// Training mean per band (log energy).
+    /// Training mean per band, over all frames of the training tokens (as `SpeechFeatureConfig` makes them).
     public var mean: [Float]
     /// Training standard deviation per band.
     public var std: [Float]
