@@ -7,21 +7,35 @@ import GridAutograd
 import GridNN
 import GridModels
 
+/// One of the four workloads of `shared/bench/torch_ref.py` that `gridcnn bench` times (the raw value is the CLI name):
+/// `srcnn` (batch 16 of 2x64x64), `unet` (batch 4 of 2x128x128), `wavenet` (one 16000-sample one-hot sequence, 256
+/// classes) and `tdnn` (batch 64 of 16x15 frames), with the same shapes as the PyTorch peer.
 public enum BenchWorkload: String, CaseIterable, Codable, Sendable { case srcnn, unet, wavenet, tdnn }
 
+/// One timing of `Bench.run`: a workload's training step or inference pass at one thread count (a row of
+/// `gridcnn bench` and an element of its `--json` array).
 public struct BenchRecord: Codable, Sendable {
+    /// The workload's name (`BenchWorkload.rawValue`).
     public var workload: String
+    /// "train" (forward, backward and an Adam update) or "infer" (forward only, no gradients).
     public var phase: String
+    /// Compute threads the timing ran with.
     public var threads: Int
+    /// Milliseconds per step: the minimum over `repeats` runs of the mean over the run's steps.
     public var ms: Double
+    /// Achieved GFLOP/s, from the FLOP count PyTorch's FLOP counter gives for the same workload (so it compares directly
+    /// with the peer's figure).
     public var gflops: Double
+    /// `gflops` as a percentage of the assumed FP32 peak of 100 GFLOP/s per core times `threads`.
     public var percentOfPeak: Double
+    /// Timed runs the minimum was taken over.
     public var repeats: Int
 }
 
+/// `gridcnn bench`: times the training step and the inference pass of the peer workloads.
 public enum Bench {
     /// Per-core FP32 peak assumed for "% of peak" (AVX-512 FMA on this Zen 4 machine, measured with a GEMM).
-    public static let peakGFLOPsPerCore = 100.0
+    static let peakGFLOPsPerCore = 100.0
 
     /// GFLOP per step as counted by torch.utils.flop_counter on torch_ref.py's workloads (train, inference).
     static let flops: [BenchWorkload: (train: Double, infer: Double)] = [
@@ -68,6 +82,9 @@ public enum Bench {
     }
 
     /// Times `steps` training steps and `steps` inference passes after 3 warm-up steps; minimum of `repeats` runs.
+    /// Builds the workload with seed 0, runs 3 warm-up training steps, then times `steps` training steps and `steps`
+    /// inference passes (default 10; 3 for unet, 50 for tdnn), each the minimum over `repeats` runs, on `threads` threads
+    /// (the global thread count is restored afterwards). Returns two records: "train" and "infer". Prints nothing.
     public static func run(_ w: BenchWorkload, threads: Int, repeats: Int = 3, steps: Int? = nil) -> [BenchRecord] {
         GridRuntime.withThreads(threads) { measure(w, threads: threads, repeats: repeats, steps: steps) }
     }
@@ -104,6 +121,7 @@ public enum Bench {
         return best
     }
 
+    /// The records as the fixed-width text table `gridcnn bench` prints (workload, phase, threads, ms, GFLOP/s, % peak).
     public static func table(_ records: [BenchRecord]) -> String {
         var lines = ["workload  phase  threads        ms    GFLOP/s   % peak"]
         for r in records {

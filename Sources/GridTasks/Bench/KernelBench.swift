@@ -4,17 +4,26 @@
 import Foundation
 import GridTensor
 
+/// One convolution layer of a peer workload timed by `KernelBench.run` (a row of `gridcnn bench --kernels`): its three
+/// passes, each with the kernel path that ran it.
 public struct KernelBenchRecord: Codable, Sendable {
+    /// The workload the layer belongs to (srcnn, unet, wavenet, tdnn).
     public var workload: String
+    /// The layer's geometry in words, e.g. "2->64 9x9 @64x64 N16" (channels, kernel, input size, batch).
     public var layer: String
+    /// Compute threads the timing ran with.
     public var threads: Int
     /// Per pass: forward, backward data, backward filter.
     public var paths: [String]
+    /// Milliseconds per pass (forward, backward data, backward filter): minimum over the repeats.
     public var ms: [Double]
+    /// GFLOP/s per pass, counting direct-convolution FLOPs (2 * N * Cout * Cin/groups * kernel size * output size).
     public var gflops: [Double]
+    /// `gflops` as a percentage of the assumed FP32 peak of 100 GFLOP/s per core times `threads`.
     public var percentOfPeak: [Double]
 }
 
+/// `gridcnn bench --kernels`: every distinct convolution of the four peer workloads, each pass timed alone.
 public enum KernelBench {
     struct Layer {
         let workload: String, name: String
@@ -52,6 +61,9 @@ public enum KernelBench {
         return l
     }
 
+    /// Times forward, backward-data and backward-filter of each convolution of `workloads` (names as in
+    /// `BenchWorkload`) on random data with seed 1, the minimum over `repeats`, on `threads` threads; small layers run
+    /// several times per timing so a measurement is not one timer tick. Prints nothing.
     public static func run(workloads: [String], threads: Int, repeats: Int) -> [KernelBenchRecord] {
         GridRuntime.withThreads(threads) { measure(workloads: workloads, threads: threads, repeats: repeats) }
     }
@@ -78,6 +90,7 @@ public enum KernelBench {
         }
     }
 
+    /// The records as the fixed-width text table `gridcnn bench --kernels` prints.
     public static func table(_ records: [KernelBenchRecord]) -> String {
         var lines = ["workload layer                              threads  path (fwd/bwd-data/bwd-filter)     GFLOP/s fwd  bwd-data  bwd-filter"]
         for r in records {

@@ -7,16 +7,24 @@ import GridAutograd
 import GridNN
 import GridTensor
 
+/// Peak resident memory of one workload's training step, measured by `MemoryBench.run` (`gridcnn bench --memory`).
 public struct MemoryRecord: Codable, Sendable {
+    /// The workload's name (`BenchWorkload.rawValue`).
     public var workload: String
     /// Resident set right after set-up (model, data, runtime), before any step.
     public var baselineMB: Double
     /// Highest resident set during `steps` training steps after one warm-up step.
     public var peakMB: Double
+    /// Training steps the peak covers (after one warm-up step).
     public var steps: Int
 }
 
+/// `gridcnn bench --memory`: peak resident memory of a steady-state training step (Linux only). Run one workload per
+/// process: memory freed by an earlier workload stays resident and would hide the next one's peak.
 public enum MemoryBench {
+    /// Sets the workload up on one thread, reads VmRSS, runs one warm-up step, resets the peak through
+    /// `/proc/self/clear_refs`, runs `steps` (at least 1) training steps and reads VmHWM.
+    /// - Throws: `TaskError` where `/proc/self/status` or `/proc/self/clear_refs` is missing (not Linux).
     public static func run(_ w: BenchWorkload, steps: Int = 3) throws -> MemoryRecord {
         try GridRuntime.withThreads(1) { try measure(w, steps: steps) }
     }

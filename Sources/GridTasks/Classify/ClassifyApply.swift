@@ -6,22 +6,32 @@ import GridTensor
 import GridIO
 import GridTrain
 
+/// What `gridcnn classify` needs: a classifier checkpoint, a jet-image file and where to write the scores.
 public struct ClassifyApplyRequest {
+    /// The checkpoint written by `ClassifyTraining.run` (HDF5).
     public var model: String
+    /// A jet-image HDF5 file (`images` [N, H, W] in pT per pixel, GeV or another energy unit, which is converted); labels
+    /// are not needed. The image size must be the model's.
     public var input: String
     /// Where the result goes, overwrite, quiet, provenance.
     public var output: OutputSettings
+    /// A request writing to `output` without replacing an existing file (history "gridcnn classify").
     public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = OutputSettings(path: output, history: "gridcnn classify") }
 }
 
+/// What `ClassifyApplying.run` did (JSON keys: jets, mean_score, signal_like, contract, output, seconds).
 public struct ClassifyApplyReport: Codable {
+    /// Jets scored.
     public var jets: Int
+    /// Mean signal probability over the jets.
     public var meanScore: Double
     /// Jets with score > 0.5.
     public var signalLike: Int
     /// The data contract: what was adapted, skipped, and how far the input is from training.
     public var contract: ContractCheck
+    /// The HDF5 file written.
     public var output: String
+    /// Wall-clock seconds of the whole job.
     public var seconds: Double
 
     enum CodingKeys: String, CodingKey {
@@ -30,7 +40,14 @@ public struct ClassifyApplyReport: Codable {
     }
 }
 
+/// `gridcnn classify`: one signal probability per jet.
 public enum ClassifyApplying {
+    /// Scores every jet of `r.input` with the checkpoint (images oriented and scaled as at training) and writes HDF5 to
+    /// `r.output.path` atomically: dataset `scores` (float32 [N], sigmoid of the logit, 1 = signal) with provenance
+    /// attributes (gridcnn version, model path and SHA-256, model kind, input, command line, creation time). Prints the
+    /// contract's adaptations and warnings on stderr unless `quiet`.
+    /// - Throws: `TaskError` when the output exists without `overwrite`, the checkpoint is not a classifier, the input
+    /// lacks images, has another image size, a non-energy unit or another pixel size, or holds NaN/infinite values.
     public static func run(_ r: ClassifyApplyRequest) throws -> ClassifyApplyReport {
         let started = Date()
         if FileManager.default.fileExists(atPath: r.output.path) && !r.output.overwrite {

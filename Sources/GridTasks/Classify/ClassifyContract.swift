@@ -6,9 +6,9 @@ import Foundation
 import GridTensor
 import GridTrain
 
-public enum ClassifyContract {
+enum ClassifyContract {
     /// Fewer jets give a mean image too noisy to compare.
-    public static let minimumJetsForMeanImage = 200
+    static let minimumJetsForMeanImage = 200
 
     /// The contract of a classifier trained on `seen` [N, H, W] (the images as oriented for the network, GeV).
     static func make(data: JetData, seen: Tensor, rows: [Int], canonical: Bool, scaling: JetScaling) -> DataContract {

@@ -6,29 +6,46 @@ import Foundation
 import GridTensor
 import GridTrain
 
+/// What `gridcnn evaluate classify` needs: a classifier checkpoint, a labelled jet file, and optional figures.
 public struct ClassifyEvaluateRequest {
+    /// The classifier checkpoint (HDF5) to score.
     public var model: String
+    /// A jet HDF5 file with `images`, `labels`, `mass` and `tau21`. When it is the model's training file (same jet count
+    /// and label checksum) only the checkpoint's held-out test split is scored; otherwise every jet.
     public var input: String
     /// Further classifier checkpoints scored side by side (named by kind: "cnn", "maxout").
     public var compare: [String] = []
+    /// Where to draw the ROC curves (.png, .svg or .pdf); nil: no figure.
     public var figure: String?
+    /// Where to draw the average signal and background images and their difference; nil: no figure.
     public var images: String?
+    /// No contract messages or warnings on stderr. Default false.
     public var quiet = false
+    /// A request with no comparison models and no figures.
     public init(model: String, input: String) { self.model = model; self.input = input }
 }
 
+/// The scores of `ClassifyEvaluating.run` (printed as a table or, with `--json`, under the snake_case keys).
 public struct ClassifyEvaluation: Codable {
+    /// Scores per method: "cnn" or "maxout" for the networks, "mass", "tau21" and "mass_tau21" for the physics baselines.
     public var methods: [String: MethodScores]
+    /// Jets scored.
     public var testJets: Int
+    /// Scored jets labelled signal (1).
     public var signalJets: Int
+    /// Scored jets labelled background (0).
     public var backgroundJets: Int
     /// "test split" (the checkpoint's held-out jets of its training file) or "all jets".
     public var selection: String
+    /// The file evaluated.
     public var input: String
+    /// The checkpoint evaluated.
     public var model: String
+    /// The seed of the checkpoint's split.
     public var seed: UInt64
     /// The best physics baseline by AUC and the network's AUC minus its AUC.
     public var bestBaseline: String
+    /// The network's AUC minus `bestBaseline`'s; nil when no network was scored.
     public var aucGainOverBestBaseline: Double?
     /// The data contract: what was adapted, skipped, and how far the input is from training.
     public var contract: ContractCheck?
@@ -40,10 +57,18 @@ public struct ClassifyEvaluation: Codable {
     }
 }
 
+/// `gridcnn evaluate classify`: the network (and other classifiers given for comparison) against the physics
+/// discriminants on the same jets.
 public enum ClassifyEvaluating {
     /// Order of methods in tables and legends.
     public static let order = ["cnn", "maxout", "mass_tau21", "mass", "tau21"]
 
+    /// Scores the checkpoint (and `r.compare`) and the stored physics baselines on the selected jets: AUC, accuracy
+    /// (score > 0.5 for the networks, the training-split best cut for the baselines) and background rejection 1/eps_B at
+    /// signal efficiency 0.3 and 0.5. Writes the figures asked for; prints contract messages and a warning when a compared
+    /// model was trained with another split, on stderr, unless `quiet`.
+    /// - Throws: `TaskError` when a checkpoint is not a classifier, the file lacks a field or has another image size, the
+    /// selected jets are all of one class, two compared models are of the same kind, or a figure cannot be written.
     public static func run(_ r: ClassifyEvaluateRequest) throws -> ClassifyEvaluation {
         let (ck, spec, model, prep) = try loadClassifier(r.model)
         var data = try JetFile.load(r.input, fields: [.labels, .mass, .tau21], imageSize: spec.imageSize)

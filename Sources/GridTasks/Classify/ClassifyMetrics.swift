@@ -3,17 +3,17 @@
 // ROC curve with linear interpolation inside a group of tied scores (the expectation under random tie-breaking).
 import Foundation
 
-public struct ROCPoint: Equatable, Sendable {
+struct ROCPoint: Equatable, Sendable {
     /// Signal efficiency (true-positive rate).
-    public var signal: Double
+    var signal: Double
     /// Background efficiency (false-positive rate).
-    public var background: Double
-    public init(signal: Double, background: Double) { self.signal = signal; self.background = background }
+    var background: Double
+    init(signal: Double, background: Double) { self.signal = signal; self.background = background }
 }
 
-public enum ClassifyMetrics {
+enum ClassifyMetrics {
     /// P(score of a signal jet > score of a background jet) + P(tie) / 2. NaN when a class is missing.
-    public static func auc(scores: [Double], labels: [Int]) -> Double {
+    static func auc(scores: [Double], labels: [Int]) -> Double {
         precondition(scores.count == labels.count, "auc: \(scores.count) scores for \(labels.count) labels")
         let nPos = labels.filter { $0 == 1 }.count, nNeg = labels.count - nPos
         guard nPos > 0, nNeg > 0 else { return .nan }
@@ -31,7 +31,7 @@ public enum ClassifyMetrics {
     }
 
     /// The ROC curve from (0, 0) to (1, 1): one point per distinct score, thresholds descending (score >= t passes).
-    public static func roc(scores: [Double], labels: [Int]) -> [ROCPoint] {
+    static func roc(scores: [Double], labels: [Int]) -> [ROCPoint] {
         let nPos = Double(labels.filter { $0 == 1 }.count), nNeg = Double(labels.count) - nPos
         guard nPos > 0, nNeg > 0 else { return [] }
         let order = scores.indices.sorted { scores[$0] > scores[$1] }
@@ -49,7 +49,7 @@ public enum ClassifyMetrics {
     }
 
     /// Background efficiency at signal efficiency `eff` on a ROC curve (linear between its points).
-    public static func backgroundEfficiency(atSignal eff: Double, curve: [ROCPoint]) -> Double {
+    static func backgroundEfficiency(atSignal eff: Double, curve: [ROCPoint]) -> Double {
         guard let i = curve.firstIndex(where: { $0.signal >= eff }) else { return 1 }
         if curve[i].signal == eff || i == 0 { return curve[i].background }
         let a = curve[i - 1], b = curve[i]
@@ -57,13 +57,13 @@ public enum ClassifyMetrics {
     }
 
     /// 1 / eps_B at signal efficiency `eff`; nil when no background passes (rejection beyond what the sample measures).
-    public static func rejection(atSignal eff: Double, curve: [ROCPoint]) -> Double? {
+    static func rejection(atSignal eff: Double, curve: [ROCPoint]) -> Double? {
         let b = backgroundEfficiency(atSignal: eff, curve: curve)
         return b > 0 ? 1 / b : nil
     }
 
     /// Fraction of jets classified right when score > threshold means signal.
-    public static func accuracy(scores: [Double], labels: [Int], threshold: Double) -> Double {
+    static func accuracy(scores: [Double], labels: [Int], threshold: Double) -> Double {
         guard !scores.isEmpty else { return .nan }
         var right = 0
         for (s, l) in zip(scores, labels) where (s > threshold) == (l == 1) { right += 1 }
@@ -72,7 +72,7 @@ public enum ClassifyMetrics {
 
     /// The threshold (midway between neighbouring distinct scores) that classifies `scores` best; for the
     /// single-variable baselines, whose scores are no probabilities, fitted on the training split.
-    public static func bestThreshold(scores: [Double], labels: [Int]) -> Double {
+    static func bestThreshold(scores: [Double], labels: [Int]) -> Double {
         let order = scores.indices.sorted { scores[$0] < scores[$1] }
         guard let first = order.first else { return 0 }
         // Threshold below everything: all called signal; right = number of signal jets.
@@ -88,18 +88,23 @@ public enum ClassifyMetrics {
 }
 
 /// One method's scores, as the JSON report writes them.
+/// Used in `ClassifyEvaluation.methods`; JSON keys auc, accuracy, rejection_at_0.3, rejection_at_0.5.
 public struct MethodScores: Codable, Equatable, Sendable {
+    /// Area under the ROC curve: P(a signal jet scores above a background jet), ties counted one half.
     public var auc: Double
+    /// Fraction of jets classified right at the method's threshold.
     public var accuracy: Double
+    /// Background rejection 1/eps_B at signal efficiency 0.3; nil (JSON null) when no background jet passes.
     public var rejectionAt30: Double?
+    /// Background rejection 1/eps_B at signal efficiency 0.5; nil (JSON null) when no background jet passes.
     public var rejectionAt50: Double?
 
-    public init(auc: Double, accuracy: Double, rejectionAt30: Double?, rejectionAt50: Double?) {
+    init(auc: Double, accuracy: Double, rejectionAt30: Double?, rejectionAt50: Double?) {
         self.auc = auc; self.accuracy = accuracy; self.rejectionAt30 = rejectionAt30; self.rejectionAt50 = rejectionAt50
     }
 
     /// All four numbers of `scores` against `labels`; accuracy at `threshold`.
-    public init(scores: [Double], labels: [Int], threshold: Double) {
+    init(scores: [Double], labels: [Int], threshold: Double) {
         let curve = ClassifyMetrics.roc(scores: scores, labels: labels)
         self.init(auc: ClassifyMetrics.auc(scores: scores, labels: labels),
                   accuracy: ClassifyMetrics.accuracy(scores: scores, labels: labels, threshold: threshold),
@@ -114,6 +119,7 @@ public struct MethodScores: Codable, Equatable, Sendable {
     }
 
     // Rejections are written as null (not left out) when no background jet passes.
+    /// Writes the four numbers, null for a missing rejection.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(auc, forKey: .auc)

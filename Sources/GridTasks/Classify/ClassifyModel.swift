@@ -7,6 +7,7 @@ import GridNN
 import GridModels
 import GridTrain
 
+/// The networks jet classification can train; both output one logit (signal probability = sigmoid).
 public enum ClassifyModelKind: String, Codable, CaseIterable, Sendable {
     /// The jet-image CNN: conv 5x5 'same' ReLU max-pool 2, twice (width, 2 x width filters), dense 128, dropout, 1 logit.
     case jetcnn
@@ -14,14 +15,14 @@ public enum ClassifyModelKind: String, Codable, CaseIterable, Sendable {
     case maxout
 
     /// The name a method gets in evaluation reports.
-    public var methodName: String { self == .jetcnn ? "cnn" : "maxout" }
+    var methodName: String { self == .jetcnn ? "cnn" : "maxout" }
 }
 
-public enum ClassifyModel {
-    public static let defaultWidth = 16
+enum ClassifyModel {
+    static let defaultWidth = 16
 
     /// A new network for images of `imageSize` [H, W].
-    public static func spec(kind: ClassifyModelKind, imageSize: [Int], width: Int? = nil, dropout: Float? = nil) throws -> ModelSpec {
+    static func spec(kind: ClassifyModelKind, imageSize: [Int], width: Int? = nil, dropout: Float? = nil) throws -> ModelSpec {
         switch kind {
         case .jetcnn:
             let w = width ?? defaultWidth
@@ -77,17 +78,27 @@ public enum ClassifyModel {
 
 /// What a classification checkpoint records besides the weights (task group: pixel_mean, pixel_std, split).
 public struct ClassifySpec: Codable, Equatable, Sendable {
+    /// The network kind.
     public var model: ClassifyModelKind
+    /// Image rows (pixels) the network takes.
     public var imageHeight: Int
+    /// Image columns (pixels) the network takes.
     public var imageWidth: Int
+    /// Pixel scaling applied before the network.
     public var scaling: JetScaling
+    /// Seed of the split and the initialisation.
     public var seed: UInt64
     /// The training file, its jet count and the SHA-256 of its labels (to recognise it at evaluation).
     public var trainingFile: String
+    /// Jets in the training file.
     public var jets: Int
+    /// SHA-256 of the training file's labels (one byte each).
     public var labelsSHA256: String
+    /// Jets in the training split.
     public var trainJets: Int
+    /// Jets in the validation split.
     public var validationJets: Int
+    /// Jets in the test split (their rows are in the checkpoint's task/split).
     public var testJets: Int
     /// Fitted on the training split.
     public var baselines: PhysicsBaselines
@@ -96,8 +107,10 @@ public struct ClassifySpec: Codable, Equatable, Sendable {
     public var canonicalOrientation: Bool? = nil
     /// What the model was trained on (nil in checkpoints made before contracts).
     public var dataContract: DataContract? = nil
+    /// Whether images are put in the canonical orientation (false for older checkpoints).
     public var canonical: Bool { canonicalOrientation ?? false }
 
+    /// [imageHeight, imageWidth].
     public var imageSize: [Int] { [imageHeight, imageWidth] }
 }
 

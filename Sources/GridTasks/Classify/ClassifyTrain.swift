@@ -8,17 +8,27 @@ import GridAutograd
 import GridNN
 import GridTrain
 
+/// What `gridcnn train classify` needs: a labelled jet file, the network to train and the training run.
 public struct ClassifyTrainRequest {
+    /// A jet HDF5 file with `images` [N, H, W] (pT per pixel, GeV), `labels` (1 signal, 0 background), `mass` and `tau21`;
+    /// at least 5 jets of each class.
     public var input: String
+    /// The network (default `.jetcnn`).
     public var model: ClassifyModelKind = .jetcnn
+    /// Width: filters of the CNN's first convolution (the second has twice as many; nil: 16), or units of the first
+    /// maxout layer (the second has half as many; nil: 256).
     public var width: Int?
+    /// Dropout before the output layer; nil: 0.5 for the CNN, 0 for maxout.
     public var dropout: Float?
+    /// How pixel intensities are scaled before the network (default `.sqrt`).
     public var scaling: JetScaling = .sqrt
     /// Put every image in the canonical orientation (JetCanonical) before scaling, here and when applied.
     public var canonical = true
     /// Output, training options (12 epochs, batch 64, lr 2e-3, patience 4), resume, interrupt.
     public var run: TrainingRun
 
+    /// A request training the jet CNN into checkpoint `output` for 12 epochs of batch 64 at learning rate 2e-3 with
+    /// patience 4.
     public init(input: String, output: String) {
         self.input = input
         var t = TrainingOptions()
@@ -27,21 +37,36 @@ public struct ClassifyTrainRequest {
     }
 }
 
+/// What `ClassifyTraining.run` did (printed with `--json` under the property names).
 public struct ClassifyTrainReport: Codable {
+    /// The network kind (`ClassifyModelKind.rawValue`).
     public var model: String
+    /// Trainable parameters of the network.
     public var parameters: Int
+    /// The pixel scaling used (`JetScaling.rawValue`).
     public var scaling: String
+    /// Jets in the training split (60 % of each class).
     public var trainJets: Int
+    /// Jets in the validation split (20 %), which chooses the kept epoch.
     public var validationJets: Int
+    /// Jets in the test split (20 %), stored in the checkpoint and never used in training.
     public var testJets: Int
     /// The best epoch's validation AUC (its validation score is 1 - AUC).
     public var bestValidationAUC: Double?
     /// The physics baselines on the validation split, for comparison.
     public var validationAUCBaselines: [String: Double]
+    /// Epochs, steps, loss and validation history, the kept epoch and the checkpoint path.
     public var training: TrainingSummary
 }
 
+/// `gridcnn train classify`: a jet-image classifier (signal vs background) trained with the shared trainer.
 public enum ClassifyTraining {
+    /// Splits the jets once (seeded, stratified 60/20/20), fits pixel statistics and the physics baselines on the training
+    /// split, trains with binary cross-entropy, scores each epoch by 1 - validation AUC, keeps the best epoch and stops after
+    /// `patience` epochs without a better one. Writes the checkpoint (weights, split, pixel statistics, baselines and the
+    /// data contract) atomically and prints progress on stderr unless quiet.
+    /// - Throws: `TaskError` for a bad jet file or fewer than 5 jets of a class; the training job's errors (existing output
+    /// without overwrite, a bad resume file); `TrainingInterrupted` after Ctrl-C (resumable state saved).
     public static func run(_ r: ClassifyTrainRequest) throws -> ClassifyTrainReport {
         let job = try TrainingJob(task: "classify", run: r.run)
         let seed = r.run.options.seed

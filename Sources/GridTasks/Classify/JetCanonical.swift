@@ -10,12 +10,12 @@
 import Foundation
 import GridTensor
 
-public enum JetCanonical {
+enum JetCanonical {
     /// One sentence for the data contract.
-    public static let description = "canonical orientation (de Oliveira et al. 2016): leading pixel to the centre, principal axis of the pT-weighted second moments rotated vertical (pT spread bilinearly), heavier half below and right"
+    static let description = "canonical orientation (de Oliveira et al. 2016): leading pixel to the centre, principal axis of the pT-weighted second moments rotated vertical (pT spread bilinearly), heavier half below and right"
 
     /// images [N, H, W] -> their canonical images [N, H, W].
-    public static func apply(_ images: Tensor) -> Tensor {
+    static func apply(_ images: Tensor) -> Tensor {
         let n = images.shape[0], h = images.shape[1], w = images.shape[2], area = h * w
         let src = images.contiguous().scalars
         var out = [Float](repeating: 0, count: n * area)
@@ -27,7 +27,7 @@ public enum JetCanonical {
     }
 
     /// The canonical form of one row-major image.
-    public static func canonical(_ image: [Float], height h: Int, width w: Int) -> [Float] {
+    static func canonical(_ image: [Float], height h: Int, width w: Int) -> [Float] {
         guard let peak = image.indices.max(by: { image[$0] < image[$1] }), image[peak] > 0 else { return image }
         let (cr, cc) = (Double(h - 1) / 2, Double(w - 1) / 2)
         // 1. Whole-pixel shift of the leading pixel to the centre (the centre pixel for odd sizes).

@@ -7,39 +7,39 @@ import GridIO
 import GridTrain
 
 /// The datasets of a jet file.
-public enum JetField: String, CaseIterable, Sendable {
+enum JetField: String, CaseIterable, Sendable {
     case images, labels, mass, pt, eta, tau21
 }
 
 /// What was read from a jet file; fields not asked for are nil.
-public struct JetData {
-    public var path: String
+struct JetData {
+    var path: String
     /// [N, H, W], GeV per pixel.
-    public var images: Tensor
-    public var labels: [Int]?
-    public var mass: [Float]?
-    public var pt: [Float]?
-    public var eta: [Float]?
-    public var tau21: [Float]?
+    var images: Tensor
+    var labels: [Int]?
+    var mass: [Float]?
+    var pt: [Float]?
+    var eta: [Float]?
+    var tau21: [Float]?
     /// What the file says about its images (root attributes `image_units` or the images' `units`, `pixel_size`).
-    public var imageUnits: String?
-    public var pixelSize: [Double]?
+    var imageUnits: String?
+    var pixelSize: [Double]?
 
-    public init(path: String, images: Tensor, labels: [Int]? = nil, mass: [Float]? = nil, pt: [Float]? = nil,
-                eta: [Float]? = nil, tau21: [Float]? = nil) {
+    init(path: String, images: Tensor, labels: [Int]? = nil, mass: [Float]? = nil, pt: [Float]? = nil,
+         eta: [Float]? = nil, tau21: [Float]? = nil) {
         self.path = path; self.images = images; self.labels = labels; self.mass = mass; self.pt = pt; self.eta = eta; self.tau21 = tau21
     }
 
-    public var count: Int { images.shape[0] }
-    public var imageSize: [Int] { Array(images.shape.dropFirst()) }
+    var count: Int { images.shape[0] }
+    var imageSize: [Int] { Array(images.shape.dropFirst()) }
 
     /// SHA-256 of the labels (one byte each): with the jet count it recognises the training file at evaluation.
-    public var labelsChecksum: String? { labels.map { JetFile.checksum(labels: $0) } }
+    var labelsChecksum: String? { labels.map { JetFile.checksum(labels: $0) } }
 }
 
-public enum JetFile {
+enum JetFile {
     /// Reads `fields` (always including images) from `path`. `imageSize` [H, W], when given, must match.
-    public static func load(_ path: String, fields: [JetField], imageSize: [Int]? = nil) throws -> JetData {
+    static func load(_ path: String, fields: [JetField], imageSize: [Int]? = nil) throws -> JetData {
         let file: HDF5File
         do { file = try HDF5File(path: path) } catch { throw TaskError(describe(error), path: path, underlying: error) }
         let present = ((try? file.children(of: "/")) ?? []).sorted()
@@ -104,7 +104,7 @@ public enum JetFile {
         }
     }
 
-    public static func checksum(labels: [Int]) -> String { SHA256.hex(Data(labels.map { UInt8(truncatingIfNeeded: $0) })) }
+    static func checksum(labels: [Int]) -> String { SHA256.hex(Data(labels.map { UInt8(truncatingIfNeeded: $0) })) }
 
     static func firstNonFinite(_ t: Tensor) -> (first: Int, count: Int)? {
         var first = -1, count = 0
@@ -124,15 +124,15 @@ public enum JetFile {
 
 /// The train / validation / test split of a file's jets: seeded, stratified by label (each part keeps the file's
 /// signal fraction), stored in the checkpoint as one code per jet (0 train, 1 validation, 2 test).
-public struct JetSplit: Equatable, Sendable {
-    public var train: [Int]
-    public var validation: [Int]
-    public var test: [Int]
+struct JetSplit: Equatable, Sendable {
+    var train: [Int]
+    var validation: [Int]
+    var test: [Int]
 
-    public init(train: [Int], validation: [Int], test: [Int]) { self.train = train; self.validation = validation; self.test = test }
+    init(train: [Int], validation: [Int], test: [Int]) { self.train = train; self.validation = validation; self.test = test }
 
     /// Splits jets 0..<labels.count: `fractions` of each class go to train and validation, the rest to test.
-    public static func make(labels: [Int], seed: UInt64, train: Double = 0.6, validation: Double = 0.2) -> JetSplit {
+    static func make(labels: [Int], seed: UInt64, train: Double = 0.6, validation: Double = 0.2) -> JetSplit {
         var rng = SeededGenerator(seed: seed ^ 0x6A65_745F_7370_6C74)
         var parts = JetSplit(train: [], validation: [], test: [])
         for cls in [0, 1] {
@@ -148,14 +148,14 @@ public struct JetSplit: Equatable, Sendable {
     }
 
     /// One code per jet: 0 train, 1 validation, 2 test.
-    public func codes(count: Int) -> Tensor {
+    func codes(count: Int) -> Tensor {
         var c = [Float](repeating: 0, count: count)
         for i in validation { c[i] = 1 }
         for i in test { c[i] = 2 }
         return Tensor(shape: [count], scalars: c)
     }
 
-    public init(codes: Tensor) {
+    init(codes: Tensor) {
         let c = codes.scalars
         train = c.indices.filter { c[$0] == 0 }
         validation = c.indices.filter { c[$0] == 1 }
@@ -187,14 +187,14 @@ public enum JetScaling: String, Codable, CaseIterable, Sendable {
     var standardizes: Bool { self == .standardize || self == .logStandardize }
 }
 
-public struct JetPreprocessing {
-    public var scaling: JetScaling
+struct JetPreprocessing {
+    var scaling: JetScaling
     /// [H, W] statistics of the transformed (square-rooted or log-scaled) training images.
-    public var mean: Tensor
-    public var std: Tensor
+    var mean: Tensor
+    var std: Tensor
 
     /// Fits the statistics on `images` [N, H, W] restricted to `rows`.
-    public init(scaling: JetScaling, images: Tensor, rows: [Int]) {
+    init(scaling: JetScaling, images: Tensor, rows: [Int]) {
         self.scaling = scaling
         let h = images.shape[1], w = images.shape[2], area = h * w
         var s = [Double](repeating: 0, count: area), s2 = s
@@ -211,15 +211,15 @@ public struct JetPreprocessing {
         std = Tensor(shape: [h, w], scalars: sd.map { Float($0) })
     }
 
-    public init?(scaling: JetScaling, extras: [String: Tensor]) {
+    init?(scaling: JetScaling, extras: [String: Tensor]) {
         guard let m = extras["pixel_mean"], let s = extras["pixel_std"] else { return nil }
         self.scaling = scaling; mean = m; std = s
     }
 
-    public var tensors: [String: Tensor] { ["pixel_mean": mean, "pixel_std": std] }
+    var tensors: [String: Tensor] { ["pixel_mean": mean, "pixel_std": std] }
 
     /// images [N, H, W] (GeV) -> network input [N, 1, H, W].
-    public func apply(_ images: Tensor) -> Tensor {
+    func apply(_ images: Tensor) -> Tensor {
         let n = images.shape[0], h = images.shape[1], w = images.shape[2], area = h * w
         let m = mean.scalars, sd = std.scalars
         // Pixels that never vary in training (always empty at the edges) map to 0 instead of blowing up.

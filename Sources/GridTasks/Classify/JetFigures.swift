@@ -6,7 +6,7 @@ import GridIO
 import GridPlot
 import GridTensor
 
-public enum JetFigures {
+enum JetFigures {
     static let colours: [String: RGB] = [
         "cnn": RGB(0.839, 0.153, 0.157), "maxout": RGB(0.580, 0.404, 0.741), "mass_tau21": RGB(0.122, 0.467, 0.706),
         "mass": RGB(0.173, 0.627, 0.173), "tau21": RGB(1.000, 0.498, 0.055),
@@ -16,11 +16,11 @@ public enum JetFigures {
     ]
 
     /// The ROC figure: curves in the given order.
-    public static func writeROC(_ path: String, curves: [(String, [ROCPoint])], methods: [String: MethodScores], title: String) throws {
+    static func writeROC(_ path: String, curves: [(String, [ROCPoint])], methods: [String: MethodScores], title: String) throws {
         try Figure(panels: [rocPanel(curves: curves, methods: methods, title: title)], columns: 1).write(to: path)
     }
 
-    public static func rocPanel(curves: [(String, [ROCPoint])], methods: [String: MethodScores], title: String) -> LinePanel {
+    static func rocPanel(curves: [(String, [ROCPoint])], methods: [String: MethodScores], title: String) -> LinePanel {
         // Highest decade: enough for the best curve at signal efficiency >= 0.1, between 10^2 and 10^4.
         var maxRejection = 10.0
         for (_, c) in curves { for p in c where p.signal >= 0.1 && p.background > 0 { maxRejection = max(maxRejection, 1 / p.background) } }
@@ -44,7 +44,7 @@ public enum JetFigures {
 
     /// Average signal image, average background image (log10 of the mean pT per pixel, shared scale) and the
     /// difference of the means (GeV, diverging scale clipped at the 98th percentile of |difference|).
-    public static func writeAverageImages(_ path: String, images: Tensor, labels: [Int], rows: [Int]) throws {
+    static func writeAverageImages(_ path: String, images: Tensor, labels: [Int], rows: [Int]) throws {
         let h = images.shape[1], w = images.shape[2], area = h * w
         var sums = [[Double]](repeating: [Double](repeating: 0, count: area), count: 2), counts = [0, 0]
         images.contiguous().withUnsafeBufferPointer { p in

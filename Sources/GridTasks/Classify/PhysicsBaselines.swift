@@ -5,21 +5,26 @@
 // exactly what training saw.
 import Foundation
 
+/// The physics discriminants a jet-image network has to beat, fitted once on the training split and stored in
+/// `ClassifySpec.baselines`, so evaluation on any file applies exactly what training saw: the trimmed mass near the W
+/// (score -|m - 80.4 GeV|), N-subjettiness (score -tau21), and both through a 2-D binned likelihood ratio.
 public struct PhysicsBaselines: Codable, Equatable, Sendable {
-    public static let wMass: Float = 80.4
+    static let wMass: Float = 80.4
     /// Inner bin edges (deciles of the training split); values below the first edge fall in bin 0.
     public var massEdges: [Float]
+    /// Inner bin edges of tau21 (deciles of the training split).
     public var tau21Edges: [Float]
     /// P(signal | bin) with equal class priors, row-major [mass bin][tau21 bin].
     public var ratio: [Float]
     /// Score cuts for the accuracy of the single-variable scores (best on the training split).
     public var massCut: Double
+    /// Score cut of the tau21 baseline (best on the training split).
     public var tau21Cut: Double
 
-    public static let methods = ["mass", "tau21", "mass_tau21"]
+    static let methods = ["mass", "tau21", "mass_tau21"]
 
     /// Fits on the jets `rows` of (mass, tau21, labels).
-    public init(mass: [Float], tau21: [Float], labels: [Int], rows: [Int], bins: Int = 10) {
+    init(mass: [Float], tau21: [Float], labels: [Int], rows: [Int], bins: Int = 10) {
         func edges(_ v: [Float]) -> [Float] {
             let s = rows.map { v[$0] }.sorted()
             guard !s.isEmpty else { return [] }
@@ -54,15 +59,15 @@ public struct PhysicsBaselines: Codable, Equatable, Sendable {
         return lo
     }
 
-    public static func massScore(_ m: Float) -> Double { -Double(abs(m - wMass)) }
-    public static func tau21Score(_ t: Float) -> Double { -Double(t) }
+    static func massScore(_ m: Float) -> Double { -Double(abs(m - wMass)) }
+    static func tau21Score(_ t: Float) -> Double { -Double(t) }
 
-    public func likelihoodRatio(mass m: Float, tau21 t: Float) -> Double {
+    func likelihoodRatio(mass m: Float, tau21 t: Float) -> Double {
         Double(ratio[PhysicsBaselines.bin(m, massEdges) * (tau21Edges.count + 1) + PhysicsBaselines.bin(t, tau21Edges)])
     }
 
     /// Scores of each method on jets `rows`, with the threshold its accuracy uses.
-    public func scores(mass: [Float], tau21: [Float], rows: [Int]) -> [String: (scores: [Double], threshold: Double)] {
+    func scores(mass: [Float], tau21: [Float], rows: [Int]) -> [String: (scores: [Double], threshold: Double)] {
         [
             "mass": (rows.map { Self.massScore(mass[$0]) }, massCut),
             "tau21": (rows.map { Self.tau21Score(tau21[$0]) }, tau21Cut),

@@ -6,27 +6,27 @@ import GridIO
 import GridTrain
 
 /// A field [T, H, W] read from a NetCDF variable, with what is needed to write results on its grid.
-public struct GridField {
-    public var path: String
-    public var variable: NCVariable
+struct GridField {
+    var path: String
+    var variable: NCVariable
     /// [T, H, W]; a field without time has T = 1. Empty when loaded with readData false.
-    public var data: Tensor
+    var data: Tensor
     /// (T, H, W) of the field on disk.
-    public var gridShape: [Int]
-    public var timeDimension: String?
-    public var yDimension: String
-    public var xDimension: String
-    public var times: [Double]?
+    var gridShape: [Int]
+    var timeDimension: String?
+    var yDimension: String
+    var xDimension: String
+    var times: [Double]?
 
-    public var height: Int { gridShape[1] }
-    public var width: Int { gridShape[2] }
-    public var steps: Int { gridShape[0] }
-    public var units: String? { variable.text("units") }
+    var height: Int { gridShape[1] }
+    var width: Int { gridShape[2] }
+    var steps: Int { gridShape[0] }
+    var units: String? { variable.text("units") }
 }
 
-public enum FieldLoader {
+enum FieldLoader {
     /// Parses "file.nc" or "file.nc:variable" (also .nc4 and classic .cdf).
-    public static func splitSpec(_ spec: String) -> (path: String, variable: String?) {
+    static func splitSpec(_ spec: String) -> (path: String, variable: String?) {
         if let r = spec.range(of: ".nc:", options: .backwards) ?? spec.range(of: ".nc4:", options: .backwards) ?? spec.range(of: ".cdf:", options: .backwards)
             ?? spec.range(of: ".zarr:", options: .backwards) {
             return (String(spec[..<r.upperBound].dropLast()), String(spec[r.upperBound...]))
@@ -35,12 +35,12 @@ public enum FieldLoader {
     }
 
     /// The data variables of a file: not coordinates, bounds or grid mappings, and with at least 2 dimensions.
-    public static func dataVariables(_ file: NetCDFFile) -> [NCVariable] { GridDataset.dataVariables(file) }
+    static func dataVariables(_ file: NetCDFFile) -> [NCVariable] { GridDataset.dataVariables(file) }
 
     /// Opens one variable across the files of `specs` (each FILE, FILE:VAR, a glob such as "tas_*.nc:tas", or
     /// @LIST); `variable` overrides the names in the specs, which must otherwise agree. The dataset's warnings (gaps,
     /// overlaps) are printed unless `quiet`.
-    public static func dataset(_ specs: [String], variable: String?, quiet: Bool = true) throws -> GridDataset {
+    static func dataset(_ specs: [String], variable: String?, quiet: Bool = true) throws -> GridDataset {
         let split = specs.map(splitSpec)
         let named = Set(split.compactMap(\.variable))
         guard variable != nil || named.count <= 1 else {
@@ -53,7 +53,7 @@ public enum FieldLoader {
 
     /// A paired input (e.g. the coarse field of the same steps) must have the truth's times, step for step, when
     /// both have CF times; `what` names it in the error.
-    public static func checkSameTimes(_ other: GridDataset, as truth: GridDataset, what: String) throws {
+    static func checkSameTimes(_ other: GridDataset, as truth: GridDataset, what: String) throws {
         guard let a = other.dates, let b = truth.dates else { return }
         guard a.count == b.count else { throw TaskError("\(other.label): \(what) has \(a.count) steps but \(truth.label) has \(b.count)") }
         if let k = a.indices.first(where: { a[$0] != b[$0] }) {
@@ -62,7 +62,7 @@ public enum FieldLoader {
     }
 
     /// The description of file `member` of a dataset as a field header (no data), for writing outputs on its grid.
-    public static func header(_ ds: GridDataset, member: Int) -> GridField {
+    static func header(_ ds: GridDataset, member: Int) -> GridField {
         let m = ds.members[member]
         return GridField(path: m.path, variable: m.variable, data: Tensor(zeros: [0]), gridShape: [m.steps, ds.height, ds.width],
                          timeDimension: m.timeAxis.map { m.variable.dimensions[$0].name }, yDimension: ds.yDimension,
@@ -72,7 +72,7 @@ public enum FieldLoader {
     /// Loads a field; `variable` nil picks the file's only data variable. Axes of length 1 other than the last two
     /// are dropped; what remains must be (time, y, x) or (y, x).
     /// With `readData` false only the description is read (for streaming jobs).
-    public static func load(_ path: String, variable: String?, readData: Bool = true) throws -> GridField {
+    static func load(_ path: String, variable: String?, readData: Bool = true) throws -> GridField {
         let file = try NetCDFFile(path: path)
         let v: NCVariable
         if let variable { v = try file.variable(variable) } else {
@@ -104,14 +104,14 @@ public enum FieldLoader {
     }
 
     /// 1-D coordinate values of a dimension, when the file has a coordinate variable for it.
-    public static func coordinate(_ path: String, dimension: String) -> [Double]? {
+    static func coordinate(_ path: String, dimension: String) -> [Double]? {
         guard let file = try? NetCDFFile(path: path), file.hasVariable(dimension) else { return nil }
         return try? file.readDoubles(dimension)
     }
 
     /// Static fields (FILE or FILE:VAR each, e.g. orography) that must lie on a `height` x `width` grid; `grid`
     /// says in an error which grid that is.
-    public static func loadStatics(_ specs: [String], height: Int, width: Int, grid: String) throws -> [GridField] {
+    static func loadStatics(_ specs: [String], height: Int, width: Int, grid: String) throws -> [GridField] {
         try specs.map { spec in
             let (p, v) = splitSpec(spec)
             let f = try load(p, variable: v)

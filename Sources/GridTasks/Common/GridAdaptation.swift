@@ -5,12 +5,12 @@
 // wrapping alone are exact permutations (the bilinear weights are 0 and 1).
 import Foundation
 
-public struct GridAdaptation: Sendable {
-    public let input: LatLonGrid
+struct GridAdaptation: Sendable {
+    let input: LatLonGrid
     /// The grid the model runs on.
-    public let model: LatLonGrid
+    let model: LatLonGrid
     /// What was changed, one sentence each (empty: the model runs on the input grid as it is).
-    public let notes: [String]
+    let notes: [String]
     /// Per model row / column: the two input rows / columns and the weight of the second.
     let rowTaps: [(Int, Int, Float)]
     let colTaps: [(Int, Int, Float)]
@@ -19,17 +19,17 @@ public struct GridAdaptation: Sendable {
     let backCols: [Int]
 
     /// The model grid is the input grid (nothing to do).
-    public var isIdentity: Bool { model.lat == input.lat && model.lon == input.lon }
+    var isIdentity: Bool { model.lat == input.lat && model.lon == input.lon }
 
     /// An input coarser than this many times the model's spacing is refused: the events it learned are then only a
     /// few points across and interpolation cannot bring them back.
-    public static let maximumCoarsening = 3.0
+    static let maximumCoarsening = 3.0
     /// Spacings within this fraction of the model's are used as they are.
-    public static let spacingTolerance = 0.1
+    static let spacingTolerance = 0.1
 
     /// Plans the adaptation of `input` to a model trained on `contract` (order and convention; nil keeps the
     /// input's) with grid spacing `spacing` degrees (nil, or `regrid` false: keep the input's spacing).
-    public static func plan(input: LatLonGrid, contract: ContractGrid?, spacing: Double?, regrid: Bool = true) throws -> GridAdaptation {
+    static func plan(input: LatLonGrid, contract: ContractGrid?, spacing: Double?, regrid: Bool = true) throws -> GridAdaptation {
         var notes = [String]()
         let inputAscending = input.lat.last! >= input.lat.first!
         let ascending = contract.map { $0.latitudeOrder == .ascending } ?? inputAscending
@@ -144,7 +144,7 @@ public struct GridAdaptation: Sendable {
 
     /// A field on the input grid (row-major) resampled onto the model grid; NaNs do not spread (their weight goes
     /// to the valid neighbours; NaN only where all four are missing).
-    public func toModel(_ f: [Float]) -> [Float] {
+    func toModel(_ f: [Float]) -> [Float] {
         if isIdentity { return f }
         let w = input.width
         var out = [Float](repeating: .nan, count: model.height * model.width)
@@ -163,7 +163,7 @@ public struct GridAdaptation: Sendable {
     }
 
     /// A class mask on the model grid brought back to the input grid (nearest neighbour).
-    public func toInput(_ m: [Int8]) -> [Int8] {
+    func toInput(_ m: [Int8]) -> [Int8] {
         if isIdentity { return m }
         var out = [Int8](repeating: 0, count: input.height * input.width)
         for (i, r) in backRows.enumerated() { for (j, c) in backCols.enumerated() { out[i * input.width + j] = m[r * model.width + c] } }

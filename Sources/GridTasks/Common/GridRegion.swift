@@ -4,17 +4,17 @@
 import Foundation
 
 /// A connected region of a mask: its points and their shape on the sphere.
-public struct GridRegion {
-    public var points: [Int]
-    public var areaKm2: Double
-    public var lengthKm: Double
-    public var centroid: (lat: Double, lon: Double)
-    public var widthKm: Double { areaKm2 / max(lengthKm, 1e-9) }
+struct GridRegion {
+    var points: [Int]
+    var areaKm2: Double
+    var lengthKm: Double
+    var centroid: (lat: Double, lon: Double)
+    var widthKm: Double { areaKm2 / max(lengthKm, 1e-9) }
 }
 
 extension LatLonGrid {
     /// Connected regions of `member` (row-major), 4- or 8-connected, wrapping in longitude on global grids.
-    public func regions(_ member: [Bool], connectivity: Int = 8) -> [GridRegion] {
+    func regions(_ member: [Bool], connectivity: Int = 8) -> [GridRegion] {
         let w = width
         var label = [Int32](repeating: -1, count: member.count)
         var out = [GridRegion]()
@@ -35,7 +35,7 @@ extension LatLonGrid {
     }
 
     /// Area, centroid and main-axis length of a set of points.
-    public func describe(_ points: [Int]) -> GridRegion {
+    func describe(_ points: [Int]) -> GridRegion {
         let w = width
         var (x, y, z, area) = (0.0, 0.0, 0.0, 0.0)
         for k in points {

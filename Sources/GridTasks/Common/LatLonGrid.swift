@@ -4,22 +4,22 @@
 import Foundation
 import GridIO
 
-public let earthRadiusKm = 6371.0
+let earthRadiusKm = 6371.0
 
 /// A rectilinear lat/lon grid: row i has latitude lat[i], column j longitude lon[j] (degrees).
-public struct LatLonGrid: Equatable, Sendable {
-    public let lat: [Double]
-    public let lon: [Double]
+struct LatLonGrid: Equatable, Sendable {
+    let lat: [Double]
+    let lon: [Double]
     /// True when the columns cover the whole circle evenly (then neighbours and objects wrap around).
-    public let periodic: Bool
+    let periodic: Bool
     let cosLat: [Double]
     /// Cell areas per row (km^2).
-    public let cellArea: [Double]
+    let cellArea: [Double]
 
-    public var height: Int { lat.count }
-    public var width: Int { lon.count }
+    var height: Int { lat.count }
+    var width: Int { lon.count }
 
-    public init(lat: [Double], lon: [Double]) {
+    init(lat: [Double], lon: [Double]) {
         self.lat = lat; self.lon = lon
         let w = lon.count
         var isPeriodic = false
@@ -42,7 +42,7 @@ public struct LatLonGrid: Equatable, Sendable {
     }
 
     /// The grid of variable `name`: its last two dimensions must carry 1-D latitude and longitude coordinates.
-    public static func of(_ file: NetCDFFile, variable name: String) throws -> LatLonGrid {
+    static func of(_ file: NetCDFFile, variable name: String) throws -> LatLonGrid {
         let v = try file.variable(name)
         let system = try file.coordinateSystem(for: name)
         let dims = v.dimensionNames
@@ -65,19 +65,19 @@ public struct LatLonGrid: Equatable, Sendable {
     }
 
     /// Great-circle distance (degrees of arc) between grid points.
-    public func distance(_ i1: Int, _ j1: Int, _ i2: Int, _ j2: Int) -> Double {
+    func distance(_ i1: Int, _ j1: Int, _ i2: Int, _ j2: Int) -> Double {
         LatLonGrid.arc(lat[i1], lon[j1], lat[i2], lon[j2])
     }
 
     /// Great-circle distance (degrees of arc) between two positions (haversine).
-    public static func arc(_ lat1: Double, _ lon1: Double, _ lat2: Double, _ lon2: Double) -> Double {
+    static func arc(_ lat1: Double, _ lon1: Double, _ lat2: Double, _ lon2: Double) -> Double {
         let r = Double.pi / 180
         let a = pow(sin((lat2 - lat1) * r / 2), 2) + cos(lat1 * r) * cos(lat2 * r) * pow(sin((lon2 - lon1) * r / 2), 2)
         return 2 * asin(min(1, a.squareRoot())) / r
     }
 
     /// Calls `body(i, j, distance)` for every grid point within `radius` degrees of arc of (i0, j0).
-    public func forEach(within radius: Double, of i0: Int, _ j0: Int, _ body: (Int, Int, Double) -> Void) {
+    func forEach(within radius: Double, of i0: Int, _ j0: Int, _ body: (Int, Int, Double) -> Void) {
         let dlat = lat.count > 1 ? (0..<(lat.count - 1)).map { abs(lat[$0 + 1] - lat[$0]) }.min()! : 180
         let rows = Int((radius / max(dlat, 1e-6)).rounded(.up))
         let dlon = abs(LatLonGrid.lonDifference(lon[1], lon[0]))
@@ -95,7 +95,7 @@ public struct LatLonGrid: Equatable, Sendable {
     }
 
     /// The 4 or 8 neighbours of (i, j), wrapping in longitude on periodic grids.
-    public func neighbours(_ i: Int, _ j: Int, connectivity: Int = 8) -> [(Int, Int)] {
+    func neighbours(_ i: Int, _ j: Int, connectivity: Int = 8) -> [(Int, Int)] {
         var out = [(Int, Int)]()
         out.reserveCapacity(connectivity)
         for di in -1...1 { for dj in -1...1 where (di != 0 || dj != 0) && (connectivity == 8 || di == 0 || dj == 0) {
@@ -110,7 +110,7 @@ public struct LatLonGrid: Equatable, Sendable {
 
     /// Relative vorticity dv/dx - du/dy + u tan(lat)/a (s^-1) from u, v (m s^-1) on this grid, row-major [H*W].
     /// Centred differences with the actual spacing; one-sided at the edges of regional grids.
-    public func vorticity(u: [Float], v: [Float]) -> [Float] {
+    func vorticity(u: [Float], v: [Float]) -> [Float] {
         let (h, w) = (height, width)
         let a = earthRadiusKm * 1000, rad = Double.pi / 180
         var out = [Float](repeating: .nan, count: h * w)
@@ -147,7 +147,7 @@ extension LatLonGrid {
     // Shared by detection (clearing cold-core regions) and tracking (candidate diagnostics).
     /// Warm-core anomaly (K): mean `t` within `core` degrees of (i0, j0) minus its mean over the annulus between
     /// `inner` and `outer` degrees; nil without valid values in either.
-    public func warmCore(_ t: [Float], at i0: Int, _ j0: Int, core: Double, inner: Double, outer: Double) -> Double? {
+    func warmCore(_ t: [Float], at i0: Int, _ j0: Int, core: Double, inner: Double, outer: Double) -> Double? {
         var coreSum = 0.0, coreN = 0, env = 0.0, envN = 0
         forEach(within: outer, of: i0, j0) { i, j, d in
             let v = t[i * width + j]

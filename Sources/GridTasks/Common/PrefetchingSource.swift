@@ -7,15 +7,15 @@ import GridTensor
 import GridTrain
 
 /// Time the trainer spent in `batch` (waiting for a batch built ahead, or building it itself).
-public struct LoaderTiming: Codable, Sendable {
-    public var batches = 0
+struct LoaderTiming: Codable, Sendable {
+    var batches = 0
     /// Batches that were ready (or in progress) when asked for.
-    public var builtAhead = 0
+    var builtAhead = 0
     /// Seconds the training loop spent waiting for or building batches.
-    public var seconds = 0.0
+    var seconds = 0.0
 }
 
-public final class PrefetchingSource<Source: BatchSource>: BatchSource, @unchecked Sendable {
+final class PrefetchingSource<Source: BatchSource>: BatchSource, @unchecked Sendable {
     private let source: Source
     private let depth: Int
     private let condition = NSCondition()
@@ -26,7 +26,7 @@ public final class PrefetchingSource<Source: BatchSource>: BatchSource, @uncheck
     private var timing = LoaderTiming()
     private var worker: Thread?
 
-    public init(_ source: Source, depth: Int = 4) {
+    init(_ source: Source, depth: Int = 4) {
         self.source = source; self.depth = max(1, depth)
         let t = Thread { [weak self] in self?.run() }
         t.name = "gridcnn-prefetch"
@@ -37,15 +37,15 @@ public final class PrefetchingSource<Source: BatchSource>: BatchSource, @uncheck
     deinit { stop() }
 
     /// Ends the background thread (pending work is dropped).
-    public func stop() {
+    func stop() {
         condition.lock(); stopped = true; condition.broadcast(); condition.unlock()
     }
 
-    public var sampleCount: Int { source.sampleCount }
+    var sampleCount: Int { source.sampleCount }
 
-    public var loaderTiming: LoaderTiming { condition.lock(); defer { condition.unlock() }; return timing }
+    var loaderTiming: LoaderTiming { condition.lock(); defer { condition.unlock() }; return timing }
 
-    public func willRequest(_ upcoming: [(indices: [Int], rng: SeededGenerator)]) {
+    func willRequest(_ upcoming: [(indices: [Int], rng: SeededGenerator)]) {
         condition.lock(); defer { condition.unlock() }
         for u in upcoming.prefix(depth) {
             let known = queue.contains { $0.indices == u.indices && $0.rng == u.rng }
@@ -56,7 +56,7 @@ public final class PrefetchingSource<Source: BatchSource>: BatchSource, @uncheck
         condition.broadcast()
     }
 
-    public func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
+    func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
         let started = Date()
         condition.lock()
         defer { timing.batches += 1; timing.seconds += Date().timeIntervalSince(started); condition.unlock() }

@@ -5,35 +5,35 @@ import Foundation
 import GridTensor
 
 /// A step's result as it travels between ranks.
-public protocol StepPayload {
+protocol StepPayload {
     func payloadBytes() throws -> [UInt8]
     init(payloadBytes: [UInt8]) throws
 }
 
 /// Float fields travel as raw bytes (bit for bit).
 extension Array: StepPayload where Element == Float {
-    public func payloadBytes() throws -> [UInt8] { withUnsafeBytes { Array<UInt8>($0) } }
-    public init(payloadBytes b: [UInt8]) throws {
+    func payloadBytes() throws -> [UInt8] { withUnsafeBytes { Array<UInt8>($0) } }
+    init(payloadBytes b: [UInt8]) throws {
         self = [Float](repeating: 0, count: b.count / MemoryLayout<Float>.stride)
         _ = self.withUnsafeMutableBytes { b.copyBytes(to: $0) }
     }
 }
 
 /// Any Codable result (masks, objects, candidates), as JSON.
-public struct CodablePayload<Value: Codable>: StepPayload {
-    public var value: Value
-    public init(_ value: Value) { self.value = value }
-    public func payloadBytes() throws -> [UInt8] { Array(try JSONEncoder().encode(value)) }
-    public init(payloadBytes b: [UInt8]) throws { value = try JSONDecoder().decode(Value.self, from: Data(b)) }
+struct CodablePayload<Value: Codable>: StepPayload {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+    func payloadBytes() throws -> [UInt8] { Array(try JSONEncoder().encode(value)) }
+    init(payloadBytes b: [UInt8]) throws { value = try JSONDecoder().decode(Value.self, from: Data(b)) }
 }
 
-public struct RankedSteps {
-    public let group: ProcessGroup
-    public init(_ group: ProcessGroup) { self.group = group }
+struct RankedSteps {
+    let group: ProcessGroup
+    init(_ group: ProcessGroup) { self.group = group }
 
     /// Runs `compute` for the steps 0..<count this rank owns and `consume` on the first rank for every step in order.
     /// `compute` is called in increasing step order on each rank (readers may seek forward).
-    public func run<R: StepPayload>(steps count: Int, compute: (Int) throws -> R, consume: (Int, R) throws -> Void) throws {
+    func run<R: StepPayload>(steps count: Int, compute: (Int) throws -> R, consume: (Int, R) throws -> Void) throws {
         let n = group.size
         guard n > 1 else {
             for i in 0..<count { try consume(i, try compute(i)) }

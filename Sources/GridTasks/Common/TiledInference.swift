@@ -4,12 +4,12 @@ import GridTensor
 import GridAutograd
 import GridNN
 
-public enum TiledInference {
+enum TiledInference {
     /// input [N, C, H, W] -> model output [N, K, H, W], computed tile by tile (tile x tile cores plus `halo`).
     /// `multiple`: spatial sizes the model needs (2^depth for a UNet); pieces are edge-padded up to it and cropped back.
     /// The model runs as an `InferencePlan` (folded, fused, allocation-free); pass one plan for many calls so it
     /// is compiled once per tile shape.
-    public static func run(_ model: InferencePlan, _ input: Tensor, tile: Int = 256, halo: Int = 16, multiple: Int = 1) -> Tensor {
+    static func run(_ model: InferencePlan, _ input: Tensor, tile: Int = 256, halo: Int = 16, multiple: Int = 1) -> Tensor {
         let h = input.shape[2], w = input.shape[3]
         if h <= tile + 2 * halo && w <= tile + 2 * halo { return forward(model, input, multiple: multiple) }
         var rows = [Tensor]()

@@ -8,13 +8,21 @@ import GridNN
 import GridIO
 import GridTrain
 
+/// What `gridcnn detect` needs: a detection checkpoint, a NetCDF file of the fields, where to write the class mask,
+/// and the optional object table and figure.
 public struct DetectRequest {
+    /// The checkpoint written by `DetectTraining.run` (HDF5).
     public var model: String
+    /// A NetCDF file with sea-level pressure, 850 hPa winds and column water vapour (optionally 500 hPa temperature) on one
+    /// 1-D latitude/longitude grid, any number of time steps (read one at a time).
     public var input: String
     /// Where the result goes, overwrite, quiet, provenance.
     public var output: OutputSettings
+    /// Variable names per role; unset roles use the names the model was trained with, then the usual CESM/CMIP/ERA names.
     public var names = DetectVariableNames()
+    /// Where to write the detected objects: CSV when the name ends in .csv, else a JSON array; nil: none.
     public var objects: String?
+    /// Where to draw the mask outlined on sea-level pressure and water vapour for one step (.png, .svg, .pdf); nil: none.
     public var figure: String?
     /// The step drawn in the figure (default: the one with the most detected points).
     public var figureStep: Int?
@@ -24,36 +32,54 @@ public struct DetectRequest {
     public var minimumPoints = 2
     /// Run on the input grid as it is (no reordering, wrapping or regridding to the model's grid).
     public var native = false
+    /// A request writing the mask to `output` without replacing an existing file (history "gridcnn detect"), with the
+    /// warm-core check on, objects of at least 2 points, and the input adapted to the model's grid.
     public init(model: String, input: String, output: String) { self.model = model; self.input = input; self.output = OutputSettings(path: output, history: "gridcnn detect") }
 }
 
+/// What `DetectApplying.run` did (printed with `--json` under the property names).
 public struct DetectReport: Codable {
+    /// Time steps processed.
     public var steps: Int
+    /// [rows, columns] of the input grid (the mask's grid).
     public var grid: [Int]
+    /// The checkpoint applied.
     public var model: String
+    /// The variable used for each role (role name -> variable name).
     public var variables: [String: String]
+    /// Unit conversions made, e.g. "PSL: hPa -> Pa".
     public var unitNotes: [String]
+    /// Objects per class ("TC", "AR") when an object table was asked for; empty otherwise.
     public var objects: [String: Int]
+    /// Fraction of all grid points (over all steps) classed as tropical cyclone.
     public var tcFraction: Double
+    /// Fraction of all grid points classed as atmospheric river.
     public var arFraction: Double
+    /// The step drawn in the figure (nil without a figure).
     public var figureStep: Int?
     /// Whether cyclone regions were checked for a warm core (T500 present and the check on).
     public var warmCoreChecked: Bool
     /// The data contract: what was adapted, skipped, and how far the input's statistics are from training.
     public var contract: ContractCheck
+    /// The mask file written.
     public var output: String
+    /// Wall-clock seconds of the whole job.
     public var seconds: Double
 }
 
 /// A loaded detector: network, spec and how to get a mask from one step.
+/// Used by `gridcnn evaluate detect` to read the labeller thresholds a model was trained with (`spec.labeller`).
 public struct Detector {
+    /// The checkpoint's task record: channels and their standardisation, classes, labeller thresholds, training file.
     public let spec: DetectSpec
-    public let model: any Layer
+    let model: any Layer
     /// The model compiled for inference (folded batch norms, fused epilogues), reused for every step.
-    public let plan: InferencePlan
-    public let multiple: Int
-    public let kind: String
+    let plan: InferencePlan
+    let multiple: Int
+    let kind: String
 
+    /// Loads the detection checkpoint at `path`.
+    /// - Throws: `TaskError` when the file is not a readable gridcnn checkpoint or not a detection model.
     public init(path: String) throws {
         let trained = try TrainedModel<DetectSpec>(checkpoint: path, task: "detect")
         spec = trained.spec; model = trained.model; multiple = trained.inputMultiple; kind = trained.checkpoint.modelKind
@@ -62,7 +88,7 @@ public struct Detector {
 
     /// Variable names for an input: the user's, else the names the model was trained with when the file has them,
     /// else the usual names.
-    public func names(for file: NetCDFFile, given: DetectVariableNames) -> DetectVariableNames {
+    func names(for file: NetCDFFile, given: DetectVariableNames) -> DetectVariableNames {
         var n = given
         for ch in spec.channels where given[ch.role] == nil && file.hasVariable(ch.variable) {
             switch ch.role {
@@ -78,7 +104,7 @@ public struct Detector {
 
     /// Opens an input with the roles the model needs (and PSL/IWV for object intensities, T500 for the warm-core
     /// check, when present).
-    public func open(_ path: String, given: DetectVariableNames) throws -> DetectInput {
+    func open(_ path: String, given: DetectVariableNames) throws -> DetectInput {
         let file = try NetCDFFile(path: path)
         let required = Set(spec.channels.map(\.role))
         return try DetectInput(path: path, names: names(for: file, given: given), required: required,
@@ -87,7 +113,7 @@ public struct Detector {
 
     /// Class mask of one step. With `warmCoreCheck` and T500 and PSL at hand, cyclone regions whose lowest point
     /// has no warm core (the labeller's test and thresholds) are cleared: the network proposes, physics confirms.
-    public func mask(_ step: DetectStep, grid: LatLonGrid, warmCoreCheck: Bool = true) -> [Int8] {
+    func mask(_ step: DetectStep, grid: LatLonGrid, warmCoreCheck: Bool = true) -> [Int8] {
         var m = networkMask(spec.input(step.fields, grid: grid), grid: grid)
         if warmCoreCheck, let t = step.fields[.t500], let p = step.fields[.psl] {
             Detector.clearColdCores(&m, psl: p, t500: t, grid: grid, options: spec.labeller)
@@ -96,7 +122,7 @@ public struct Detector {
     }
 
     /// The network's class per point for the input [1, C, H, W] on `grid`.
-    public func networkMask(_ x: Tensor, grid: LatLonGrid) -> [Int8] {
+    func networkMask(_ x: Tensor, grid: LatLonGrid) -> [Int8] {
         switch spec.kind {
         case .unet: return DetectModel.segment(plan, x, multiple: multiple, periodic: grid.periodic)
         case .patchcnn: return slidingWindow(x, grid: grid)
@@ -145,7 +171,16 @@ extension DetectTensors {
     }
 }
 
+/// `gridcnn detect`: a trained detector over every time step of a file.
 public enum DetectApplying {
+    /// Streams the input one step at a time (the model's grid adaptation applied and undone per step) and writes the class
+    /// mask (0 none, 1 tropical cyclone, 2 atmospheric river; byte, with flag_values/flag_meanings and provenance) on the
+    /// input grid to `r.output.path` atomically, then the object table and the figure when asked for. Under MPI
+    /// (`r.output.group`) ranks share the steps and the first one writes. Prints progress, adaptations and warnings on
+    /// stderr unless quiet.
+    /// - Throws: `TaskError` when the output exists without `overwrite`, the checkpoint is not a detector, a needed variable
+    /// is missing or has impossible units, the grid is too coarse for the model (without `native`), `figureStep` is
+    /// outside the file, or a step cannot be read.
     public static func run(_ r: DetectRequest) throws -> DetectReport {
         let started = Date()
         if FileManager.default.fileExists(atPath: r.output.path) && !r.output.overwrite {

@@ -9,7 +9,7 @@ import GridIO
 
 extension FieldRole {
     /// The CF standard name the role's thresholds and the networks assume.
-    public var standardName: String {
+    var standardName: String {
         switch self {
         case .psl: return "air_pressure_at_mean_sea_level"
         case .u850: return "eastward_wind"
@@ -31,10 +31,10 @@ extension FieldRole {
     }
 }
 
-public enum DetectContract {
+enum DetectContract {
     /// The contract of a detector trained on `steps` (channels measured on the training steps `rows`).
-    public static func make(input: DetectInput, steps: [DetectStep], rows: [Int], channels: [ChannelNorm],
-                            latitudeChannel: Bool) -> DataContract {
+    static func make(input: DetectInput, steps: [DetectStep], rows: [Int], channels: [ChannelNorm],
+                     latitudeChannel: Bool) -> DataContract {
         let roles = FieldRole.allCases.filter { r in channels.contains { $0.role == r } || (r == .v850 && channels.contains { $0.transform == .cyclonicVorticity }) }
         let variables = roles.map { ContractVariable(role: $0.rawValue, name: input.names[$0] ?? $0.rawValue, units: $0.units, standardName: $0.standardName) }
         let stats = channels.map { ch in ChannelStatistics.measure(ch.label, rows.map { ch.values(steps[$0].fields, grid: input.grid) }) }
@@ -58,14 +58,14 @@ public enum DetectContract {
 
 /// A detector applied to one input: the contract checked, the grid adapted (unless native), the input's channel
 /// statistics gathered as steps go through, and the mask of each step on the input grid.
-public final class DetectSession {
-    public let detector: Detector
-    public let adaptation: GridAdaptation?
+final class DetectSession {
+    let detector: Detector
+    let adaptation: GridAdaptation?
     private var check = ContractCheck()
     private var moments: [ChannelMoments]
 
     /// `native`: run on the input grid as it is (today's behaviour before contracts), only warning about spacing.
-    public init(detector: Detector, input: DetectInput, native: Bool) throws {
+    init(detector: Detector, input: DetectInput, native: Bool) throws {
         self.detector = detector
         let spec = detector.spec
         moments = Array(repeating: ChannelMoments(), count: spec.channels.count)
@@ -90,11 +90,11 @@ public final class DetectSession {
     }
 
     /// The grid the network runs on.
-    public func modelGrid(_ input: LatLonGrid) -> LatLonGrid { adaptation?.model ?? input }
+    func modelGrid(_ input: LatLonGrid) -> LatLonGrid { adaptation?.model ?? input }
 
     /// The class mask of one step on the input grid. Cyclone regions are checked for a warm core on the input
     /// grid (with the input's own fields), after the mask is mapped back.
-    public func mask(_ step: DetectStep, grid: LatLonGrid, warmCoreCheck: Bool = true) -> [Int8] {
+    func mask(_ step: DetectStep, grid: LatLonGrid, warmCoreCheck: Bool = true) -> [Int8] {
         var fields = step.fields
         let g = adaptation?.model ?? grid
         if let a = adaptation { for (k, v) in fields { fields[k] = a.toModel(v) } }
@@ -108,7 +108,7 @@ public final class DetectSession {
     }
 
     /// What was adapted, skipped and warned about, with the input's channel statistics compared with training.
-    public func finish() -> ContractCheck {
+    func finish() -> ContractCheck {
         var c = check
         let spec = detector.spec
         let trained: [(name: String, mean: Double, std: Double)] = spec.channels.map { ch in

@@ -8,17 +8,17 @@ import GridTensor
 import GridTrain
 
 /// Every training step's standardised input and labels, with crop helpers.
-public struct DetectTensors {
-    public let channels: Int, height: Int, width: Int
-    public let periodic: Bool
+struct DetectTensors {
+    let channels: Int, height: Int, width: Int
+    let periodic: Bool
     /// Per step: [C * H * W].
-    public let inputs: [[Float]]
+    let inputs: [[Float]]
     /// Per step: [H * W] class (or -1 for unlabelled).
-    public let labels: [[Int8]]
+    let labels: [[Int8]]
     /// Channels that change sign under a north-south mirror (v850, sin(latitude)).
-    public let flipSign: Set<Int>
+    let flipSign: Set<Int>
 
-    public init(spec: DetectSpec, steps: [DetectStep], labels: [[Int8]], grid: LatLonGrid) {
+    init(spec: DetectSpec, steps: [DetectStep], labels: [[Int8]], grid: LatLonGrid) {
         channels = spec.inputChannels; height = grid.height; width = grid.width; periodic = grid.periodic
         inputs = steps.map { spec.input($0.fields, grid: grid).scalars }
         self.labels = labels
@@ -53,7 +53,7 @@ public struct DetectTensors {
 }
 
 /// Random crops for the UNet segmenter.
-public struct SegmentationCrops: BatchSource {
+struct SegmentationCrops: BatchSource {
     let data: DetectTensors
     let steps: [Int]
     let size: Int
@@ -64,7 +64,7 @@ public struct SegmentationCrops: BatchSource {
     /// Channels left unperturbed (sin(latitude)).
     let exact: Set<Int>
 
-    public init(data: DetectTensors, steps: [Int], size: Int, noise: Float = 0, exact: Set<Int> = []) {
+    init(data: DetectTensors, steps: [Int], size: Int, noise: Float = 0, exact: Set<Int> = []) {
         self.data = data; self.steps = steps; self.size = min(size, data.height, data.periodic ? size : data.width)
         self.noise = noise; self.exact = exact
         var pts: [[(Int, Int)]] = [[], []]
@@ -73,9 +73,9 @@ public struct SegmentationCrops: BatchSource {
     }
 
     /// About one pass over each step's area per epoch.
-    public var sampleCount: Int { steps.count * max(1, (data.height * data.width) / (size * size)) }
+    var sampleCount: Int { steps.count * max(1, (data.height * data.width) / (size * size)) }
 
-    public func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
+    func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
         var xs = [Float](), ys = [Int]()
         for i in indices {
             var t = steps[i % steps.count], cy = Int(rng.next() % UInt64(data.height)), cx = Int(rng.next() % UInt64(data.width))
@@ -133,18 +133,18 @@ public struct SegmentationCrops: BatchSource {
 }
 
 /// Labelled patches for the patch classifier: centred on labelled objects, or free of events.
-public struct PatchSamples: BatchSource {
-    public struct Sample: Equatable { public var step: Int, row: Int, col: Int, label: Int }
+struct PatchSamples: BatchSource {
+    struct Sample: Equatable { public var step: Int, row: Int, col: Int, label: Int }
     let data: DetectTensors
     let size: Int
-    public let samples: [Sample]
+    let samples: [Sample]
     let byClass: [[Int]]
     /// Jitter of the centre in grid points (training only).
     let jitter: Int
 
     /// One patch per labelled object (centred on its point nearest the centroid), and as many event-free patches
     /// as objects of the commonest class, at seeded random places.
-    public init(data: DetectTensors, grid: LatLonGrid, steps: [Int], size: Int, seed: UInt64, jitter: Int) {
+    init(data: DetectTensors, grid: LatLonGrid, steps: [Int], size: Int, seed: UInt64, jitter: Int) {
         self.data = data; self.size = size; self.jitter = jitter
         var out = [Sample]()
         for t in steps {
@@ -172,7 +172,7 @@ public struct PatchSamples: BatchSource {
         byClass = (0..<3).map { c in all.indices.filter { all[$0].label == c } }
     }
 
-    public var sampleCount: Int { samples.count }
+    var sampleCount: Int { samples.count }
 
     /// Input [1, C, size, size] of a patch centred at (row, col) of step t.
     func patch(_ s: Sample, dy: Int = 0, dx: Int = 0, mirror: Bool = false) -> [Float] {
@@ -180,7 +180,7 @@ public struct PatchSamples: BatchSource {
     }
 
     /// Class-balanced: each sample's class is drawn uniformly, then a sample of that class.
-    public func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
+    func batch(_ indices: [Int], rng: inout SeededGenerator) -> Batch {
         var xs = [Float](), ys = [Int]()
         let present = byClass.enumerated().filter { !$0.element.isEmpty }.map(\.offset)
         for _ in indices {

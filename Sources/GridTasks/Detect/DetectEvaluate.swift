@@ -8,22 +8,30 @@ import GridAutograd
 import GridNN
 import GridTrain
 
+/// What `gridcnn evaluate detect` needs: a detection checkpoint, a file of fields, and where the reference labels and
+/// truth come from.
 public struct DetectEvaluateRequest {
+    /// The detection checkpoint (HDF5) to score.
     public var model: String
+    /// A NetCDF file of the fields, as for `DetectRequest.input`.
     public var input: String
     /// FILE[:VAR] of reference labels; nil = the labeller on `input`.
     public var labels: String?
     /// FILE[:VAR] of the known truth; nil = the input's `true_class` when present.
     public var truth: String?
+    /// Variable names per role; unset roles use the model's training names, then the usual names.
     public var names = DetectVariableNames()
     /// Labeller thresholds; nil = those the model's training labels were made with.
     public var labeller: LabellerOptions?
+    /// Where to draw the first step: the CNN's mask, the labeller's and the truth's (when present); nil: none.
     public var figure: String?
     /// Clear CNN cyclone regions without a warm core, as `gridcnn detect` does.
     public var warmCoreCheck = true
     /// Run on the input grid as it is (no adaptation to the model's grid).
     public var native = false
+    /// No contract messages on stderr. Default false.
     public var quiet = false
+    /// A request scoring against the labeller with the model's own thresholds, with the warm-core check on.
     public init(model: String, input: String) { self.model = model; self.input = input }
 }
 
@@ -31,11 +39,14 @@ public struct DetectEvaluateRequest {
 public struct PatchScores: Codable, Equatable {
     /// confusion[reference][predicted]
     public var confusion: [[Int]]
+    /// Fraction of patches of each reference class ("none", "TC", "AR") classified as that class.
     public var accuracy: [String: Double]
+    /// Mean of `accuracy` over the classes present.
     public var meanAccuracy: Double
+    /// Patches scored.
     public var patches: Int
 
-    public static func evaluate(_ model: any Layer, _ s: PatchSamples) -> PatchScores {
+    static func evaluate(_ model: any Layer, _ s: PatchSamples) -> PatchScores {
         var confusion = [[Int]](repeating: [0, 0, 0], count: 3)
         let plan = InferencePlan(model)
         for chunk in stride(from: 0, to: s.samples.count, by: 64) {
@@ -57,30 +68,49 @@ public struct PatchScores: Codable, Equatable {
     }
 }
 
+/// The scores of `DetectEvaluating.run` (printed as a table or, with `--json`, under the property names).
 public struct DetectEvaluation: Codable {
+    /// The checkpoint evaluated.
     public var model: String
+    /// Its network ("unet" or "patchcnn").
     public var kind: String
+    /// The file evaluated.
     public var input: String
+    /// Time steps scored.
     public var steps: Int
+    /// Where the reference labels came from: "labeller" or the FILE:VAR given.
     public var labelSource: String
+    /// Where the truth came from (the input's `true_class`, or the file given); nil without truth.
     public var truthSource: String?
     /// UNet: point-wise scores.
     public var cnnVsLabels: MaskScores?
+    /// UNet: the network's mask against the truth.
     public var cnnVsTruth: MaskScores?
+    /// The labeller's mask against the truth (the baseline the network is compared with).
     public var labellerVsTruth: MaskScores?
     /// Patch classifier: per-class accuracy.
     public var patchVsLabels: PatchScores?
+    /// Patch classifier: per-class accuracy against the truth.
     public var patchVsTruth: PatchScores?
+    /// The labeller thresholds used for the reference labels.
     public var labeller: LabellerOptions
     /// Whether CNN cyclone regions were checked for a warm core.
     public var warmCoreChecked: Bool
     /// The data contract: what was adapted, skipped, and how far the input's statistics are from training.
     public var contract: ContractCheck?
+    /// Unit conversions and remarks, e.g. that the model was trained on this file (only held-out steps are unseen).
     public var notes: [String]
+    /// Wall-clock seconds of the evaluation.
     public var seconds: Double
 }
 
+/// `gridcnn evaluate detect`: a detector on held-out data against labels and, when present, truth.
 public enum DetectEvaluating {
+    /// Runs the network over every step and scores it: a UNet point by point per class (IoU, precision, recall over all
+    /// steps together), a patch classifier by per-class accuracy on patches around labelled objects and event-free places;
+    /// the labeller against the truth as well. Writes the figure when asked for; prints contract messages unless quiet.
+    /// - Throws: `TaskError` for a checkpoint that is not a detector, bad labeller thresholds, missing variables, label or
+    /// truth files on another grid or with another step count, or an unwritable figure.
     public static func run(_ r: DetectEvaluateRequest) throws -> DetectEvaluation {
         let started = Date()
         let detector = try Detector(path: r.model)

@@ -7,6 +7,7 @@ import GridTensor
 import GridIO
 
 /// What a variable is to the detector.
+/// The CLI's `--psl/--u/--v/--iwv/--t` options name a variable per role.
 public enum FieldRole: String, Codable, CaseIterable, Sendable {
     case psl, u850, v850, iwv, t500
 
@@ -36,7 +37,9 @@ public enum FieldRole: String, Codable, CaseIterable, Sendable {
 
 /// Variable names per role, as given by the user (nil: look for the usual names).
 public struct DetectVariableNames: Codable, Equatable, Sendable {
+    /// Sea-level pressure, 850 hPa eastward and northward wind, column water vapour and 500 hPa temperature.
     public var psl: String?, u850: String?, v850: String?, iwv: String?, t500: String?
+    /// Names for the given roles; the others are looked for.
     public init(psl: String? = nil, u850: String? = nil, v850: String? = nil, iwv: String? = nil, t500: String? = nil) {
         self.psl = psl; self.u850 = u850; self.v850 = v850; self.iwv = iwv; self.t500 = t500
     }
@@ -63,11 +66,11 @@ public struct DetectVariableNames: Codable, Equatable, Sendable {
 }
 
 /// A linear conversion to the role's units, found from the units attribute or the values' magnitude.
-public struct UnitConversion: Codable, Equatable, Sendable {
-    public var scale: Double = 1
-    public var offset: Double = 0
+struct UnitConversion: Codable, Equatable, Sendable {
+    var scale: Double = 1
+    var offset: Double = 0
     /// What was decided, e.g. "PSL: hPa -> Pa".
-    public var note: String?
+    var note: String?
     func apply(_ x: inout [Float]) {
         guard scale != 1 || offset != 0 else { return }
         let s = Float(scale), o = Float(offset)
@@ -76,30 +79,30 @@ public struct UnitConversion: Codable, Equatable, Sendable {
 }
 
 /// One time step of every resolved field, in threshold units, row-major [H*W].
-public struct DetectStep {
-    public var index: Int
-    public var time: Double?
-    public var date: CFDate?
-    public var fields: [FieldRole: [Float]]
+struct DetectStep {
+    var index: Int
+    var time: Double?
+    var date: CFDate?
+    var fields: [FieldRole: [Float]]
 }
 
 /// Opens a file for detection: resolves variables, the grid and unit conversions, then streams time steps.
-public final class DetectInput {
-    public let path: String
-    public let file: NetCDFFile
-    public let grid: LatLonGrid
+final class DetectInput {
+    let path: String
+    let file: NetCDFFile
+    let grid: LatLonGrid
     /// Resolved variable name per role present.
-    public let names: [FieldRole: String]
-    public let conversions: [FieldRole: UnitConversion]
-    public let steps: Int
+    let names: [FieldRole: String]
+    let conversions: [FieldRole: UnitConversion]
+    let steps: Int
     /// The data variable whose time axis and coordinates outputs copy.
-    public let reference: String
-    public let timeDimension: String?
-    public let times: [Double]?
+    let reference: String
+    let timeDimension: String?
+    let times: [Double]?
     private var readers: [FieldRole: TimeStepReader] = [:]
 
     /// `required` roles must resolve (an error names what was looked for); the others are used when present.
-    public init(path: String, names given: DetectVariableNames, required: Set<FieldRole>, optional: Set<FieldRole>) throws {
+    init(path: String, names given: DetectVariableNames, required: Set<FieldRole>, optional: Set<FieldRole>) throws {
         self.path = path
         file = try NetCDFFile(path: path)
         let available = FieldLoader.dataVariables(file).map(\.name)
@@ -143,10 +146,10 @@ public final class DetectInput {
     }
 
     /// Notes about unit conversions made, for stderr.
-    public var notes: [String] { FieldRole.allCases.compactMap { conversions[$0]?.note } }
+    var notes: [String] { FieldRole.allCases.compactMap { conversions[$0]?.note } }
 
     /// The next time step, or nil after the last.
-    public func next() throws -> DetectStep? {
+    func next() throws -> DetectStep? {
         var fields = [FieldRole: [Float]]()
         var index = -1
         var date: CFDate?
@@ -165,13 +168,13 @@ public final class DetectInput {
         return DetectStep(index: index, time: time, date: date, fields: fields)
     }
 
-    public func reset() { readers.values.forEach { $0.reset() } }
+    func reset() { readers.values.forEach { $0.reset() } }
 
     /// The next `next()` returns step `step`.
-    public func seek(to step: Int) throws { for r in readers.values { try r.seek(to: r.range.lowerBound + step) } }
+    func seek(to step: Int) throws { for r in readers.values { try r.seek(to: r.range.lowerBound + step) } }
 
     /// Reads every step (for training and evaluation on files that fit in memory).
-    public func readAll() throws -> [DetectStep] {
+    func readAll() throws -> [DetectStep] {
         reset()
         var out = [DetectStep]()
         while let s = try next() { out.append(s) }

@@ -3,10 +3,10 @@
 import Foundation
 import GridPlot
 
-public enum DetectFigure {
+enum DetectFigure {
     static let classColours: [(Float, RGB, String)] = [(1, RGB(1, 0, 1), "tropical cyclone"), (2, RGB(0, 0, 0), "atmospheric river")]
 
-    public static func write(_ path: String, grid: LatLonGrid, fields: [FieldRole: [Float]], masks: [(String, [Int8])], step: Int) throws {
+    static func write(_ path: String, grid: LatLonGrid, fields: [FieldRole: [Float]], masks: [(String, [Int8])], step: Int) throws {
         let plotGrid = PlotGrid(grid)
         var panels = [FieldPanel]()
         let legend = classColours.map { LegendItem($0.2, colour: $0.1) }

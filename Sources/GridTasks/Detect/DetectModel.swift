@@ -9,19 +9,28 @@ import GridNN
 import GridModels
 import GridTrain
 
+/// The detection networks: `unet` segments (class logits per grid point); `patchcnn` is the AlexNet-like patch classifier
+/// of Liu et al. 2016 (one class per patch, applied as a sliding window).
 public enum DetectModelKind: String, Codable, CaseIterable, Sendable { case unet, patchcnn }
 
 /// One input channel: a variable of a role, its anomaly from the step's zonal median (row by row), or the cyclonic
 /// 850 hPa relative vorticity (vorticity x sign of latitude, from U850 and V850), standardised. Anomalies take out
 /// the background climate, so a model trained on one model's climate carries over to another's.
+/// Stored in `DetectSpec.channels`.
 public struct ChannelNorm: Codable, Equatable, Sendable {
+    /// What is computed from the role's field before standardising.
     public enum Transform: String, Codable, Sendable { case none, zonalAnomaly, cyclonicVorticity }
+    /// The role whose field the channel is made from.
     public var role: FieldRole
+    /// The training file's variable for that role.
     public var variable: String
+    /// The transform applied before standardising.
     public var transform: Transform
+    /// Training mean of the transformed values (role units; cyclonic vorticity in 1e-5 s-1).
     public var mean: Float
+    /// Training standard deviation of the transformed values, in the same units.
     public var std: Float
-    public var label: String {
+    var label: String {
         switch transform {
         case .none: return variable
         case .zonalAnomaly: return "\(variable)-zonal"
@@ -30,7 +39,7 @@ public struct ChannelNorm: Codable, Equatable, Sendable {
     }
 
     /// The channel's values for one step, before standardising.
-    public func values(_ fields: [FieldRole: [Float]], grid: LatLonGrid) -> [Float] {
+    func values(_ fields: [FieldRole: [Float]], grid: LatLonGrid) -> [Float] {
         let width = grid.width
         switch transform {
         case .none: return fields[role]!
@@ -53,7 +62,7 @@ public struct ChannelNorm: Codable, Equatable, Sendable {
     /// The default channels: zonal anomalies of PSL and T500 (lows, warm cores), 850 hPa winds and their cyclonic
     /// vorticity, and column water vapour both raw (the absolute threshold) and as an anomaly (plumes against the
     /// background).
-    public static func defaultChannels(_ roles: [FieldRole]) -> [(FieldRole, Transform)] {
+    static func defaultChannels(_ roles: [FieldRole]) -> [(FieldRole, Transform)] {
         var out = [(FieldRole, Transform)]()
         for r in roles {
             switch r {
@@ -71,29 +80,37 @@ public struct ChannelNorm: Codable, Equatable, Sendable {
 
 /// The task record of a detection checkpoint.
 public struct DetectSpec: Codable, Equatable, Sendable {
+    /// The network.
     public var kind: DetectModelKind
+    /// The input channels in order, with their training standardisation.
     public var channels: [ChannelNorm]
     /// A last channel holding sin(latitude).
     public var latitudeChannel: Bool
+    /// Class names in mask order ("none", "tropical_cyclone", "atmospheric_river").
     public var classes: [String]
     /// "labeller" (heuristic labels made with `labeller`) or the FILE:VAR the labels came from.
     public var labelSource: String
+    /// The labeller thresholds the training labels were made with (also the default reference at evaluation).
     public var labeller: LabellerOptions
     /// UNet: training crop size; patch classifier: its input size.
     public var patch: Int
+    /// The file the model was trained on.
     public var trainFile: String
+    /// Time steps of the training file used for training.
     public var trainingSteps: [Int]
+    /// Time steps held out for validation (every `validateEvery`-th).
     public var validationSteps: [Int]
+    /// Cross-entropy weight per class (none, TC, AR).
     public var classWeights: [Float]
     /// Training grid spacing (degrees), to warn when applied at another resolution.
     public var gridSpacing: Double
     /// What the model was trained on (nil in checkpoints made before contracts).
     public var dataContract: DataContract? = nil
-    public var inputChannels: Int { channels.count + (latitudeChannel ? 1 : 0) }
+    var inputChannels: Int { channels.count + (latitudeChannel ? 1 : 0) }
 
     /// Model input [1, C, H, W] for one step's fields (NaN -> 0 after standardising); `observe` sees each
     /// channel's values before standardising (for the contract's statistics).
-    public func input(_ fields: [FieldRole: [Float]], grid: LatLonGrid, observe: ((Int, [Float]) -> Void)? = nil) -> Tensor {
+    func input(_ fields: [FieldRole: [Float]], grid: LatLonGrid, observe: ((Int, [Float]) -> Void)? = nil) -> Tensor {
         let (h, w) = (grid.height, grid.width)
         var x = [Float](repeating: 0, count: inputChannels * h * w)
         for (c, ch) in channels.enumerated() {
@@ -110,9 +127,9 @@ public struct DetectSpec: Codable, Equatable, Sendable {
     }
 }
 
-public enum DetectModel {
+enum DetectModel {
     /// A new network for `channels` inputs and 3 classes.
-    public static func spec(kind: DetectModelKind, channels: Int, base: Int?, depth: Int?, patch: Int) throws -> ModelSpec {
+    static func spec(kind: DetectModelKind, channels: Int, base: Int?, depth: Int?, patch: Int) throws -> ModelSpec {
         switch kind {
         case .unet:
             return .unet(UNetConfig(inChannels: channels, outChannels: EventClass.allCases.count, base: base ?? 12,
@@ -127,7 +144,7 @@ public enum DetectModel {
     }
 
     /// UNet class mask of one step: input [1, C, H, W]; on global grids the longitude wraps (periodic halo).
-    public static func segment(_ model: InferencePlan, _ x: Tensor, multiple: Int, periodic: Bool, halo: Int = 16) -> [Int8] {
+    static func segment(_ model: InferencePlan, _ x: Tensor, multiple: Int, periodic: Bool, halo: Int = 16) -> [Int8] {
         let w = x.shape[3]
         var input = x
         var left = 0

@@ -8,21 +8,29 @@ import GridAutograd
 import GridNN
 import GridTrain
 
+/// What `gridcnn train detect` needs: a file of fields, where labels come from, the network and the training run.
 public struct DetectTrainRequest {
+    /// A NetCDF file of the fields (see `DetectRequest.input`); all its steps are read into memory.
     public var input: String
     /// FILE or FILE:VAR of class masks; nil labels with the heuristic labeller.
     public var labels: String?
+    /// Variable names per role; unset roles use the usual names.
     public var names = DetectVariableNames()
+    /// Thresholds of the labeller that makes the training labels when `labels` is nil.
     public var labeller = LabellerOptions()
+    /// The network (default `.unet`).
     public var model: DetectModelKind = .unet
     /// UNet base width (default 12) or the first conv width of the patch classifier (default 16).
     public var base: Int?
+    /// UNet depth (downsamplings; default 3); grid sizes are edge-padded to a multiple of 2^depth.
     public var depth: Int?
     /// UNet crop size (default 64) or classifier patch size (default 32).
     public var patch: Int?
     /// Every k-th time step (the last of each k) is held out for validation.
     public var validateEvery = 6
+    /// Add sin(latitude) as a last input channel (default true), so the network knows the hemisphere.
     public var latitudeChannel = true
+    /// Cap of the class weights (square root of inverse frequency relative to "none"; default 3).
     public var maxClassWeight = 3.0
     /// Smooth random perturbations of the standardised inputs during training (std; UNet; 0: off).
     public var noise = 0.3
@@ -33,6 +41,7 @@ public struct DetectTrainRequest {
     public var diceWeight = 0.5
     /// Output, training options (40 epochs, batch 8, lr 2e-3), resume, interrupt.
     public var run: TrainingRun
+    /// A request training a UNet on labeller labels into checkpoint `output` for 40 epochs of batch 8 at learning rate 2e-3.
     public init(input: String, output: String) {
         self.input = input
         var t = TrainingOptions()
@@ -41,21 +50,36 @@ public struct DetectTrainRequest {
     }
 }
 
+/// What `DetectTraining.run` did (printed with `--json` under the property names).
 public struct DetectTrainReport: Codable {
+    /// The network (`DetectModelKind.rawValue`).
     public var model: String
+    /// Trainable parameters.
     public var parameters: Int
+    /// The input channels by name (e.g. "PSL-zonal", "cyclonic-vorticity").
     public var channels: [String]
+    /// "labeller" or the FILE:VAR the labels came from.
     public var labelSource: String
+    /// Time steps trained on.
     public var trainingSteps: [Int]
+    /// Time steps held out for validation.
     public var validationSteps: [Int]
     /// Fractions of TC and AR points in the training labels.
     public var classFractions: [String: Double]
+    /// Cross-entropy weight per class (none, TC, AR).
     public var classWeights: [Float]
     /// Its validation score: UNet 1 - mean IoU (TC, AR); patch classifier 1 - mean per-class accuracy.
     public var training: TrainingSummary
 }
 
+/// `gridcnn train detect`: a UNet segmenter or a patch classifier for tropical cyclones and atmospheric rivers.
 public enum DetectTraining {
+    /// Reads every step, labels it (the labeller, or the label file), holds out every `validateEvery`-th step, fits the
+    /// channel standardisation on the training steps and trains (UNet: class-weighted cross-entropy plus soft Dice on
+    /// random crops; patch classifier: cross-entropy on patches), keeping the epoch with the best validation mean IoU (or mean
+    /// per-class accuracy). Writes the checkpoint with the spec and data contract atomically; progress on stderr unless quiet.
+    /// - Throws: `TaskError` for bad labeller thresholds, missing variables, a label file on another grid or with another
+    ///   step count, `inputs` naming T500 when the file has none; the training job's errors; `TrainingInterrupted` after Ctrl-C.
     public static func run(_ r: DetectTrainRequest) throws -> DetectTrainReport {
         try r.labeller.validate()
         let job = try TrainingJob(task: "detect", run: r.run)

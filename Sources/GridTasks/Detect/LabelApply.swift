@@ -5,33 +5,53 @@ import Foundation
 import GridIO
 import GridTrain
 
+/// What `gridcnn label` needs: a file of fields, where to write the class mask, the thresholds and the optional object
+/// table.
 public struct LabelRequest {
+    /// A NetCDF file with sea-level pressure, 850 hPa winds (cyclones) and column water vapour (rivers), optionally 500 hPa
+    /// temperature, on one 1-D latitude/longitude grid.
     public var input: String
     /// Where the result goes, overwrite, quiet, provenance.
     public var output: OutputSettings
+    /// Variable names per role; unset roles use the usual CESM/CMIP/ERA names.
     public var names = DetectVariableNames()
+    /// The labeller's thresholds (defaults: those of the shipped model's training labels).
     public var options = LabellerOptions()
+    /// Where to write the labelled objects: CSV when the name ends in .csv, else JSON; nil: none.
     public var objects: String?
+    /// A request with default thresholds, writing to `output` without replacing an existing file (history "gridcnn label").
     public init(input: String, output: String) { self.input = input; self.output = OutputSettings(path: output, history: "gridcnn label") }
 }
 
+/// What `Labelling.run` did (printed with `--json` under the property names).
 public struct LabelReport: Codable {
+    /// Time steps labelled.
     public var steps: Int
+    /// [rows, columns] of the grid.
     public var grid: [Int]
+    /// The variable used for each role.
     public var variables: [String: String]
+    /// Unit conversions made, e.g. "PSL: hPa -> Pa".
     public var unitNotes: [String]
+    /// Tropical cyclones labelled, summed over steps.
     public var cyclones: Int
+    /// Atmospheric rivers labelled, summed over steps.
     public var rivers: Int
-    /// Class fractions of all points.
+    /// Fraction of all points labelled tropical cyclone.
     public var tcFraction: Double
+    /// Fraction of all points labelled atmospheric river.
     public var arFraction: Double
     /// Against the file's `true_class` when present.
     public var againstTruth: MaskScores?
+    /// The thresholds used.
     public var options: LabellerOptions
+    /// The mask file written.
     public var output: String
+    /// Wall-clock seconds of the whole job.
     public var seconds: Double
 }
 
+/// `gridcnn label`: the heuristic (TECA-style) labeller over every time step of a file.
 public enum Labelling {
     /// The roles a labelling run needs and can use.
     static func roles(_ o: LabellerOptions) -> (required: Set<FieldRole>, optional: Set<FieldRole>) {
@@ -41,6 +61,12 @@ public enum Labelling {
         return (required, optional)
     }
 
+    /// Streams the file one step at a time and writes the class mask (0 none, 1 tropical cyclone, 2 atmospheric river;
+    /// byte, with flag_values/flag_meanings, the thresholds and provenance) on the input grid to `r.output.path`
+    /// atomically, and the object table when asked for. Scores against the file's `true_class` when it has one. Under MPI
+    /// ranks share the steps. Prints progress and unit notes on stderr unless quiet.
+    /// - Throws: `TaskError` for bad thresholds, an existing output without `overwrite`, a missing variable or impossible
+    /// units, or a grid without 1-D latitude/longitude.
     public static func run(_ r: LabelRequest) throws -> LabelReport {
         let started = Date()
         try r.options.validate()

@@ -4,11 +4,11 @@
 import Foundation
 
 /// The detection classes, in mask order.
-public enum EventClass: Int, Codable, CaseIterable, Sendable {
+enum EventClass: Int, Codable, CaseIterable, Sendable {
     case none = 0, tropicalCyclone = 1, atmosphericRiver = 2
-    public var name: String { ["none", "tropical_cyclone", "atmospheric_river"][rawValue] }
-    public var short: String { ["none", "TC", "AR"][rawValue] }
-    public static let flagMeanings = "none tropical_cyclone atmospheric_river"
+    var name: String { ["none", "tropical_cyclone", "atmospheric_river"][rawValue] }
+    var short: String { ["none", "TC", "AR"][rawValue] }
+    static let flagMeanings = "none tropical_cyclone atmospheric_river"
 }
 
 /// Every threshold of the labeller, with the defaults used to make the shipped model's training labels.
@@ -23,6 +23,7 @@ public struct LabellerOptions: Codable, Equatable, Sendable {
     public var tcVorticity = 3.5e-5
     /// The environment: the annulus between these radii (degrees) around the centre.
     public var tcEnvironmentInner = 6.0
+    /// Outer radius of the environment annulus (degrees).
     public var tcEnvironmentOuter = 8.0
     /// Pressure depth: environment mean minus central pressure at least this (hPa) when a warm core is checked...
     public var tcMinimumDepth = 4.0
@@ -30,6 +31,7 @@ public struct LabellerOptions: Codable, Equatable, Sendable {
     public var tcDepthWithoutWarmCore = 8.0
     /// Warm core: mean T500 within `tcCoreRadius` minus the environment mean at least this (K).
     public var tcWarmCore = 1.0
+    /// Radius of the warm core's mean T500 (degrees).
     public var tcCoreRadius = 2.0
     /// The labelled region: points connected to the centre, within the environment's outer radius, whose pressure
     /// is below min + fraction x depth...
@@ -50,12 +52,15 @@ public struct LabellerOptions: Codable, Equatable, Sendable {
     public var arMaxWidth = 1000.0
     /// ...counting only points at least this far from the equator (degrees latitude).
     public var arMinLatitude = 20.0
+    /// Neighbourhood of river regions: 8 (default) or 4.
     public var connectivity = 8
 
     /// Classes to label.
     public var labelTC = true
+    /// Label atmospheric rivers (default true).
     public var labelAR = true
 
+    /// The defaults used for the shipped model's training labels.
     public init() {}
 
     /// A one-line summary for logs and file attributes.
@@ -88,17 +93,17 @@ public struct LabellerOptions: Codable, Equatable, Sendable {
 }
 
 /// A labelled event as the labeller saw it (its own diagnostics).
-public struct LabelledEvent: Codable, Equatable, Sendable {
-    public var eventClass: Int
-    public var lat: Double
-    public var lon: Double
+struct LabelledEvent: Codable, Equatable, Sendable {
+    var eventClass: Int
+    var lat: Double
+    var lon: Double
     /// TC: central pressure (hPa), depth (hPa), vorticity (s^-1), warm core (K); AR: length, width (km), max IWV.
-    public var diagnostics: [String: Double]
+    var diagnostics: [String: Double]
 }
 
-public enum Labeller {
+enum Labeller {
     /// Labels one time step. Fields in threshold units (see DetectInput); missing roles skip their class.
-    public static func label(_ fields: [FieldRole: [Float]], grid: LatLonGrid, options o: LabellerOptions) -> (mask: [Int8], events: [LabelledEvent]) {
+    static func label(_ fields: [FieldRole: [Float]], grid: LatLonGrid, options o: LabellerOptions) -> (mask: [Int8], events: [LabelledEvent]) {
         var mask = [Int8](repeating: 0, count: grid.height * grid.width)
         var events = [LabelledEvent]()
         if o.labelAR, let iwv = fields[.iwv] {

@@ -5,10 +5,10 @@ import Foundation
 import GridTensor
 import GridIO
 
-public enum MaskFile {
+enum MaskFile {
     /// Starts a mask file on `input`'s grid: returns the writer with variable `name` (time, lat, lon) defined.
-    public static func create(_ path: String, like input: DetectInput, name: String = "class", longName: String,
-                              comment: String, overwrite: Bool, history: String, attributes: [NCAttribute]) throws -> NetCDFWriter {
+    static func create(_ path: String, like input: DetectInput, name: String = "class", longName: String,
+                       comment: String, overwrite: Bool, history: String, attributes: [NCAttribute]) throws -> NetCDFWriter {
         let writer = try NetCDFWriter(path: path, overwrite: overwrite, history: history, attributes: attributes)
         let v = try input.file.variable(input.reference)
         let dims = v.dimensionNames
@@ -33,8 +33,8 @@ public enum MaskFile {
     }
 
     /// Appends one step's mask (and its time value when the input has a time coordinate).
-    public static func append(_ writer: NetCDFWriter, name: String = "class", mask: [Int8], grid: LatLonGrid,
-                              time: Double?, input: DetectInput) throws {
+    static func append(_ writer: NetCDFWriter, name: String = "class", mask: [Int8], grid: LatLonGrid,
+                       time: Double?, input: DetectInput) throws {
         let t = Tensor(shape: [grid.height, grid.width], scalars: mask.map { Float($0) })
         let hasTime = input.timeDimension.map { input.file.hasVariable($0) } ?? false
         try writer.append(name, t, time: hasTime ? time : nil)
@@ -42,7 +42,7 @@ public enum MaskFile {
 
     /// Reads class masks "FILE" or "FILE:VAR" (default variable: the file's only byte/int variable with flag_values,
     /// else 'class'), one [H*W] array per step; the grid must match `grid`.
-    public static func read(_ spec: String, grid: LatLonGrid) throws -> [[Int8]] {
+    static func read(_ spec: String, grid: LatLonGrid) throws -> [[Int8]] {
         let reader = try open(spec, grid: grid)
         var out = [[Int8]]()
         while let m = try reader.next() { out.append(m) }
@@ -50,7 +50,7 @@ public enum MaskFile {
     }
 
     /// Opens class masks (as `read`) to stream them one step at a time; on `grid` when given, else on the file's own.
-    public static func open(_ spec: String, grid expected: LatLonGrid?) throws -> MaskReader {
+    static func open(_ spec: String, grid expected: LatLonGrid?) throws -> MaskReader {
         let (path, given) = FieldLoader.splitSpec(spec)
         let file = try NetCDFFile(path: path)
         let name: String
@@ -73,28 +73,28 @@ public enum MaskFile {
     }
 
     /// The generator's truth variable of a file, if it has one.
-    public static func truthVariable(_ file: NetCDFFile) -> String? {
+    static func truthVariable(_ file: NetCDFFile) -> String? {
         file.hasVariable("true_class") ? "true_class" : nil
     }
 }
 
 /// Class masks, one step at a time: 0 none, 1 TC, 2 AR, -1 missing.
-public final class MaskReader {
+final class MaskReader {
     let reader: TimeStepReader
-    public let path: String
-    public let name: String
-    public let grid: LatLonGrid
-    public var steps: Int { reader.range.count }
+    let path: String
+    let name: String
+    let grid: LatLonGrid
+    var steps: Int { reader.range.count }
 
     init(reader: TimeStepReader, path: String, name: String, grid: LatLonGrid) {
         self.reader = reader; self.path = path; self.name = name; self.grid = grid
     }
 
-    public func reset() { reader.reset() }
+    func reset() { reader.reset() }
 
-    public func seek(to step: Int) throws { try reader.seek(to: reader.range.lowerBound + step) }
+    func seek(to step: Int) throws { try reader.seek(to: reader.range.lowerBound + step) }
 
-    public func next() throws -> [Int8]? {
+    func next() throws -> [Int8]? {
         guard let s = try reader.next() else { return nil }
         var bad: Float?
         let m = s.data.contiguous().scalars.map { v -> Int8 in

@@ -4,7 +4,7 @@
 // interpolated to the fine grid and added to the fine observed climatology (additive, as for temperature).
 import GridTensor
 
-public struct BCSD {
+struct BCSD {
     let coarseModelSorted: [[Float]]   // per coarse cell, quantiles of the model's training values (ascending)
     let coarseObsSorted: [[Float]]     // per coarse cell, quantiles of the coarsened observations' training values
     let coarseObsClimatology: Tensor   // [h, w]
@@ -12,7 +12,7 @@ public struct BCSD {
     let method: Interpolation
 
     /// coarseModel, coarseObs: [T, h, w]; fineObs: [T, H, W]; all over the same training steps.
-    public init(coarseModel: Tensor, coarseObs: Tensor, fineObs: Tensor, method: Interpolation = .bilinear) {
+    init(coarseModel: Tensor, coarseObs: Tensor, fineObs: Tensor, method: Interpolation = .bilinear) {
         precondition(coarseModel.shape == coarseObs.shape && coarseModel.rank == 3 && fineObs.rank == 3 && fineObs.shape[0] == coarseObs.shape[0],
                      "BCSD: shapes \(shapeDescription(coarseModel.shape)), \(shapeDescription(coarseObs.shape)), \(shapeDescription(fineObs.shape))")
         let t = coarseModel.shape[0], cells = coarseModel.shape[1] * coarseModel.shape[2]
@@ -40,7 +40,7 @@ public struct BCSD {
     /// The fitted baseline as checkpoint tensors. Each cell's sorted values are resampled to at most
     /// `maxQuantiles` evenly spaced quantiles (exact when the training period has no more steps than that), so the
     /// stored size does not grow with the archive.
-    public func tensors(maxQuantiles: Int = 1001) -> [String: Tensor] {
+    func tensors(maxQuantiles: Int = 1001) -> [String: Tensor] {
         let q = max(2, min(maxQuantiles, max(coarseModelSorted.map(\.count).max() ?? 0, coarseObsSorted.map(\.count).max() ?? 0)))
         func table(_ sorted: [[Float]]) -> Tensor {
             var out = [Float](repeating: .nan, count: sorted.count * q)
@@ -56,7 +56,7 @@ public struct BCSD {
     }
 
     /// A baseline stored by `tensors`; nil when the checkpoint has none (models trained before baselines were kept).
-    public init?(_ t: [String: Tensor], method: Interpolation = .bilinear) {
+    init?(_ t: [String: Tensor], method: Interpolation = .bilinear) {
         guard let m = t["bcsd_model_quantiles"], let o = t["bcsd_obs_quantiles"], let cc = t["bcsd_coarse_obs_climatology"],
               let fc = t["bcsd_fine_obs_climatology"], m.rank == 2, m.shape == o.shape, cc.rank == 2, fc.rank == 2,
               m.shape[0] == cc.shape[0] * cc.shape[1] else { return nil }
@@ -70,10 +70,10 @@ public struct BCSD {
     }
 
     /// The training-period mean of the fine observations [H, W]: the climatology baseline.
-    public var climatology: Tensor { fineObsClimatology }
+    var climatology: Tensor { fineObsClimatology }
 
     /// Downscales coarse model fields [T, h, w] to [T, H, W].
-    public func predict(_ coarse: Tensor) -> Tensor {
+    func predict(_ coarse: Tensor) -> Tensor {
         let t = coarse.shape[0], h = coarse.shape[1], w = coarse.shape[2], cells = h * w
         let x = coarse.scalars, clim = coarseObsClimatology.scalars
         var anomaly = [Float](repeating: .nan, count: x.count)

@@ -4,16 +4,28 @@ import Foundation
 import GridTensor
 import GridIO
 
+/// What `gridcnn coarsen` needs: a fine field, the block size and where to write the coarse field.
 public struct CoarsenRequest {
+    /// FILE or FILE:VAR of the field (2-D, or time x 2-D).
     public var input: String
+    /// The variable; nil: the one named in `input`, else the file's only data variable.
     public var variable: String?
+    /// Block size: `factor` x `factor` cells become one; must divide the rows and columns.
     public var factor: Int
     /// Where the result goes, overwrite, quiet, provenance.
     public var output: OutputSettings
+    /// A request writing to `output` without replacing an existing file (history "gridcnn coarsen").
     public init(input: String, factor: Int, output: String) { self.input = input; self.factor = factor; self.output = OutputSettings(path: output, history: "gridcnn coarsen") }
 }
 
+/// `gridcnn coarsen`: block means over factor x factor cells (as CDO's gridboxmean), the coarse input of a
+/// perfect-model experiment.
 public enum Coarsening {
+    /// Streams the time steps and writes CF NetCDF atomically: the block means (NaN ignored; NaN where a block has
+    /// no valid value), coordinates as block means, units, names, cell_methods, grid mapping and provenance. Returns
+    /// the output's steps and coarse rows and columns. Prints nothing.
+    /// - Throws: `TaskError` when the factor does not divide the grid, the variable is not (time,) y, x, or the output
+    /// exists without `overwrite`.
     @discardableResult
     public static func run(_ r: CoarsenRequest) throws -> (steps: Int, height: Int, width: Int) {
         let (path, v) = FieldLoader.splitSpec(r.input)

@@ -7,42 +7,65 @@ import GridNN
 import GridIO
 import GridTrain
 
+/// What `gridcnn downscale` needs: a downscaling checkpoint, coarse input and where to write the fine fields. Used by
+/// Examples/apply-checkpoint.
 public struct DownscaleApplyRequest {
+    /// The checkpoint written by `DownscaleTraining.run` (HDF5).
     public var model: String
     /// Coarse input: files, globs or @lists (FILE or FILE:VAR each), one dataset ordered by time.
     public var inputs: [String]
+    /// The first (or only) input spec; setting it replaces `inputs` with one spec.
     public var input: String { get { inputs[0] } set { inputs = [newValue] } }
+    /// The input variable; nil: the one named in the specs, else the model's variable.
     public var variable: String?
+    /// Static fields on the fine grid, as in training (same order).
     public var statics: [String] = []
     /// Coarse predictors as in training (FILE_OR_GLOB:VAR each, same order), matched to the input's steps by date.
     public var predictors: [String] = []
     /// Where the result goes (a file, or a folder: one output per input file, same names), overwrite, quiet,
     /// provenance.
     public var output: OutputSettings
+    /// Tile size (fine cells) for grids larger than one pass; tiles overlap by a halo so results equal one pass.
     public var tile = 256
+    /// Apply to a variable of another name than the model's (default false: refused).
     public var allowOtherVariable = false
     /// Skip outputs already complete (written by this model, every step there); write the rest.
     public var resume = false
+    /// A request writing to `output` without replacing an existing file (history "gridcnn downscale").
     public init(model: String, input: String, output: String) { self.model = model; self.inputs = [input]; self.output = OutputSettings(path: output, history: "gridcnn downscale") }
 }
 
+/// What `DownscaleApplying.run` did (printed with `--json` under the property names).
 public struct DownscaleApplyReport: Codable {
+    /// Time steps downscaled.
     public var steps: Int
+    /// Rows of the fine grid written.
     public var fineHeight: Int
+    /// Columns of the fine grid written.
     public var fineWidth: Int
     /// The output file, or the folder of per-file outputs.
     public var output: String
+    /// Every file written.
     public var outputs: [String]
     /// Outputs left as they were by --resume (complete from an earlier run).
     public var skippedOutputs: [String]
     /// Input steps with no valid value (written as fill) and with some missing values (fill there).
     public var missingSteps: Int
+    /// Input steps with some missing values (fill at those points).
     public var partlyMissingSteps: Int
+    /// Wall-clock seconds of the whole job.
     public var seconds: Double
+    /// What the input dataset reported (gaps, overlaps) and other remarks.
     public var warnings: [String]
 }
 
+/// `gridcnn downscale`: applies a trained model to coarse fields.
 public enum DownscaleApplying {
+    /// Streams the input one time step at a time (bounded memory), tiles large grids with a halo, and writes CF NetCDF on
+    /// the fine grid (coordinates, units, _FillValue where the input was missing, provenance) atomically: one file, or one
+    /// per input file into a folder. Prints progress unless quiet.
+    /// - Throws: `TaskError` when an output exists without `overwrite`, the checkpoint is not a downscaling model, the input
+    /// variable, units, grid or statics do not fit the model, or predictors are missing for a step.
     public static func run(_ r: DownscaleApplyRequest) throws -> DownscaleApplyReport {
         let started = Date()
         let trained = try TrainedModel<DownscaleSpec>(checkpoint: r.model, task: "downscale")

@@ -6,23 +6,37 @@ import GridTensor
 import GridTrain
 
 /// What the checkpoint records about a downscaling model besides its weights.
+/// The task record (task_spec JSON) of a downscaling checkpoint; `gridcnn info` and `gridcnn downscale` read it.
 public struct DownscaleSpec: Codable, Equatable, Sendable {
+    /// The truth variable the model was trained on (e.g. "tas").
     public var variable: String
+    /// Its units attribute; inputs in other units are refused (or converted where the contract allows).
     public var units: String?
+    /// Its long_name, copied to outputs.
     public var longName: String?
+    /// Its CF standard_name, copied to outputs.
     public var standardName: String?
+    /// Refinement factor: the fine grid has `factor` times the coarse rows and columns.
     public var factor: Int
+    /// The interpolation of the coarse field to the fine grid that the network corrects (the first input channel).
     public var interpolation: Interpolation
+    /// Standardisation of the interpolated field (the variable's units); the target residual is in units of its std.
     public var fieldNorm: Standardization
     /// One per static channel, in order.
     public var staticNames: [String]
+    /// Standardisation of each static channel, in `staticNames` order.
     public var staticNorms: [Standardization]
+    /// Fine grid rows of the training truth.
     public var fineHeight: Int
+    /// Fine grid columns of the training truth.
     public var fineWidth: Int
     /// Time indices of the truth file held out for validation.
     public var validationSteps: [Int]
+    /// Time indices of the truth dataset trained on.
     public var trainingSteps: [Int]
+    /// The first truth file (absolute path).
     public var truthPath: String?
+    /// Training patch size on the fine grid (cells a side).
     public var patchSize: Int
     /// When true the network corrects a climatology-aware first guess (see DownscaleInputs.firstGuess) and needs
     /// the training climatologies, so it applies only on the training grid.
@@ -34,30 +48,31 @@ public struct DownscaleSpec: Codable, Equatable, Sendable {
     /// Coarse predictor variables (e.g. sea-level pressure, winds), in channel order, each standardised; nil in
     /// models trained without them.
     public var predictorNames: [String]? = nil
+    /// Standardisation of each predictor channel, in `predictorNames` order.
     public var predictorNorms: [Standardization]? = nil
 }
 
 /// Training-period means: of the fine truth, and of the coarse input interpolated to the fine grid.
-public struct DownscaleClimatology {
-    public var fine: Tensor        // [H, W]
-    public var coarseOnFine: Tensor // [H, W]
-    public init(fine: Tensor, coarseOnFine: Tensor) { self.fine = fine; self.coarseOnFine = coarseOnFine }
+struct DownscaleClimatology {
+    var fine: Tensor        // [H, W]
+    var coarseOnFine: Tensor // [H, W]
+    init(fine: Tensor, coarseOnFine: Tensor) { self.fine = fine; self.coarseOnFine = coarseOnFine }
 
-    public var tensors: [String: Tensor] { ["fine_climatology": fine, "coarse_climatology_interpolated": coarseOnFine] }
-    public init?(_ t: [String: Tensor]) {
+    var tensors: [String: Tensor] { ["fine_climatology": fine, "coarse_climatology_interpolated": coarseOnFine] }
+    init?(_ t: [String: Tensor]) {
         guard let f = t["fine_climatology"], let c = t["coarse_climatology_interpolated"] else { return nil }
         fine = f; coarseOnFine = c
     }
 }
 
 /// Builds model inputs for any time steps of a coarse field, given the statics and the spec.
-public struct DownscaleInputs {
-    public let spec: DownscaleSpec
+struct DownscaleInputs {
+    let spec: DownscaleSpec
     /// [S, H, W] standardised static fields (NaN replaced by 0).
-    public let statics: Tensor?
-    public let climatology: DownscaleClimatology?
+    let statics: Tensor?
+    let climatology: DownscaleClimatology?
 
-    public init(spec: DownscaleSpec, statics rawStatics: [Tensor], climatology: DownscaleClimatology? = nil) throws {
+    init(spec: DownscaleSpec, statics rawStatics: [Tensor], climatology: DownscaleClimatology? = nil) throws {
         self.spec = spec
         if spec.useClimatology {
             guard let c = climatology else { throw TaskError("the model needs its training climatology, which the checkpoint lacks") }
@@ -76,13 +91,13 @@ public struct DownscaleInputs {
         statics = Tensor.stack(zip(rawStatics, spec.staticNorms).map { $1.apply($0).replacingNaN(with: 0) }, axis: 0)
     }
 
-    public var predictorCount: Int { spec.predictorNorms?.count ?? 0 }
+    var predictorCount: Int { spec.predictorNorms?.count ?? 0 }
 
-    public var channels: Int { 1 + (statics?.shape[0] ?? 0) + (climatology == nil ? 0 : 2) + predictorCount }
+    var channels: Int { 1 + (statics?.shape[0] ?? 0) + (climatology == nil ? 0 : 2) + predictorCount }
 
     /// The first guess the network corrects: the interpolated field, or with a climatology its anomaly from the
     /// coarse climatology added to the fine climatology (BCSD's spatial disaggregation without quantile mapping).
-    public func firstGuess(interpolated: Tensor) -> Tensor {
+    func firstGuess(interpolated: Tensor) -> Tensor {
         firstGuess(interpolated: interpolated, region: (0..<spec.fineHeight, 0..<spec.fineWidth))
     }
 
@@ -93,14 +108,14 @@ public struct DownscaleInputs {
     }
 
     /// Interpolation of coarse [T, h, w] to the fine grid, in physical units.
-    public func interpolate(_ coarse: Tensor) -> Tensor {
+    func interpolate(_ coarse: Tensor) -> Tensor {
         Regrid.interpolate(coarse, height: spec.fineHeight, width: spec.fineWidth, method: spec.interpolation)
     }
 
     /// Model input [T, C, H, W] from the interpolated field [T, H, W]: first guess, interpolation, statics,
     /// fine climatology (the last three as available), all standardised.
     /// `predictors`: each predictor interpolated to the fine grid [T, H, W], in the spec's order.
-    public func modelInput(interpolated: Tensor, predictors: [Tensor] = []) -> Tensor {
+    func modelInput(interpolated: Tensor, predictors: [Tensor] = []) -> Tensor {
         modelInput(interpolated: interpolated, region: (0..<spec.fineHeight, 0..<spec.fineWidth), predictors: predictors)
     }
 
@@ -131,7 +146,7 @@ public struct DownscaleInputs {
     }
 
     /// Physical field from the interpolation and the model's standardised residual over the first guess.
-    public func reconstruct(interpolated: Tensor, residual: Tensor) -> Tensor {
+    func reconstruct(interpolated: Tensor, residual: Tensor) -> Tensor {
         firstGuess(interpolated: interpolated) + residual.reshaped(interpolated.shape) * spec.fieldNorm.std
     }
 }

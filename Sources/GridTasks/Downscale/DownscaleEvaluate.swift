@@ -7,15 +7,22 @@ import GridTensor
 import GridNN
 import GridTrain
 
+/// What `gridcnn evaluate downscale` needs: a checkpoint and fine truth (optionally paired coarse input), which steps
+/// to score, and the figures.
 public struct DownscaleEvaluateRequest {
+    /// The downscaling checkpoint (HDF5) to score.
     public var model: String
     /// Fine truth: files, globs or @lists (FILE or FILE:VAR each), one dataset ordered by time.
     public var truths: [String]
+    /// The first (or only) truth spec; setting it replaces `truths`.
     public var truth: String { get { truths[0] } set { truths = [newValue] } }
+    /// The truth variable; nil: the one named in the specs, else the model's.
     public var variable: String?
     /// Paired coarse input step for step with the truth (as `truths`); empty: block-average the truth.
     public var coarses: [String] = []
+    /// The first paired coarse spec; setting it replaces `coarses`.
     public var coarse: String? { get { coarses.first } set { coarses = newValue.map { [$0] } ?? [] } }
+    /// Static fields on the fine grid, as in training.
     public var statics: [String] = []
     /// Coarse predictors as in training (FILE_OR_GLOB:VAR each, same order), matched to the truth's steps by date.
     public var predictors: [String] = []
@@ -24,33 +31,49 @@ public struct DownscaleEvaluateRequest {
     public var steps: [Int]?
     /// "START:END" dates (YYYY, YYYY-MM or YYYY-MM-DD, inclusive) selecting the steps to score.
     public var period: String?
+    /// PNG (or .svg, .pdf) of maps of the truth, the baselines and the CNN for the first scored step; nil: none.
     public var figure: String?
     /// PNG of the radially averaged power spectra.
     public var spectrumFigure: String?
+    /// No dataset warnings or contract messages on stderr (default true).
     public var quiet = true
+    /// A request scoring the model's validation steps (or every step of another truth) in the perfect-model set-up.
     public init(model: String, truth: String) { self.model = model; self.truths = [truth] }
 }
 
+/// The scores of `DownscaleEvaluating.run` (printed as a table or, with `--json`, under the property names).
 public struct DownscaleEvaluation: Codable {
+    /// The variable scored.
     public var variable: String
+    /// Its units (those of RMSE, bias, MAE and p98).
     public var units: String?
+    /// The model's refinement factor.
     public var factor: Int
+    /// Time indices scored.
     public var steps: [Int]
     /// First and last scored time (ISO 8601), when the truth has CF times.
     public var period: [String]?
+    /// Truth files read.
     public var truthFiles: Int
     /// Where the BCSD and climatology baselines were fitted: "training" (stored in the checkpoint) or
     /// "scored-file" (a model from before baselines were stored: fitted on the truth's unscored steps).
     public var baselinesFittedOn: String
+    /// Scores per method: "cnn", "bilinear", "bicubic", "bcsd" and, where available, "climatology".
     public var methods: [String: FieldScores]
     /// RMSE improvement of the CNN over each baseline, in percent.
     public var cnnRMSEGainPercent: [String: Double]
     /// Radially averaged power spectra (mean over the scored steps) per method and for the truth.
     public var spectra: PowerSpectra?
+    /// Remarks on the data and the scores (dataset gaps, baselines fitted on the scored file).
     public var warnings: [String]
 }
 
+/// `gridcnn evaluate downscale`: the CNN against interpolation, BCSD and climatology on held-out steps.
 public enum DownscaleEvaluating {
+    /// Coarsens the truth as in training (or reads the paired coarse input), predicts every scored step with each method
+    /// and scores it against the truth where the truth is valid; writes the figures asked for. Prints warnings unless quiet.
+    /// - Throws: `TaskError` for a checkpoint that is not a downscaling model, a truth that does not fit it (variable,
+    /// grid, factor), steps or a period outside the data, or unwritable figures.
     public static func run(_ r: DownscaleEvaluateRequest) throws -> DownscaleEvaluation {
         let trained = try TrainedModel<DownscaleSpec>(checkpoint: r.model, task: "downscale")
         let (ck, spec, model, multiple) = (trained.checkpoint, trained.spec, trained.model, trained.inputMultiple)

@@ -5,11 +5,12 @@ import GridNN
 import GridModels
 import GridTrain
 
+/// The downscaling networks: `srcnn` (three convolutions, 9-1-5) or `unet`.
 public enum DownscaleModelKind: String, Codable, CaseIterable, Sendable { case srcnn, unet }
 
-public enum DownscaleModel {
+enum DownscaleModel {
     /// A new network for `channels` inputs and one output (the standardised residual).
-    public static func spec(kind: DownscaleModelKind, channels: Int, width: Int?, depth: Int?) -> ModelSpec {
+    static func spec(kind: DownscaleModelKind, channels: Int, width: Int?, depth: Int?) -> ModelSpec {
         switch kind {
         case .srcnn:
             let w = width ?? 64

@@ -8,22 +8,34 @@ import GridNN
 import GridTrain
 import GridIO
 
+/// What `gridcnn train downscale` needs: the fine truth (and optionally paired coarse input, statics and predictors),
+/// the network and the training run. Used by Examples/train-downscale.
 public struct DownscaleTrainRequest {
     /// Fine truth: files, globs or @lists, each FILE or FILE:VAR; all one dataset ordered by time.
     public var truths: [String]
+    /// The first (or only) truth spec; setting it replaces `truths` with one spec.
     public var truth: String { get { truths[0] } set { truths = [newValue] } }
+    /// The truth variable; nil: the one named in the specs, or the file's only data variable.
     public var variable: String?
     /// Paired coarse input (as `truths`), step for step with the truth; nil or empty: block-average the truth.
     public var coarses: [String] = []
+    /// The first paired coarse spec; setting it replaces `coarses`.
     public var coarse: String? { get { coarses.first } set { coarses = newValue.map { [$0] } ?? [] } }
+    /// Static fields on the fine grid (FILE or FILE:VAR each, e.g. orography, land fraction), each an input channel.
     public var statics: [String] = []
     /// Coarse predictor variables (FILE_OR_GLOB:VAR each) on the coarse grid, matched to the truth's steps by date.
     public var predictors: [String] = []
+    /// Refinement factor (default 4); must divide the truth's rows and columns.
     public var factor: Int = 4
+    /// The network (default `.srcnn`).
     public var model: DownscaleModelKind = .srcnn
+    /// Network width: SRCNN's first layer filters (default 64) or the UNet's base width (default 16).
     public var width: Int?
+    /// UNet depth (default 2); ignored by SRCNN.
     public var depth: Int?
+    /// Interpolation of the coarse field to the fine grid that the network corrects (default bicubic).
     public var interpolation: Interpolation = .bicubic
+    /// Training patch size on the fine grid (cells a side; default 48).
     public var patch: Int = 48
     /// Every k-th time step (the last of each k) is held out for validation.
     public var validateEvery: Int = 4
@@ -32,6 +44,8 @@ public struct DownscaleTrainRequest {
     /// Output, training options (20 epochs of 20 steps, batch 16, lr 2e-3), resume, interrupt.
     public var run: TrainingRun
 
+    /// A request training SRCNN at factor 4 on the perfect-model set-up (the truth block-averaged) into checkpoint `output`:
+    /// 20 epochs of 20 steps, batch 16, learning rate 2e-3, every 4th step held out.
     public init(truth: String, output: String) {
         truths = [truth]
         var t = TrainingOptions()
@@ -40,19 +54,26 @@ public struct DownscaleTrainRequest {
     }
 }
 
+/// What `DownscaleTraining.run` did (printed with `--json` under the property names).
 public struct DownscaleTrainReport: Codable {
+    /// Epochs, steps, loss and validation history, the kept epoch and the checkpoint path.
     public var training: TrainingSummary
     /// The best epoch's validation RMSE, in the variable's units.
     public var bestValidationRMSE: Double?
+    /// RMSE of bicubic interpolation on the same validation steps (the variable's units): the score to beat.
     public var bicubicValidationRMSE: Double
+    /// Time indices trained on.
     public var trainingSteps: [Int]
+    /// Time indices held out for validation.
     public var validationSteps: [Int]
     /// Files read, and what the dataset reported about them (gaps, overlaps).
     public var truthFiles: Int
+    /// What the truth dataset reported (gaps, overlaps) and other remarks.
     public var warnings: [String]
     /// Seconds per training step the loop spent waiting for (or building) its batch, and seconds per whole step
     /// (training loop time without validation, over the steps run): the data loader's share is their ratio.
     public var loaderSecondsPerStep: Double
+    /// Seconds per whole training step (without validation).
     public var stepSeconds: Double
     /// Batches built ahead by the background reader (the rest were built when asked for).
     public var batchesBuiltAhead: Int
@@ -60,14 +81,22 @@ public struct DownscaleTrainReport: Codable {
     public var bcsdSteps: Int
     /// The streaming pass over the training steps, and validation over all epochs, in seconds.
     public var statisticsSeconds: Double
+    /// Seconds spent validating, over all epochs.
     public var validationSeconds: Double
 }
 
+/// `gridcnn train downscale`: a CNN that corrects interpolated coarse fields towards the fine truth.
 public enum DownscaleTraining {
     /// Validation reads at most this many held-out steps per epoch (evenly spaced), so an epoch's cost does not grow
     /// with the archive; `gridcnn evaluate downscale` scores them all.
     static let maxValidationSteps = 64
 
+    /// Reads the truth (streamed over the training steps for the statistics), coarsens it by block averaging or reads the
+    /// paired coarse input, fits standardisation, climatologies and the BCSD baseline on the training steps, and trains on
+    /// seeded patches with a masked loss, keeping the epoch with the best validation RMSE. Writes the checkpoint atomically;
+    /// progress on stderr unless quiet.
+    /// - Throws: `TaskError` for unreadable or mismatched inputs (grids, steps, times, variables), a factor that does not
+    /// divide the grid, too few steps; the training job's errors; `TrainingInterrupted` after Ctrl-C.
     public static func run(_ r: DownscaleTrainRequest) throws -> DownscaleTrainReport {
         let job = try TrainingJob(task: "downscale", run: r.run)
         let dataset = try FieldLoader.dataset(r.truths, variable: r.variable, quiet: r.run.quiet)

@@ -4,9 +4,9 @@ import Foundation
 import GridTensor
 import GridIO
 
-public enum FineGrid {
+enum FineGrid {
     /// Centres of `factor` sub-cells per coarse cell, assuming evenly spaced coarse centres.
-    public static func refine(_ coarse: [Double], factor: Int) -> [Double] {
+    static func refine(_ coarse: [Double], factor: Int) -> [Double] {
         guard coarse.count > 1 else { return coarse.flatMap { c in (0..<factor).map { _ in c } } }
         var out = [Double]()
         for (i, c) in coarse.enumerated() {
@@ -18,14 +18,14 @@ public enum FineGrid {
 
     /// An unlimited time axis with the source's time attributes (units, calendar), minus `bounds`: bounds are not
     /// carried over, so no attribute may point at them.
-    public static func defineTime(in writer: NetCDFWriter, name: String, from source: NetCDFFile) throws {
+    static func defineTime(in writer: NetCDFWriter, name: String, from source: NetCDFFile) throws {
         try defineAxis(in: writer, name, length: nil, from: source, values: nil)
     }
 
     /// Defines dimension `dim` (nil length: unlimited) and, when `source` has its coordinate variable, that variable
     /// with the source's attributes (minus `bounds`, which are not carried over) and, if given, `values` of the
     /// source's coordinate values.
-    public static func defineAxis(in writer: NetCDFWriter, _ dim: String, length: Int?, from source: NetCDFFile,
+    static func defineAxis(in writer: NetCDFWriter, _ dim: String, length: Int?, from source: NetCDFFile,
                                   values: (([Double]) -> [Double])?) throws {
         try writer.defineDimension(dim, length: length)
         guard source.hasVariable(dim) else { return }
@@ -47,7 +47,7 @@ public enum FineGrid {
     }
 
     /// Copies the grid mapping variable of `field` (e.g. rotated_pole) and returns the attribute that refers to it.
-    public static func copyGridMapping(in writer: NetCDFWriter, field: GridField, from source: NetCDFFile) throws -> NCAttribute? {
+    static func copyGridMapping(in writer: NetCDFWriter, field: GridField, from source: NetCDFFile) throws -> NCAttribute? {
         guard let m = field.variable.text("grid_mapping"), source.hasVariable(m) else { return nil }
         try writer.copyVariable(m, from: source)
         return NCAttribute("grid_mapping", .text(m))
@@ -56,7 +56,7 @@ public enum FineGrid {
     /// Defines time (unlimited, copied), y and x with their coordinates, and any grid mapping, in `writer`;
     /// returns the (time, y, x) dimension names for the data variable and attributes it should carry.
     /// `source`: the coarse file, when the caller has it open already.
-    public static func define(in writer: NetCDFWriter, coarse: GridField, factor: Int, statics: [GridField], source open: NetCDFFile? = nil) throws
+    static func define(in writer: NetCDFWriter, coarse: GridField, factor: Int, statics: [GridField], source open: NetCDFFile? = nil) throws
         -> (dims: [String], attributes: [NCAttribute]) {
         let source = try open ?? NetCDFFile(path: coarse.path)
         var attributes = [NCAttribute]()

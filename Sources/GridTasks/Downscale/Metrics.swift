@@ -2,29 +2,39 @@
 import Foundation
 import GridTensor
 
+/// Verification scores of a predicted field against the truth, over the points where the truth is valid (all scored
+/// steps together); used in `DownscaleEvaluation.methods`. Units are the variable's unless said.
 public struct FieldScores: Codable, Equatable, Sendable {
+    /// Root-mean-square error.
     public var rmse: Double
+    /// Mean of prediction minus truth.
     public var bias: Double
+    /// Pearson correlation with the truth.
     public var corr: Double
+    /// Peak signal-to-noise ratio (dB) over the truth's range.
     public var psnr: Double
+    /// Structural similarity (SSIM) over the truth's range.
     public var ssim: Double
     /// 98th percentile of the absolute error.
     public var p98: Double
+    /// Mean absolute error.
     public var mae: Double
+    /// Valid truth points scored.
     public var points: Int
     /// RMSE with each row weighted by cos(latitude) (area), when the rows are latitudes.
     public var latitudeWeightedRMSE: Double? = nil
     /// Bias of the 2nd and 98th percentiles (prediction minus truth, over all valid points and steps).
     public var p2Bias: Double? = nil
+    /// Bias of the 98th percentile.
     public var p98Bias: Double? = nil
     /// Variance of the prediction over that of the truth (all valid points and steps): below 1 = too smooth.
     public var varianceRatio: Double? = nil
 }
 
-public enum Metrics {
+enum Metrics {
     /// Scores over [T, H, W] (or [H, W]) fields; NaN in the truth is skipped; PSNR and SSIM use the truth's range.
     /// `latitudes` (one per row) adds the area-weighted RMSE.
-    public static func scores(prediction: Tensor, truth: Tensor, latitudes: [Double]? = nil) -> FieldScores {
+    static func scores(prediction: Tensor, truth: Tensor, latitudes: [Double]? = nil) -> FieldScores {
         precondition(prediction.shape == truth.shape, "scores: prediction \(shapeDescription(prediction.shape)) vs truth \(shapeDescription(truth.shape))")
         let p = prediction.scalars, t = truth.scalars
         var n = 0, se = 0.0, sb = 0.0, sp = 0.0, st = 0.0, spp = 0.0, stt = 0.0, spt = 0.0
@@ -60,7 +70,7 @@ public enum Metrics {
 
     /// Mean structural similarity (Wang et al. 2004: Gaussian window 11, sigma 1.5, K1 0.01, K2 0.03) over the 2-D
     /// slices, counting only windows whose centre is valid.
-    public static func ssim(_ a: Tensor, _ b: Tensor, range: Double) -> Double {
+    static func ssim(_ a: Tensor, _ b: Tensor, range: Double) -> Double {
         let r = a.rank, h = a.shape[r - 2], w = a.shape[r - 1]
         let av = a.scalars, bv = b.scalars
         let radius = 5, sigma = 1.5

@@ -8,10 +8,14 @@ import GridTensor
 import GridIO
 import GridPlot
 
+/// Radially averaged power spectra (mean over up to 32 scored steps) of the truth and each method; reported in
+/// `DownscaleEvaluation.spectra`.
 public struct PowerSpectra: Codable {
     /// Ring centres in cycles per fine grid cell (wavelength = 1 / frequency cells).
     public var frequencies: [Double]
+    /// The truth's power per ring (at `frequencies`).
     public var truth: [Double]
+    /// Each method's power per ring.
     public var methods: [String: [Double]]
     /// Power of each method over the truth's, summed over the smaller-scale half of the rings (frequency > 0.25):
     /// 1 = right amount of fine detail, below 1 = too smooth.
@@ -20,7 +24,7 @@ public struct PowerSpectra: Codable {
     public var steps: Int
 
     /// Spectra of `truth` and each prediction, all [T, H, W]; nil for grids under 8 cells a side.
-    public init?(truth: Tensor, predictions: [String: Tensor], maxSteps: Int = 32) {
+    init?(truth: Tensor, predictions: [String: Tensor], maxSteps: Int = 32) {
         let (t, h, w) = (truth.shape[0], truth.shape[1], truth.shape[2])
         guard h >= 8, w >= 8, t > 0 else { return nil }
         let picked = t <= maxSteps ? Array(0..<t) : (0..<maxSteps).map { $0 * t / maxSteps }
@@ -56,7 +60,7 @@ public struct PowerSpectra: Codable {
     }
 
     /// A log-log line plot of the spectra (truth in black, one colour per method) with a legend.
-    public func writeFigure(_ path: String, units: String?) throws {
+    func writeFigure(_ path: String, units: String?) throws {
         func series(_ name: String, _ values: [Double], _ colour: RGB, width: Double = 1.6) -> Series {
             let kept = zip(frequencies, values).filter { $0.1 > 0 && $0.1.isFinite }
             return Series(name, x: kept.map(\.0), y: kept.map(\.1), colour: colour, lineWidth: width)

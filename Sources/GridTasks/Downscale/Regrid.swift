@@ -2,11 +2,12 @@
 // separable bilinear/bicubic interpolation, all NaN-aware so land-only or masked fields keep their gaps.
 import GridTensor
 
+/// How a coarse field is interpolated to the fine grid: bilinear, bicubic (Keys, a = -0.75 as PyTorch and OpenCV) or nearest neighbour; NaN-aware.
 public enum Interpolation: String, Codable, CaseIterable, Sendable { case bilinear, bicubic, nearest }
 
-public enum Regrid {
+enum Regrid {
     /// Mean over factor x factor blocks of the last two axes; a block with no valid point is NaN.
-    public static func coarsen(_ field: Tensor, factor: Int) throws -> Tensor {
+    static func coarsen(_ field: Tensor, factor: Int) throws -> Tensor {
         let r = field.rank
         guard r >= 2 else { throw ShapeError("coarsening needs at least 2 dimensions, got \(shapeDescription(field.shape))") }
         let h = field.shape[r - 2], w = field.shape[r - 1]
@@ -32,7 +33,7 @@ public enum Regrid {
 
     /// Resizes the last two axes to (height, width). NaNs are filled from their valid neighbours first so that they
     /// do not spread; the caller re-applies the fine-grid mask.
-    public static func interpolate(_ field: Tensor, height: Int, width: Int, method: Interpolation) -> Tensor {
+    static func interpolate(_ field: Tensor, height: Int, width: Int, method: Interpolation) -> Tensor {
         let r = field.rank
         let filled = fillNaN(field)
         func taps(_ n: Int, _ m: Int) -> AxisTaps {
@@ -47,7 +48,7 @@ public enum Regrid {
 
     /// Replaces NaNs of each 2-D slice by the mean of valid 4-neighbours, repeated until none is left
     /// (all-NaN slices become 0).
-    public static func fillNaN(_ field: Tensor) -> Tensor {
+    static func fillNaN(_ field: Tensor) -> Tensor {
         guard field.scalars.contains(where: { $0.isNaN }) else { return field }
         let r = field.rank, h = field.shape[r - 2], w = field.shape[r - 1]
         var out = field.contiguous()

@@ -5,9 +5,9 @@ import Foundation
 import GridTensor
 import GridIO
 
-public enum AudioLoader {
+enum AudioLoader {
     /// Mono samples of `path` at `rate`; `note` receives one line when the file had to be resampled or mixed down.
-    public static func load(_ path: String, rate: Int, mixDown: Bool = false, note: (String) -> Void = { _ in }) throws -> [Float] {
+    static func load(_ path: String, rate: Int, mixDown: Bool = false, note: (String) -> Void = { _ in }) throws -> [Float] {
         let wav = try WAV.read(path, mixDown: mixDown)
         if wav.channels > 1 { note("\(path): mixed \(wav.channels) channels down to mono") }
         guard wav.sampleRate != rate else { return wav.samples }
@@ -16,7 +16,7 @@ public enum AudioLoader {
     }
 
     /// The WAV files named: files as given, directories searched recursively for *.wav (sorted).
-    public static func wavFiles(_ inputs: [String]) throws -> [String] {
+    static func wavFiles(_ inputs: [String]) throws -> [String] {
         var out = [String]()
         for p in inputs {
             var isDir: ObjCBool = false
@@ -32,7 +32,7 @@ public enum AudioLoader {
     }
 
     /// x plus white Gaussian noise at `snrDB` relative to the mean power of x (the whole clip).
-    public static func addWhiteNoise(_ x: [Float], snrDB: Double, rng: inout SeededGenerator) -> [Float] {
+    static func addWhiteNoise(_ x: [Float], snrDB: Double, rng: inout SeededGenerator) -> [Float] {
         let power = x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(x.count, 1))
         let sigma = Float((power / pow(10, snrDB / 10)).squareRoot())
         return x.map { $0 + sigma * rng.nextNormal() }
@@ -40,11 +40,11 @@ public enum AudioLoader {
 }
 
 /// Band-limited resampling by a Kaiser-windowed sinc, evaluated directly at each output instant.
-public enum Resampler {
-    public static let zeroCrossings = 16
-    public static let beta = 8.6
+enum Resampler {
+    static let zeroCrossings = 16
+    static let beta = 8.6
 
-    public static func resample(_ x: [Float], from inRate: Int, to outRate: Int) -> [Float] {
+    static func resample(_ x: [Float], from inRate: Int, to outRate: Int) -> [Float] {
         precondition(inRate > 0 && outRate > 0, "resample: rates must be positive (\(inRate) -> \(outRate))")
         guard inRate != outRate, !x.isEmpty else { return x }
         let ratio = Double(outRate) / Double(inRate)

@@ -2,9 +2,9 @@
 // features use. Sizes must be powers of two; frames shorter than the size are zero-padded.
 import Foundation
 
-public enum FFT {
+enum FFT {
     /// In-place complex DFT X_k = sum_n x_n e^{-2 pi i k n / N} (inverse: e^{+...} and divided by N).
-    public static func transform(_ re: inout [Double], _ im: inout [Double], inverse: Bool = false) {
+    static func transform(_ re: inout [Double], _ im: inout [Double], inverse: Bool = false) {
         let n = re.count
         precondition(n == im.count && n > 0 && n & (n - 1) == 0, "FFT size \(n) must be a power of two (re and im alike)")
         // Bit-reversal permutation.
@@ -37,7 +37,7 @@ public enum FFT {
     }
 
     /// |X_k|^2 for k = 0 ... size/2 of a real frame (zero-padded or cut to `size`).
-    public static func powerSpectrum(_ frame: [Float], size: Int) -> [Double] {
+    static func powerSpectrum(_ frame: [Float], size: Int) -> [Double] {
         var re = [Double](repeating: 0, count: size), im = [Double](repeating: 0, count: size)
         for i in 0..<min(frame.count, size) { re[i] = Double(frame[i]) }
         transform(&re, &im)

@@ -7,37 +7,55 @@ import GridTensor
 import GridIO
 import GridTrain
 
+/// What a sequence model predicts: `audio` (the next mu-law code of WAV audio, 256 classes) or `series` (the next
+/// increment of a standardised 1-D NetCDF time series).
 public enum SequenceMode: String, Codable, Sendable { case audio, series }
 
 /// What a sequence checkpoint records besides the WaveNet's weights.
+/// Read by `gridcnn info` and every sequence job.
 public struct SequenceSpec: Codable, Sendable {
+    /// Audio or series.
     public var mode: SequenceMode
+    /// Training window length (samples or steps).
     public var window: Int
+    /// The WaveNet's receptive field (samples or steps): the context each prediction sees.
     public var receptiveField: Int
     // audio
+    /// Audio: sample rate (Hz) every input is resampled to.
     public var sampleRate: Int?
+    /// Audio: mu of the mu-law coding (255: 256 levels).
     public var mu: Int?
+    /// Audio: the training files.
     public var trainFiles: [String]?
+    /// Audio: the files held out for validation.
     public var validationFiles: [String]?
+    /// Audio: the unigram baseline of the training codes.
     public var histogram: CodeHistogram?
     // series
+    /// Series: the NetCDF file trained on.
     public var seriesPath: String?
+    /// Series: the variable trained on.
     public var variable: String?
+    /// Series: its units.
     public var units: String?
+    /// Series: the standardisation of the values (variable units).
     public var norm: Standardization?
     /// Standard deviation of the standardised increments: the network's output unit.
     public var stepScale: Float?
     /// Index ranges [start, end) of the series.
     public var trainRange: [Int]?
+    /// Series: [start, end) of the validation steps.
     public var validationRange: [Int]?
+    /// Series: [start, end) of the held-out test steps (the end of the series).
     public var testRange: [Int]?
     // both
+    /// The linear-prediction baseline fitted on the training data.
     public var lpc: LinearPredictor
 }
 
-public enum SequenceInputs {
+enum SequenceInputs {
     /// True when the inputs name NetCDF files or Zarr stores (FILE.nc, STORE.zarr, with :VAR, or a #mode=zarr URL).
-    public static func isSeries(_ inputs: [String]) -> Bool {
+    static func isSeries(_ inputs: [String]) -> Bool {
         inputs.allSatisfy { s in
             let p = FieldLoader.splitSpec(s).path.lowercased()
             return p.hasSuffix(".nc") || p.hasSuffix(".nc4") || p.hasSuffix(".zarr") || p.hasSuffix(".zarr/") || p.contains("#mode=")
@@ -45,7 +63,7 @@ public enum SequenceInputs {
     }
 
     /// A 1-D series: the variable (named, or the file's only one with more than one value) with singleton axes dropped.
-    public static func loadSeries(_ spec: String, variable: String?) throws -> (values: [Float], variable: String, units: String?, path: String) {
+    static func loadSeries(_ spec: String, variable: String?) throws -> (values: [Float], variable: String, units: String?, path: String) {
         let (path, v0) = FieldLoader.splitSpec(spec)
         let file = try NetCDFFile(path: path)
         let name: String
@@ -67,7 +85,7 @@ public enum SequenceInputs {
     }
 
     /// Audio files (or directories of them) at `rate`, as mu-law codes, one array per file.
-    public static func loadAudio(_ inputs: [String], rate: Int, mu: Int, mixDown: Bool, note: (String) -> Void) throws -> [(path: String, codes: [Int])] {
+    static func loadAudio(_ inputs: [String], rate: Int, mu: Int, mixDown: Bool, note: (String) -> Void) throws -> [(path: String, codes: [Int])] {
         try AudioLoader.wavFiles(inputs).map { p in
             let x = try AudioLoader.load(p, rate: rate, mixDown: mixDown, note: note)
             return (p, x.map { MuLaw.encode($0, mu: mu) })

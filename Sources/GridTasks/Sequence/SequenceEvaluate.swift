@@ -85,51 +85,81 @@ enum SeriesScoring {
 }
 
 /// A trained sequence model with its spec.
-public struct SequenceModel {
-    public let spec: SequenceSpec
-    public let model: WaveNet
+struct SequenceModel {
+    let spec: SequenceSpec
+    let model: WaveNet
 
-    public init(checkpoint path: String) throws {
+    init(checkpoint path: String) throws {
         let trained = try TrainedModel<SequenceSpec>(checkpoint: path, task: "sequence")
         guard let wavenet = trained.model as? WaveNet else { throw TaskError("\(path): a sequence checkpoint without a WaveNet") }
         spec = trained.spec; model = wavenet
     }
 }
 
+/// What `gridcnn evaluate sequence` needs: a sequence checkpoint and the held-out data.
 public struct SequenceEvaluateRequest {
+    /// The sequence checkpoint (HDF5).
     public var model: String
+    /// Audio: the held-out WAV files or directories to score (required). Series: FILE.nc[:VAR] to score (empty: the
+    /// series the model was trained on).
     public var inputs: [String] = []
+    /// Series: the variable to score (nil: the one in `inputs`, else the trained variable).
     public var variable: String?
+    /// Audio: average the channels of multichannel WAV files (default false: refused).
     public var mixDown = false
+    /// No progress on stderr. Default false.
     public var quiet = false
     /// Series models: the held-out forecast drawn against the series (.png, .svg or .pdf).
     public var figure: String?
+    /// A request scoring the checkpoint's own held-out data.
     public init(model: String) { self.model = model }
 }
 
+/// Audio: the scores of one held-out file.
 public struct SequenceFileScore: Codable {
+    /// The WAV file.
     public var file: String
+    /// Samples scored (targets after the receptive field).
     public var samples: Int
+    /// Negative log-likelihood per sample (bits) of each method.
     public var bitsPerSample: [String: Double]
 }
 
+/// The scores of `SequenceEvaluating.run` (printed as a table or, with `--json`, under the property names).
 public struct SequenceEvaluation: Codable {
+    /// Audio or series.
     public var mode: SequenceMode
+    /// The checkpoint evaluated.
     public var model: String
     /// "bits_per_sample" (audio) or "rmse" (series).
     public var metric: String
+    /// `metric` per method: "wavenet" and the baselines (audio: "histogram", "lpcN", "lpcN_adaptive"; series:
+    /// "persistence", "arN"), N the LPC order.
     public var scores: [String: Double]
+    /// Samples or steps scored.
     public var targets: Int
+    /// The WaveNet's receptive field.
     public var receptiveField: Int
+    /// Audio: sample rate (Hz).
     public var sampleRate: Int?
+    /// Audio: per-file scores.
     public var files: [SequenceFileScore]?
+    /// Series: the file scored.
     public var series: String?
+    /// Series: the variable scored.
     public var variable: String?
+    /// Series: its units (those of the RMSE).
     public var units: String?
+    /// Series: [start, end) of the steps scored.
     public var testRange: [Int]?
 }
 
+/// `gridcnn evaluate sequence`: the WaveNet against its baselines on held-out data.
 public enum SequenceEvaluating {
+    /// Scores next-sample negative log-likelihood (audio, bits/sample) or one-step forecast RMSE (series, variable units)
+    /// of the WaveNet and the baselines; draws the forecast figure for series when asked. Prints progress unless quiet.
+    /// - Throws: `TaskError` for a checkpoint that is not a sequence model, no audio given, unreadable inputs (multichannel
+    ///   files without `mixDown`, a missing variable), a series shorter than the test segment, or an unwritable figure.
     public static func run(_ r: SequenceEvaluateRequest) throws -> SequenceEvaluation {
         let m = try SequenceModel(checkpoint: r.model)
         let spec = m.spec
@@ -169,6 +199,7 @@ public enum SequenceEvaluating {
         }
     }
 
+    /// The evaluation as the text table the CLI prints.
     public static func table(_ e: SequenceEvaluation) -> String {
         let keys = e.scores.keys.sorted { ($0 == "wavenet" ? 0 : 1, $0) < ($1 == "wavenet" ? 0 : 1, $1) }
         var lines = [e.mode == .audio ? "next-sample NLL on \(e.files?.count ?? 0) held-out file(s), \(e.targets) samples (bits/sample)"
@@ -178,18 +209,29 @@ public enum SequenceEvaluating {
     }
 }
 
+/// What `SequenceGenerating.run` did (printed with `--json` under the property names).
 public struct GenerationReport: Codable {
+    /// The WAV file written.
     public var output: String
+    /// Samples generated.
     public var samples: Int
+    /// Their sample rate (Hz), the model's.
     public var sampleRate: Int
+    /// Seed of the sampling.
     public var seed: UInt64
+    /// Softmax temperature of the sampling.
     public var temperature: Float
+    /// Wall-clock seconds of the generation.
     public var seconds: Double
+    /// Generation speed (samples per wall-clock second).
     public var samplesPerSecond: Double
 }
 
+/// `gridcnn generate`: audio from an audio WaveNet, one sample at a time with cached layer queues.
 public enum SequenceGenerating {
     /// Samples `seconds` of audio autoregressively with the cached generator and writes 16-bit PCM WAV atomically.
+    /// - Throws: `TaskError` for a series model, `seconds` outside (0, 3600], a non-positive temperature, or an existing
+    /// output without `overwrite`.
     public static func run(model path: String, seconds: Double, output o: OutputSettings, seed: UInt64,
                            temperature: Float) throws -> GenerationReport {
         let m = try SequenceModel(checkpoint: path)

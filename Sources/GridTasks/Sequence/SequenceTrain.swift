@@ -10,22 +10,39 @@ import GridNN
 import GridModels
 import GridTrain
 
+/// What `gridcnn train sequence` needs: the data (WAV files or one NetCDF series), the WaveNet's size and the training
+/// run.
 public struct SequenceTrainRequest {
+    /// WAV files or directories of them (audio), or one FILE.nc:VAR (series).
     public var inputs: [String]
+    /// Series: the variable, when not given in the input spec.
     public var variable: String?
+    /// Audio: sample rate (Hz) every file is resampled to (default 16000).
     public var sampleRate = 16000
+    /// Audio: average the channels of multichannel files (default false: refused).
     public var mixDown = false
+    /// Training window length in samples or steps (default 4000; at least 2).
     public var window = 4000
+    /// WaveNet residual channels (default 32).
     public var residualChannels = 32
+    /// WaveNet skip channels (default 64).
     public var skipChannels = 64
+    /// Dilated layers per stack, dilations 1, 2, 4, ... (default 9).
     public var layers = 9
+    /// Stacks of dilated layers (default 1).
     public var stacks = 1
+    /// Audio: files held out for validation (default 1; none when there is only one file).
     public var validationFiles = 1
+    /// Series: fraction of steps at the end held out for testing (default 0.2).
     public var testFraction = 0.2
+    /// Series: fraction of steps before the test part used for validation (default 0.1).
     public var validationFraction = 0.1
+    /// Order of the linear-prediction baseline (default 16).
     public var lpcOrder = 16
     /// Output, training options (6 epochs of 40 steps, batch 4, lr 3e-3, gradients clipped at norm 1), resume, interrupt.
     public var run: TrainingRun
+    /// A request training a 9-layer WaveNet into checkpoint `output` for 6 epochs of 40 steps, batch 4, learning rate 3e-3,
+    /// gradients clipped at norm 1.
     public init(inputs: [String], output: String) {
         self.inputs = inputs
         var t = TrainingOptions()
@@ -34,20 +51,35 @@ public struct SequenceTrainRequest {
     }
 }
 
+/// What `SequenceTraining.run` did (printed with `--json` under the property names).
 public struct SequenceTrainReport: Codable {
+    /// Audio or series.
     public var mode: SequenceMode
+    /// Training samples or steps.
     public var trainSamples: Int
+    /// Validation samples or steps.
     public var validationSamples: Int
+    /// Trainable parameters of the WaveNet.
     public var parameters: Int
+    /// Its receptive field (samples or steps).
     public var receptiveField: Int
     /// bits/sample (audio) or RMSE in the variable's units (series), on the validation data.
     public var metric: String
+    /// The kept epoch's validation score in `metric` units.
     public var bestValidation: Double?
+    /// The baselines' validation scores in the same units.
     public var validationBaselines: [String: Double]
+    /// Epochs, steps, loss and validation history, the kept epoch and the checkpoint path.
     public var training: TrainingSummary
 }
 
+/// `gridcnn train sequence`: a WaveNet for audio or a 1-D time series.
 public enum SequenceTraining {
+    /// Loads and splits the data (audio: whole files held out; series: the last steps), fits the baselines, trains with
+    /// cross-entropy (audio) or MSE on increments (series), keeps the best validation epoch and writes the checkpoint
+    /// atomically. Progress on stderr unless quiet.
+    /// - Throws: `TaskError` for no inputs, out-of-range sizes, unreadable or unusable inputs; the training job's errors;
+    /// `TrainingInterrupted` after Ctrl-C.
     public static func run(_ r: SequenceTrainRequest) throws -> SequenceTrainReport {
         let job = try TrainingJob(task: "sequence", run: r.run)
         guard !r.inputs.isEmpty else { throw TaskError("no --input given (WAV files or directories, or FILE.nc:VAR)") }

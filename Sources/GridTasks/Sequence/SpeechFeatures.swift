@@ -8,40 +8,53 @@
 import Foundation
 import GridTensor
 
+/// How a syllable clip becomes the TDNN's input token (after Waibel et al. 1989): log mel band energies of the frames
+/// around the voicing onset. Stored in `SyllableSpec.features`, so applying repeats it exactly.
 public struct SpeechFeatureConfig: Codable, Equatable, Sendable {
+    /// Sample rate (Hz) clips are brought to before analysis (default 16000).
     public var sampleRate = 16000
+    /// Pre-emphasis coefficient: x[t] - 0.97 x[t - 1] (default 0.97).
     public var preEmphasis: Float = 0.97
+    /// Hamming window length (ms; default 25).
     public var windowMs = 25.0
+    /// Frame step (ms; default 10).
     public var hopMs = 10.0
+    /// FFT length (samples; default 512).
     public var fftSize = 512
+    /// Triangular mel bands (HTK mel scale; default 16).
     public var bands = 16
+    /// Lower edge of the lowest band (Hz; default 0).
     public var lowHz = 0.0
     /// nil: half the sample rate.
     public var highHz: Double? = nil
+    /// Frames per token (default 15).
     public var frames = 15
+    /// Frames of the token before the onset frame (default 5).
     public var framesBeforeOnset = 5
     /// Added to each band's power before the log.
     public var powerFloor = 1e-3
     /// Band of the onset detector (Hz) and how far below the band's peak energy the onset lies (dB).
     public var onsetBandHz = [100.0, 1000.0]
+    /// The onset is the first frame within this many dB of the band energy's peak (default 12).
     public var onsetBelowPeakDB = 12.0
     /// Waibel's per-token scaling: subtract the token's mean, divide by its largest magnitude (values in [-1, 1]).
     public var tokenScaling = true
+    /// Waibel's settings: 16 bands, 15 frames of 10 ms, 25 ms windows, 16 kHz.
     public init() {}
 
-    public var windowLength: Int { Int((Double(sampleRate) * windowMs / 1000).rounded()) }
-    public var hopLength: Int { Int((Double(sampleRate) * hopMs / 1000).rounded()) }
+    var windowLength: Int { Int((Double(sampleRate) * windowMs / 1000).rounded()) }
+    var hopLength: Int { Int((Double(sampleRate) * hopMs / 1000).rounded()) }
 }
 
 /// Triangular filters equally spaced on the mel scale; weights [bands][fftSize/2 + 1].
-public struct MelFilterbank: Sendable {
-    public let weights: [[Double]]
-    public let centersHz: [Double]
+struct MelFilterbank: Sendable {
+    let weights: [[Double]]
+    let centersHz: [Double]
 
-    public static func mel(_ hz: Double) -> Double { 2595 * log10(1 + hz / 700) }
-    public static func hz(_ mel: Double) -> Double { 700 * (pow(10, mel / 2595) - 1) }
+    static func mel(_ hz: Double) -> Double { 2595 * log10(1 + hz / 700) }
+    static func hz(_ mel: Double) -> Double { 700 * (pow(10, mel / 2595) - 1) }
 
-    public init(bands: Int, fftSize: Int, sampleRate: Int, lowHz: Double = 0, highHz: Double? = nil) {
+    init(bands: Int, fftSize: Int, sampleRate: Int, lowHz: Double = 0, highHz: Double? = nil) {
         let hi = highHz ?? Double(sampleRate) / 2
         let (m0, m1) = (Self.mel(lowHz), Self.mel(hi))
         let edges = (0...(bands + 1)).map { Self.hz(m0 + (m1 - m0) * Double($0) / Double(bands + 1)) }
@@ -56,18 +69,18 @@ public struct MelFilterbank: Sendable {
         }
     }
 
-    public func apply(_ power: [Double]) -> [Double] {
+    func apply(_ power: [Double]) -> [Double] {
         weights.map { w in zip(w, power).reduce(0) { $0 + $1.0 * $1.1 } }
     }
 }
 
 /// Frames, log-mel spectra, onset and token extraction for one configuration.
-public struct SpeechFeatures: Sendable {
-    public let config: SpeechFeatureConfig
-    public let filterbank: MelFilterbank
+struct SpeechFeatures: Sendable {
+    let config: SpeechFeatureConfig
+    let filterbank: MelFilterbank
     let hamming: [Float]
 
-    public init(_ config: SpeechFeatureConfig = SpeechFeatureConfig()) {
+    init(_ config: SpeechFeatureConfig = SpeechFeatureConfig()) {
         self.config = config
         filterbank = MelFilterbank(bands: config.bands, fftSize: config.fftSize, sampleRate: config.sampleRate,
                                    lowHz: config.lowHz, highHz: config.highHz)
@@ -82,7 +95,7 @@ public struct SpeechFeatures: Sendable {
     }
 
     /// Log-mel spectra [frames][bands] and log onset-band energy of a clip (at config.sampleRate).
-    public func logMel(_ x: [Float]) -> (mel: [[Float]], energy: [Double]) {
+    func logMel(_ x: [Float]) -> (mel: [[Float]], energy: [Double]) {
         let n = config.windowLength, hop = config.hopLength
         var y = x
         if !x.isEmpty { for i in stride(from: x.count - 1, to: 0, by: -1) { y[i] = x[i] - config.preEmphasis * x[i - 1] } }
@@ -100,7 +113,7 @@ public struct SpeechFeatures: Sendable {
     }
 
     /// The first frame whose 3-frame smoothed onset-band log energy is within `onsetBelowPeakDB` of the clip's maximum.
-    public func onsetFrame(_ energy: [Double]) -> Int {
+    func onsetFrame(_ energy: [Double]) -> Int {
         let t = energy.count
         guard t > 0 else { return 0 }
         var s = [Double](repeating: 0, count: t)
@@ -115,7 +128,7 @@ public struct SpeechFeatures: Sendable {
     }
 
     /// One token [bands, frames] around the onset (plus `shift` frames), unnormalised; also the onset frame.
-    public func token(_ x: [Float], shift: Int = 0) -> (features: Tensor, onset: Int) {
+    func token(_ x: [Float], shift: Int = 0) -> (features: Tensor, onset: Int) {
         let (mel, energy) = logMel(x)
         let onset = onsetFrame(energy)
         let start = onset - config.framesBeforeOnset + shift
@@ -135,11 +148,13 @@ public struct SpeechFeatures: Sendable {
 
 /// Per-coefficient (per mel band) standardisation, fitted on training tokens and stored in the checkpoint.
 public struct FeatureNormalization: Codable, Equatable, Sendable {
+    /// Training mean per band, over all frames of the training tokens (as `SpeechFeatureConfig` makes them).
     public var mean: [Float]
+    /// Training standard deviation per band.
     public var std: [Float]
 
     /// tokens: [bands, frames] each; statistics over all frames of all tokens.
-    public static func fit(_ tokens: [Tensor]) -> FeatureNormalization {
+    static func fit(_ tokens: [Tensor]) -> FeatureNormalization {
         let bands = tokens.first?.shape[0] ?? 0
         var s = [Double](repeating: 0, count: bands), s2 = s, n = 0.0
         for t in tokens {
@@ -152,7 +167,7 @@ public struct FeatureNormalization: Codable, Equatable, Sendable {
         return FeatureNormalization(mean: mean.map(Float.init), std: std.map(Float.init))
     }
 
-    public func apply(_ t: Tensor) -> Tensor {
+    func apply(_ t: Tensor) -> Tensor {
         let frames = t.shape[1]
         var v = t.contiguous().scalars
         for b in 0..<mean.count { for f in 0..<frames { v[b * frames + f] = (v[b * frames + f] - mean[b]) / std[b] } }

@@ -5,7 +5,7 @@
 import Foundation
 import GridTensor
 
-public enum SyllableContract {
+enum SyllableContract {
     /// The contract of a model trained on `tokens` ([bands, frames] each, before normalisation).
     static func make(tokens: [Tensor], config c: SpeechFeatureConfig) -> DataContract {
         let (mean, stats) = measure(tokens)

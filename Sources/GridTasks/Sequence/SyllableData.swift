@@ -5,21 +5,29 @@ import Foundation
 import GridTensor
 import GridTrain
 
-public struct SyllableClip: Sendable {
-    public var path: String
-    public var voice: String
-    public var label: Int
-    public var samples: [Float]
+struct SyllableClip: Sendable {
+    var path: String
+    var voice: String
+    var label: Int
+    var samples: [Float]
 }
 
 /// What a syllable checkpoint records besides the TDNN's weights.
+/// Read by `gridcnn info` and the syllable jobs.
 public struct SyllableSpec: Codable, Equatable, Sendable {
+    /// Class names in output order ("b", "d", "g").
     public var consonants: [String]
+    /// How clips become tokens.
     public var features: SpeechFeatureConfig
+    /// Per-band standardisation of the tokens, fitted on the training voices.
     public var normalization: FeatureNormalization
+    /// Voices (corpus subdirectories) trained on.
     public var trainVoices: [String]
+    /// Voices held out for validation.
     public var validationVoices: [String]
+    /// Voices held out for testing (the default of `gridcnn evaluate syllables`).
     public var testVoices: [String]
+    /// The corpus directory trained on.
     public var data: String
     /// Onset shifts (frames) used as training augmentation.
     public var shifts: [Int]
@@ -29,11 +37,11 @@ public struct SyllableSpec: Codable, Equatable, Sendable {
     public var dataContract: DataContract? = nil
 }
 
-public enum SyllableCorpus {
-    public static let consonants = ["b", "d", "g"]
+enum SyllableCorpus {
+    static let consonants = ["b", "d", "g"]
 
     /// Every clip of the corpus directory, with its voice (subdirectory) and class (first letter of the file name).
-    public static func load(_ dir: String, rate: Int, note: (String) -> Void = { _ in }) throws -> [SyllableClip] {
+    static func load(_ dir: String, rate: Int, note: (String) -> Void = { _ in }) throws -> [SyllableClip] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw TaskError("\(dir): not a directory (expected DIR/<voice>/<syllable>.wav, e.g. datasets/speech/syllables)")
@@ -59,7 +67,7 @@ public enum SyllableCorpus {
     }
 
     /// Default split of the sorted voices: every 4th voice for testing, every 6th of the rest for validation.
-    public static func split(_ voices: [String], test: [String]?, validation: [String]?) throws -> (train: [String], validation: [String], test: [String]) {
+    static func split(_ voices: [String], test: [String]?, validation: [String]?) throws -> (train: [String], validation: [String], test: [String]) {
         let all = Array(Set(voices)).sorted()
         let testSet = test ?? all.enumerated().filter { $0.offset % 4 == 3 }.map(\.element)
         for v in testSet + (validation ?? []) where !all.contains(v) {
@@ -107,10 +115,10 @@ final class SyllableTokens: BatchSource {
 }
 
 /// The nearest-centroid baseline on the same normalised tokens: one mean token per class, Euclidean distance.
-public struct NearestCentroid {
-    public var centroids: Tensor   // [classes, bands * frames]
+struct NearestCentroid {
+    var centroids: Tensor   // [classes, bands * frames]
 
-    public init(tokens: [Tensor], labels: [Int], classes: Int) {
+    init(tokens: [Tensor], labels: [Int], classes: Int) {
         let d = tokens.first?.count ?? 0
         var sums = [Double](repeating: 0, count: classes * d), counts = [Double](repeating: 0, count: classes)
         for (t, l) in zip(tokens, labels) {
@@ -120,9 +128,9 @@ public struct NearestCentroid {
         }
         centroids = Tensor(shape: [classes, d], scalars: (0..<(classes * d)).map { Float(sums[$0] / max(counts[$0 / d], 1)) })
     }
-    public init(centroids: Tensor) { self.centroids = centroids }
+    init(centroids: Tensor) { self.centroids = centroids }
 
-    public func predict(_ token: Tensor) -> Int {
+    func predict(_ token: Tensor) -> Int {
         let v = token.contiguous().scalars, c = centroids.contiguous().scalars, d = v.count
         var best = 0, bestDistance = Double.infinity
         for k in 0..<centroids.shape[0] {

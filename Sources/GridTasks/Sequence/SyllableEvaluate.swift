@@ -10,13 +10,13 @@ import GridModels
 import GridTrain
 
 /// A trained syllable model: TDNN, its spec and the baseline's centroids.
-public struct SyllableClassifier {
-    public let spec: SyllableSpec
-    public let model: TDNN
-    public let centroid: NearestCentroid
-    public let features: SpeechFeatures
+struct SyllableClassifier {
+    let spec: SyllableSpec
+    let model: TDNN
+    let centroid: NearestCentroid
+    let features: SpeechFeatures
 
-    public init(checkpoint path: String) throws {
+    init(checkpoint path: String) throws {
         let trained = try TrainedModel<SyllableSpec>(checkpoint: path, task: "syllables")
         guard let tdnn = trained.model as? TDNN else { throw TaskError("\(path): a syllable checkpoint without a TDNN") }
         let ck = trained.checkpoint
@@ -27,12 +27,12 @@ public struct SyllableClassifier {
     }
 
     /// Normalised tokens [N, bands, frames] of clips at the model's sample rate.
-    public func tokens(_ clips: [[Float]]) -> Tensor {
+    func tokens(_ clips: [[Float]]) -> Tensor {
         Tensor.stack(clips.map { spec.normalization.apply(features.token($0).features) }, axis: 0)
     }
 
     /// Class probabilities (softmax of the summed TDNN outputs), [N][3].
-    public func probabilities(_ tokens: Tensor) -> [[Double]] {
+    func probabilities(_ tokens: Tensor) -> [[Double]] {
         let logits = GradMode.withNoGrad { model(Variable(tokens)).value }
         let c = logits.shape[1], v = logits.contiguous().scalars
         return (0..<logits.shape[0]).map { i in
@@ -48,44 +48,71 @@ public struct SyllableClassifier {
     }
 }
 
+/// What `gridcnn evaluate syllables` needs: a syllable checkpoint, the corpus and the noise conditions.
 public struct SyllableEvaluateRequest {
+    /// The syllable checkpoint (HDF5).
     public var model: String
+    /// The corpus directory: DIR/<voice>/<syllable>[-anything].wav, the class being the file name's first letter.
     public var data: String
     /// nil = the checkpoint's test voices.
     public var voices: [String]?
     /// SNRs in dB; nil entries = clean.
     public var snrs: [Double?] = [nil, 20, 10, 5, 0]
+    /// Noise draws per noisy condition (default 5); the clean condition is scored once.
     public var repeats = 5
+    /// Seed of the white noise.
     public var seed: UInt64 = 0
+    /// No notes or contract messages on stderr. Default false.
     public var quiet = false
     /// Accuracy against SNR as a figure (.png, .svg or .pdf).
     public var figure: String?
+    /// A request scoring the checkpoint's test voices clean and at 20, 10, 5 and 0 dB SNR, 5 draws each.
     public init(model: String, data: String) { self.model = model; self.data = data }
 }
 
+/// Accuracies at one noise condition.
 public struct SNRScore: Codable {
+    /// "clean" or "<snr> dB".
     public var condition: String
+    /// Signal-to-noise ratio of the added white noise (dB); nil for clean.
     public var snrDB: Double?
+    /// Tokens scored (clips times draws).
     public var tokens: Int
+    /// Fraction classified right by the TDNN.
     public var tdnnAccuracy: Double
+    /// Fraction classified right by the nearest-centroid baseline (stored in the checkpoint).
     public var nearestCentroidAccuracy: Double
     /// confusion[true][predicted] of the TDNN.
     public var tdnnConfusion: [[Int]]
 }
 
+/// The scores of `SyllableEvaluating.run` (printed as a table or, with `--json`, under the property names).
 public struct SyllableEvaluation: Codable {
+    /// The checkpoint evaluated.
     public var model: String
+    /// The voices scored.
     public var voices: [String]
+    /// Clips of those voices.
     public var clips: Int
+    /// Noise draws per noisy condition.
     public var repeats: Int
+    /// Seed of the noise.
     public var seed: UInt64
+    /// Class names in confusion-matrix order.
     public var consonants: [String]
+    /// One entry per condition, in the order asked for.
     public var scores: [SNRScore]
     /// The data contract: what was resampled, and how far the clean clips' features are from training.
     public var contract: ContractCheck?
 }
 
+/// `gridcnn evaluate syllables`: the TDNN and the nearest-centroid baseline on held-out voices, clean and in white noise.
 public enum SyllableEvaluating {
+    /// Loads the corpus at the model's sample rate (resampling is reported as an adaptation), scores the chosen voices at
+    /// each condition, and draws the accuracy-against-SNR figure when asked. Warns on stderr when a voice was used in
+    /// training; prints notes and contract messages unless quiet.
+    /// - Throws: `TaskError` for a checkpoint that is not a syllable model, an unreadable corpus, no clips of the chosen
+    /// voices, repeats below 1, or an unwritable figure.
     public static func run(_ r: SyllableEvaluateRequest) throws -> SyllableEvaluation {
         let cls = try SyllableClassifier(checkpoint: r.model)
         let note: (String) -> Void = { if !r.quiet { writeStderr("syllables: \($0)\n") } }
@@ -157,6 +184,7 @@ public enum SyllableEvaluating {
         try Figure(panels: [plot], columns: 1).write(to: path)
     }
 
+    /// The evaluation as the text table the CLI prints.
     public static func table(_ e: SyllableEvaluation) -> String {
         var lines = ["b/d/g on \(e.clips) clips of \(e.voices.count) held-out voice(s), \(e.repeats) noise draw(s) per clip",
                      "condition   tokens   TDNN acc   nearest-centroid acc"]
@@ -172,14 +200,23 @@ public enum SyllableEvaluating {
     }
 }
 
+/// The class of one clip, as `gridcnn classify-syllables` prints it.
 public struct SyllablePrediction: Codable {
+    /// The WAV file.
     public var file: String
+    /// The most probable class.
     public var consonant: String
+    /// Probability of each class (softmax of the TDNN output).
     public var probabilities: [String: Double]
+    /// Time of the detected voicing onset in the clip (s).
     public var onsetSeconds: Double
 }
 
+/// `gridcnn classify-syllables`: the class of each clip.
 public enum SyllableClassifying {
+    /// Loads each WAV (resampled to the model's rate; multichannel files averaged with `mixDown`, else refused), makes its
+    /// token and returns the class probabilities, in input order. Prints resampling notes unless quiet.
+    /// - Throws: `TaskError` for a checkpoint that is not a syllable model or an unreadable WAV file.
     public static func run(model: String, inputs: [String], mixDown: Bool = false, quiet: Bool = false) throws -> [SyllablePrediction] {
         let cls = try SyllableClassifier(checkpoint: model)
         let rate = cls.spec.features.sampleRate

@@ -10,15 +10,23 @@ import GridNN
 import GridModels
 import GridTrain
 
+/// What `gridcnn train syllables` needs: the corpus, which voices to hold out, augmentation and the TDNN's size.
 public struct SyllableTrainRequest {
+    /// The corpus directory: DIR/<voice>/<syllable>[-anything].wav (b, d, g), brought to 16 kHz mono on loading.
     public var data: String
+    /// Voices held out for testing; nil: every 4th voice in name order.
     public var testVoices: [String]?
+    /// Voices held out for validation; nil: every 6th of the remaining voices.
     public var validationVoices: [String]?
+    /// Onset shifts (frames) each training token is also cut at (default -1, 0, 1).
     public var shifts = [-1, 0, 1]
+    /// Fraction of training tokens given white noise at a random SNR in [0, 30] dB (default 0.5).
     public var noiseFraction = 0.5
+    /// Channels of the TDNN's hidden layer (default 8).
     public var hidden = 8
     /// Output, training options (150 epochs, batch 16, lr 0.01), resume, interrupt.
     public var run: TrainingRun
+    /// A request training into checkpoint `output` for 150 epochs of batch 16 at learning rate 0.01.
     public init(data: String, output: String) {
         self.data = data
         var t = TrainingOptions()
@@ -27,16 +35,29 @@ public struct SyllableTrainRequest {
     }
 }
 
+/// What `SyllableTraining.run` did (printed with `--json` under the property names).
 public struct SyllableTrainReport: Codable {
+    /// Clips per split ("train", "validation", "test").
     public var clips: [String: Int]
+    /// Voices per split.
     public var voices: [String: [String]]
+    /// Trainable parameters of the TDNN.
     public var parameters: Int
+    /// The kept epoch's validation cross-entropy.
     public var bestValidationLoss: Double?
+    /// The kept model's accuracy on the validation voices.
     public var validationAccuracy: Double?
+    /// Epochs, steps, loss and validation history, the kept epoch and the checkpoint path.
     public var training: TrainingSummary
 }
 
+/// `gridcnn train syllables`: Waibel's time-delay network for b/d/g, with a nearest-centroid baseline.
 public enum SyllableTraining {
+    /// Splits the corpus by voice, makes tokens (with onset shifts and noise as augmentation), fits the per-band
+    /// normalisation and the centroids on the training voices, trains with cross-entropy and keeps the best validation
+    /// epoch; writes the checkpoint (spec, centroids, data contract) atomically. Progress on stderr unless quiet.
+    /// - Throws: `TaskError` for an unreadable corpus, unknown voices, a split without clips, hidden below 1; the training
+    /// job's errors; `TrainingInterrupted` after Ctrl-C.
     public static func run(_ r: SyllableTrainRequest) throws -> SyllableTrainReport {
         let job = try TrainingJob(task: "syllables", run: r.run)
         let seed = r.run.options.seed

@@ -5,28 +5,47 @@ import Foundation
 import GridTensor
 import GridIO
 
+/// What `gridcnn track-objects` needs: a class mask (from `gridcnn label` or `gridcnn detect`), the class to follow, the
+/// thresholds and where to write the object ids.
 public struct ObjectTrackRequest {
     /// Class mask FILE or FILE:VAR.
     public var input: String
+    /// The mask value whose regions are followed (default 2, atmospheric rivers; 1 for tropical cyclones).
     public var eventClass: Int8 = 2
+    /// Which regions are objects and how they are linked.
     public var options = ObjectTrackOptions()
+    /// Where the object_id(time, lat, lon) file goes (NetCDF on the mask's grid; 0 where no kept object is).
     public var output: OutputSettings
     /// CSV of the kept objects.
     public var table: String?
+    /// A request following class 2 with default thresholds, writing to `output` without replacing an existing file.
     public init(input: String, output: String) { self.input = input; self.output = OutputSettings(path: output, history: "gridcnn track-objects") }
 }
 
+/// What `ObjectTracking.run` did (printed with `--json` under the property names).
 public struct ObjectTrackReport: Codable {
+    /// Time steps of the mask.
     public var steps: Int
+    /// [rows, columns] of the mask's grid.
     public var grid: [Int]
+    /// The kept objects (present in at least `minSteps` steps).
     public var objects: [TrackedObject]
+    /// Kept objects that began as a split from another.
     public var splits: Int
+    /// Merges into kept objects.
     public var merges: Int
+    /// The file written.
     public var output: String
+    /// Wall-clock seconds of the whole job.
     public var seconds: Double
 }
 
+/// `gridcnn track-objects`: the regions of one class of a mask followed through time (TempestExtremes' StitchBlobs).
 public enum ObjectTracking {
+    /// Streams the mask twice (first to decide which objects live long enough, then to write them) and writes object_id
+    /// (int32, time x lat x lon, 0: none) atomically, and the CSV table when asked for. Prints progress unless quiet.
+    /// - Throws: `TaskError` for bad options, an existing output without `overwrite`, or a mask file that cannot be read
+    /// (no such variable, not on a 1-D latitude/longitude grid).
     public static func run(_ r: ObjectTrackRequest) throws -> ObjectTrackReport {
         let started = Date()
         try r.options.validate()

@@ -7,6 +7,7 @@
 // job runs the (deterministic) tracker twice: once to decide which ids last long enough, once to write them.
 import Foundation
 
+/// Thresholds of object tracking (`gridcnn track-objects`): which regions are objects and which overlaps link them.
 public struct ObjectTrackOptions: Codable, Equatable, Sendable {
     /// Regions smaller than this many grid points are not objects.
     public var minPoints = 4
@@ -14,9 +15,13 @@ public struct ObjectTrackOptions: Codable, Equatable, Sendable {
     public var minOverlap = 0.25
     /// Objects present in fewer steps are dropped.
     public var minSteps = 2
+    /// Neighbourhood of a region's points: 8 (default) or 4.
     public var connectivity = 8
+    /// Objects of at least 4 points, linked at 25 % overlap, kept when present in at least 2 steps, 8-connected.
     public init() {}
 
+    /// Checks the thresholds.
+    /// - Throws: `TaskError` unless minPoints >= 1, 0 < minOverlap <= 1, minSteps >= 1 and connectivity is 4 or 8.
     public func validate() throws {
         guard minPoints >= 1, minOverlap > 0, minOverlap <= 1, minSteps >= 1, connectivity == 4 || connectivity == 8 else {
             throw TaskError("object tracking: --min-points >= 1, --min-overlap in (0, 1], --min-steps >= 1 and --connectivity 4 or 8")
@@ -25,11 +30,17 @@ public struct ObjectTrackOptions: Codable, Equatable, Sendable {
 }
 
 /// One object's life.
+/// Reported in `ObjectTrackReport.objects`.
 public struct TrackedObject: Codable, Equatable, Sendable {
+    /// The object's id, as written in the output's object_id variable.
     public var id: Int
+    /// First time step (0-based) the object is present.
     public var firstStep: Int
+    /// Last time step it is present.
     public var lastStep: Int
+    /// Steps it is present in.
     public var steps: Int
+    /// Its largest area over its life (km^2).
     public var maxAreaKm2: Double
     /// The object this one split from, when it began as a part of another.
     public var splitFrom: Int?
@@ -37,15 +48,15 @@ public struct TrackedObject: Codable, Equatable, Sendable {
     public var mergedFrom: [Int] = []
 }
 
-public final class ObjectTracker {
-    public let options: ObjectTrackOptions
-    public private(set) var objects = [Int: TrackedObject]()
+final class ObjectTracker {
+    let options: ObjectTrackOptions
+    private(set) var objects = [Int: TrackedObject]()
     private var previous = [(id: Int, points: Set<Int>)]()
 
-    public init(options: ObjectTrackOptions) { self.options = options }
+    init(options: ObjectTrackOptions) { self.options = options }
 
     /// Links one step's mask; returns the object id of every point (0: none).
-    public func add(_ member: [Bool], grid g: LatLonGrid, step: Int) -> [Int32] {
+    func add(_ member: [Bool], grid g: LatLonGrid, step: Int) -> [Int32] {
         let regions = g.regions(member, connectivity: options.connectivity).filter { $0.points.count >= options.minPoints }
         var pairs = [(overlap: Int, region: Int, previous: Int)]()
         for (r, region) in regions.enumerated() {
@@ -86,7 +97,7 @@ public final class ObjectTracker {
     }
 
     /// Raw id -> final id (1, 2, ... in order of birth) for the objects that last `minSteps`.
-    public func kept() -> [Int: Int32] {
+    func kept() -> [Int: Int32] {
         let ids = objects.values.filter { $0.steps >= options.minSteps }.map(\.id).sorted()
         return Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($0.element, Int32($0.offset + 1)) })
     }

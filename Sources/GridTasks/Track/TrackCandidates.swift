@@ -6,25 +6,25 @@ import Foundation
 import GridIO
 
 /// One point of a track (or a candidate for one): where, when, and the storm's values there.
-public struct TrackPoint: Codable, Equatable, Sendable {
-    public var step: Int
+struct TrackPoint: Codable, Equatable, Sendable {
+    var step: Int
     /// Hours on one axis per file: since 1970-01-01 when the date is known, else step x step length.
-    public var hours: Double
-    public var date: CFDate?
-    public var lat: Double
-    public var lon: Double
+    var hours: Double
+    var date: CFDate?
+    var lat: Double
+    var lon: Double
     /// Grid row (latitude index) and column (longitude index); -1 when read from a file without them.
-    public var row = -1, column = -1
+    var row = -1, column = -1
     /// Central sea-level pressure (hPa).
-    public var pressure: Double?
+    var pressure: Double?
     /// Maximum 850 hPa (or given level) wind speed near the centre (m s-1).
-    public var wind: Double?
+    var wind: Double?
     /// Cyclonic relative vorticity near the centre (s-1, signed as in the field).
-    public var vorticity: Double?
+    var vorticity: Double?
     /// Warm-core anomaly: core minus environment temperature (K).
-    public var warmCore: Double?
+    var warmCore: Double?
 
-    public init(step: Int, hours: Double, date: CFDate? = nil, lat: Double, lon: Double) {
+    init(step: Int, hours: Double, date: CFDate? = nil, lat: Double, lon: Double) {
         self.step = step; self.hours = hours; self.date = date; self.lat = lat; self.lon = lon
     }
 }
@@ -43,12 +43,17 @@ public struct CandidateOptions: Codable, Equatable, Sendable {
     public var minVorticity: Double?
     /// Warm core: mean temperature within `coreRadius` above the 6-8 degree annulus mean by at least this (K); nil: not checked.
     public var minWarmCore: Double?
+    /// Radius of the warm core's mean temperature (degrees).
     public var coreRadius = 2.0
     /// Radius (degrees) in which the maximum wind and the vorticity are taken.
     public var searchRadius = 3.0
 
+    /// The extratropical defaults (no latitude band, vorticity or warm-core test); `TrackPreset.tropical.candidates`
+    /// holds the tropical ones.
     public init() {}
 
+    /// Checks that distances are positive and the contour rise is not negative.
+    /// - Throws: `TaskError` naming the offending option.
     public func validate() throws {
         func need(_ ok: Bool, _ what: String) throws { if !ok { throw TaskError("track option \(what)") } }
         try need(mergeDistance > 0, "--merge-distance must be positive (degrees)")
@@ -58,17 +63,17 @@ public struct CandidateOptions: Codable, Equatable, Sendable {
 }
 
 /// One step's fields in threshold units (PSL Pa, winds m s-1, temperature K), with its place in time.
-public struct TrackFields {
-    public var psl: [Float], u: [Float]?, v: [Float]?, t: [Float]?
-    public var step: Int, hours: Double, date: CFDate?
-    public init(psl: [Float], u: [Float]? = nil, v: [Float]? = nil, t: [Float]? = nil, step: Int = 0, hours: Double = 0, date: CFDate? = nil) {
+struct TrackFields {
+    var psl: [Float], u: [Float]?, v: [Float]?, t: [Float]?
+    var step: Int, hours: Double, date: CFDate?
+    init(psl: [Float], u: [Float]? = nil, v: [Float]? = nil, t: [Float]? = nil, step: Int = 0, hours: Double = 0, date: CFDate? = nil) {
         self.psl = psl; self.u = u; self.v = v; self.t = t; self.step = step; self.hours = hours; self.date = date
     }
 }
 
-public enum TrackCandidates {
+enum TrackCandidates {
     /// Candidates of one step: closed pressure minima.
-    public static func find(_ f: TrackFields, grid g: LatLonGrid, options o: CandidateOptions) -> [TrackPoint] {
+    static func find(_ f: TrackFields, grid g: LatLonGrid, options o: CandidateOptions) -> [TrackPoint] {
         let (w, psl) = (g.width, f.psl)
         let vort = vorticity(f, grid: g)
         var out = [TrackPoint]()
@@ -90,7 +95,7 @@ public enum TrackCandidates {
 
     /// Candidates of one step from a class mask (`gridcnn detect` / `gridcnn label`): one per connected region of
     /// class `eventClass`, at its lowest pressure; the latitude, vorticity and warm-core thresholds still apply.
-    public static func find(_ f: TrackFields, mask: [Int8], eventClass: Int8, grid g: LatLonGrid, options o: CandidateOptions) -> [TrackPoint] {
+    static func find(_ f: TrackFields, mask: [Int8], eventClass: Int8, grid g: LatLonGrid, options o: CandidateOptions) -> [TrackPoint] {
         let vort = vorticity(f, grid: g)
         return g.regions(mask.map { $0 == eventClass }).compactMap { r in
             guard let k = r.points.filter({ f.psl[$0].isFinite }).min(by: { f.psl[$0] < f.psl[$1] }) else { return nil }

@@ -5,10 +5,15 @@
 // / tracks), the mean position error over the matched close points, and the lifetime error.
 import Foundation
 
+/// What `gridcnn evaluate track` needs: a track file, reference tracks and the matching rule.
 public struct TrackEvaluateRequest {
+    /// The tracks to score (CSV, GFDL text or CF trajectory NetCDF).
     public var tracks: String
+    /// The reference tracks (same formats; IBTrACS-style CSV columns lat/lon/iso_time/sid are accepted).
     public var reference: String
+    /// Format of `tracks`; nil: by extension.
     public var format: TrackFormat?
+    /// Format of `reference`; nil: by extension.
     public var referenceFormat: TrackFormat?
     /// Points at the same time within this distance are close (degrees of great-circle arc).
     public var matchDistance = 5.0
@@ -16,32 +21,51 @@ public struct TrackEvaluateRequest {
     public var minShared = 2
     /// Hours per step for CSV files without dates.
     public var stepHours = 6.0
+    /// A request matching within 5 degrees at 2 or more shared times, 6-hour steps for undated CSV.
     public init(tracks: String, reference: String) { self.tracks = tracks; self.reference = reference }
 }
 
+/// A matched pair of tracks.
 public struct TrackMatch: Codable, Equatable, Sendable {
+    /// Id of the scored track.
     public var track: Int
+    /// Id of the reference track it matched.
     public var reference: Int
+    /// Shared times at which the two are within the match distance.
     public var sharedPoints: Int
+    /// Mean great-circle distance over those close shared points (km).
     public var meanErrorKm: Double
+    /// Track lifetime minus reference lifetime (hours).
     public var lifetimeErrorHours: Double
 }
 
+/// The scores of `TrackEvaluating.run` (printed as a table or, with `--json`, under the property names).
 public struct TrackEvaluation: Codable, Equatable, Sendable {
+    /// Tracks scored.
     public var tracks: Int
+    /// Reference tracks.
     public var referenceTracks: Int
+    /// Matched pairs (each track and reference track at most once).
     public var matched: Int
+    /// Matched reference tracks / reference tracks.
     public var probabilityOfDetection: Double
+    /// Unmatched tracks / tracks.
     public var falseAlarmRatio: Double
     /// Mean great-circle distance over every close shared point of the matched pairs (km).
     public var meanPositionErrorKm: Double?
     /// Mean of (track lifetime - reference lifetime) and of its absolute value over matched pairs (hours).
     public var meanLifetimeErrorHours: Double?
+    /// Mean of |track lifetime - reference lifetime| over matched pairs (hours).
     public var meanAbsoluteLifetimeErrorHours: Double?
+    /// Every matched pair.
     public var matches: [TrackMatch]
 }
 
+/// `gridcnn evaluate track`: tracks scored against reference tracks. Pairs are taken globally, most close shared times
+/// first, then smallest mean distance.
 public enum TrackEvaluating {
+    /// Reads both files and scores them. Prints nothing.
+    /// - Throws: `TaskError` for a non-positive match distance or minShared below 1, or a track file that cannot be read.
     public static func run(_ r: TrackEvaluateRequest) throws -> TrackEvaluation {
         guard r.matchDistance > 0, r.minShared >= 1 else { throw TaskError("--match-distance must be positive (degrees) and --min-shared at least 1") }
         let mine = try TrackFiles.read(r.tracks, format: r.format, stepHours: r.stepHours)
@@ -49,7 +73,7 @@ public enum TrackEvaluating {
         return score(mine, against: reference, matchDistance: r.matchDistance, minShared: r.minShared)
     }
 
-    public static func score(_ mine: [Track], against reference: [Track], matchDistance: Double, minShared: Int) -> TrackEvaluation {
+    static func score(_ mine: [Track], against reference: [Track], matchDistance: Double, minShared: Int) -> TrackEvaluation {
         var candidates = [(close: Int, error: Double, a: Int, b: Int)]()
         for (a, t) in mine.enumerated() {
             for (b, u) in reference.enumerated() {

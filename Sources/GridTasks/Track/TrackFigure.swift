@@ -4,16 +4,16 @@ import Foundation
 import GridIO
 import GridPlot
 
-public enum TrackFigure {
+enum TrackFigure {
     /// Track points per grid cell, row-major [H*W] (points without grid indices are left out).
-    public static func density(_ tracks: [Track], grid g: LatLonGrid) -> [Float] {
+    static func density(_ tracks: [Track], grid g: LatLonGrid) -> [Float] {
         var d = [Float](repeating: 0, count: g.height * g.width)
         for p in tracks.flatMap(\.points) where p.row >= 0 && p.column >= 0 { d[p.row * g.width + p.column] += 1 }
         return d
     }
 
     /// `meanPSL` in Pa, [H*W].
-    public static func write(_ path: String, tracks: [Track], meanPSL: [Float], grid g: LatLonGrid, steps: Int) throws {
+    static func write(_ path: String, tracks: [Track], meanPSL: [Float], grid g: LatLonGrid, steps: Int) throws {
         let grid = PlotGrid(g)
         var pressure = FieldPanel(title: "\(tracks.count) track\(tracks.count == 1 ? "" : "s") over the mean pressure", values: meanPSL.map { $0 / 100 },
                                   grid: grid, label: "time-mean sea-level pressure (hPa)")

@@ -5,11 +5,13 @@
 import Foundation
 import GridIO
 
+/// The track file formats `gridcnn track` writes and `gridcnn evaluate track` reads: `csv` (a header, one row per
+/// point), `gfdl` (TempestExtremes' GFDL-style text, pressure in Pa) and `netcdf` (CF trajectories).
 public enum TrackFormat: String, Codable, CaseIterable, Sendable {
     case csv, gfdl, netcdf
 
     /// The format a path's extension implies: .csv, .txt / .dat / .gfdl for GFDL text, .nc for a CF trajectory file.
-    public static func of(_ path: String) throws -> TrackFormat {
+    static func of(_ path: String) throws -> TrackFormat {
         switch (path as NSString).pathExtension.lowercased() {
         case "csv": return .csv
         case "txt", "dat", "gfdl": return .gfdl
@@ -19,15 +21,15 @@ public enum TrackFormat: String, Codable, CaseIterable, Sendable {
     }
 }
 
-public enum TrackFiles {
-    public static let csvHeader = "track_id,time,step,lat,lon,i,j,pressure_hpa,wind_ms,vorticity_s-1,warm_core_k"
+enum TrackFiles {
+    static let csvHeader = "track_id,time,step,lat,lon,i,j,pressure_hpa,wind_ms,vorticity_s-1,warm_core_k"
     /// The axis of `TrackPoint.hours` for dated points.
     static let hourAxis = try! CFTimeUnits("hours since 1970-01-01 00:00:00")
 
-    public static func hours(of date: CFDate) -> Double { hourAxis.value(of: date) }
+    static func hours(of date: CFDate) -> Double { hourAxis.value(of: date) }
 
     /// Writes tracks atomically in `format` (NetCDF with the output's provenance).
-    public static func write(_ tracks: [Track], as format: TrackFormat, output o: OutputSettings, source: String) throws {
+    static func write(_ tracks: [Track], as format: TrackFormat, output o: OutputSettings, source: String) throws {
         if format == .netcdf {
             try TrackTrajectoryFile.write(tracks, to: o.path, overwrite: o.overwrite, history: o.history,
                                           attributes: [NCAttribute("source", .text("gridcnn \(o.version) cyclone tracks of \(source)")),
@@ -38,7 +40,7 @@ public enum TrackFiles {
     }
 
     /// GFDL text or CSV.
-    public static func encode(_ tracks: [Track], as format: TrackFormat) throws -> Data {
+    static func encode(_ tracks: [Track], as format: TrackFormat) throws -> Data {
         func value(_ x: Double?, _ f: String) -> String { x.map { String(format: f, $0) } ?? "" }
         var lines = [String]()
         switch format {
@@ -71,7 +73,7 @@ public enum TrackFiles {
     }
 
     /// Reads tracks; points without a date get `step x stepHours` hours.
-    public static func read(_ path: String, format: TrackFormat? = nil, stepHours: Double = 6) throws -> [Track] {
+    static func read(_ path: String, format: TrackFormat? = nil, stepHours: Double = 6) throws -> [Track] {
         let format = try format ?? TrackFormat.of(path)
         if format == .netcdf { return try TrackTrajectoryFile.read(path) }
         let text: String

@@ -11,12 +11,16 @@ import GridTrain
 public enum TrackPreset: String, Codable, CaseIterable, Sendable {
     case tropical, extratropical
 
+    /// The preset's candidate thresholds: tropical adds closed-contour distance 5.5 degrees, |lat| <= 40, vorticity
+    /// 3.5e-5 s-1 and a 1 K warm core.
     public var candidates: CandidateOptions {
         var o = CandidateOptions()
         if self == .tropical { o.closedContourDistance = 5.5; o.maxLatitude = 40; o.minWarmCore = 1; o.minVorticity = 3.5e-5 }
         return o
     }
 
+    /// The preset's stitching: tropical 8 degrees, gaps of 4 steps, 54 h lifetime, wind >= 10 m s-1 at 4 points;
+    /// extratropical 6 degrees, gaps of 1 step, 24 h lifetime, a path of at least 6 degrees.
     public var stitch: StitchOptions {
         var o = StitchOptions()
         switch self {
@@ -27,13 +31,20 @@ public enum TrackPreset: String, Codable, CaseIterable, Sendable {
     }
 }
 
+/// What `gridcnn track` needs: a file of sea-level pressure (and optionally winds and temperature), where to write the
+/// tracks, and the candidate and stitching thresholds.
 public struct TrackRequest {
+    /// A NetCDF file with sea-level pressure on a 1-D latitude/longitude grid and a time axis (streamed step by step).
     public var input: String
+    /// Where the tracks go.
     public var output: OutputSettings
+    /// Track file format; nil: by the output's extension (.csv, .txt/.dat/.gfdl, .nc).
     public var format: TrackFormat?
     /// PSL in the input (nil: the usual names); winds and temperature as VAR in the input or FILE:VAR.
     public var names = DetectVariableNames()
+    /// Candidate search thresholds (default: the extratropical preset).
     public var candidates = TrackPreset.extratropical.candidates
+    /// Stitching thresholds (default: the extratropical preset).
     public var stitch = TrackPreset.extratropical.stitch
     /// CF units for a time axis that has none, e.g. "hours since 1996-01-05 00:00".
     public var timeUnits: String?
@@ -41,26 +52,39 @@ public struct TrackRequest {
     public var stepHours = 6.0
     /// Candidates from a class mask FILE[:VAR] on the input's grid (one per region of `maskClass`) instead of PSL minima.
     public var mask: String?
+    /// The mask value whose regions give candidates (default 1, tropical cyclones).
     public var maskClass: Int8 = 1
     /// PNG of the tracks over the time-mean PSL, beside the track density.
     public var figure: String?
+    /// A request with the extratropical preset, 6-hour steps, format by extension, writing to `output` without replacing
+    /// an existing file (history "gridcnn track").
     public init(input: String, output: String) { self.input = input; self.output = OutputSettings(path: output, history: "gridcnn track") }
 }
 
 /// Per-track statistics.
 public struct TrackSummary: Codable, Equatable, Sendable {
+    /// The track's id in the track file.
     public var id: Int
+    /// Points (time steps with a position).
     public var points: Int
+    /// ISO 8601 time of the first point (nil without dates).
     public var start: String?
+    /// ISO 8601 time of the last point.
     public var end: String?
+    /// First and last positions (degrees north, degrees east).
     public var startLat: Double, startLon: Double, endLat: Double, endLon: Double
+    /// Hours from the first to the last point.
     public var lifetimeHours: Double
+    /// Great-circle path length over consecutive points (km).
     public var distanceKm: Double
+    /// `distanceKm / lifetimeHours` (km h-1; 0 for a zero lifetime).
     public var meanSpeedKmh: Double
+    /// Lowest central sea-level pressure along the track (hPa).
     public var minPressureHpa: Double?
+    /// Highest wind speed near the centre along the track (m s-1).
     public var maxWindMs: Double?
 
-    public init(_ t: Track) {
+    init(_ t: Track) {
         let (a, b) = (t.points[0], t.points.last!)
         id = t.id; points = t.points.count; start = a.date?.iso8601; end = b.date?.iso8601
         startLat = a.lat; startLon = a.lon; endLat = b.lat; endLon = b.lon
@@ -72,21 +96,38 @@ public struct TrackSummary: Codable, Equatable, Sendable {
     }
 }
 
+/// What `Tracking.run` did (printed with `--json` under the property names).
 public struct TrackReport: Codable {
+    /// Time steps read.
     public var steps: Int
+    /// [rows, columns] of the grid.
     public var grid: [Int]
+    /// The variable used for each role (FieldRole names: psl, u850, v850, t500).
     public var variables: [String: String]
     /// Where candidates came from: "psl minima" or the class mask "FILE[:VAR] class N".
     public var candidateSource: String
+    /// Candidates found over all steps.
     public var candidates: Int
+    /// The kept tracks.
     public var tracks: [TrackSummary]
+    /// The format written.
     public var format: TrackFormat
+    /// The track file written.
     public var output: String
+    /// The figure written, when asked for.
     public var figure: String?
+    /// Wall-clock seconds of the whole job.
     public var seconds: Double
 }
 
+/// `gridcnn track`: cyclone tracks (TempestExtremes' DetectNodes and StitchNodes) from a file of time steps.
 public enum Tracking {
+    /// Streams the input one step at a time (fields, candidates and open tracks only in memory), finds candidates per step
+    /// (closed pressure minima, or regions of a class mask), stitches them into tracks and writes the kept tracks
+    /// atomically in `format`, and the figure when asked for. Prints progress unless quiet.
+    /// - Throws: `TaskError` for bad thresholds, an existing output without `overwrite`, missing variables, fields or a
+    ///   mask on another grid or with another step count, a `--threshold` on winds or temperature the input lacks,
+    ///   `timeUnits` for a file without time values, or an unknown format.
     public static func run(_ r: TrackRequest) throws -> TrackReport {
         let started = Date()
         try r.candidates.validate(); try r.stitch.validate()

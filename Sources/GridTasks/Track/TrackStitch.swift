@@ -8,12 +8,13 @@
 // enough steps.
 import Foundation
 
-public struct Track: Codable, Equatable, Sendable {
-    public var id: Int
-    public var points: [TrackPoint]
-    public init(id: Int, points: [TrackPoint]) { self.id = id; self.points = points }
+struct Track: Codable, Equatable, Sendable {
+    var id: Int
+    var points: [TrackPoint]
+    init(id: Int, points: [TrackPoint]) { self.id = id; self.points = points }
 }
 
+/// Thresholds of stitching candidates into tracks (TempestExtremes' StitchNodes); every one is a command-line option.
 public struct StitchOptions: Codable, Equatable, Sendable {
     /// Largest great-circle distance between consecutive points, also across a gap (degrees).
     public var maxDistance = 6.0
@@ -26,8 +27,11 @@ public struct StitchOptions: Codable, Equatable, Sendable {
     /// Conditions that enough points of a kept track must meet (TempestExtremes' --threshold).
     public var thresholds = [TrackThreshold]()
 
+    /// Distance 6 degrees, gap 1 step, lifetime 24 h, no path or point thresholds (`TrackPreset` holds the presets).
     public init() {}
 
+    /// Checks distances, gap, lifetime and path are not negative and every threshold needs at least one point.
+    /// - Throws: `TaskError` naming the offending option.
     public func validate() throws {
         func need(_ ok: Bool, _ what: String) throws { if !ok { throw TaskError("track option \(what)") } }
         try need(maxDistance > 0, "--max-distance must be positive (degrees)")
@@ -37,24 +41,24 @@ public struct StitchOptions: Codable, Equatable, Sendable {
     }
 }
 
-public final class TrackStitcher {
-    public let options: StitchOptions
-    private var open = [Track]()
+final class TrackStitcher {
+    let options: StitchOptions
+    private var openTracks = [Track]()
     private var closed = [Track]()
     private var nextID = 1
     /// Tracks that may still continue.
-    public var openCount: Int { open.count }
+    var openCount: Int { openTracks.count }
 
-    public init(options: StitchOptions) { self.options = options }
+    init(options: StitchOptions) { self.options = options }
 
     /// Adds the candidates of step `step` (steps must come in increasing order).
-    public func add(_ candidates: [TrackPoint], step: Int) {
+    func add(_ candidates: [TrackPoint], step: Int) {
         // Tracks last seen too long ago can no longer continue.
-        let (stale, live) = (open.filter { step - $0.points.last!.step > options.maxGap + 1 }, open.filter { step - $0.points.last!.step <= options.maxGap + 1 })
+        let (stale, live) = (openTracks.filter { step - $0.points.last!.step > options.maxGap + 1 }, openTracks.filter { step - $0.points.last!.step <= options.maxGap + 1 })
         closed += stale
-        open = live
+        openTracks = live
         var pairs = [(cost: Double, track: Int, candidate: Int)]()
-        for (t, track) in open.enumerated() {
+        for (t, track) in openTracks.enumerated() {
             let last = track.points.last!
             let predicted = TrackStitcher.extrapolate(track.points, to: step)
             for (c, p) in candidates.enumerated() where LatLonGrid.arc(last.lat, last.lon, p.lat, p.lon) <= options.maxDistance {
@@ -65,18 +69,18 @@ public final class TrackStitcher {
         var trackTaken = Set<Int>(), candidateTaken = Set<Int>()
         for pair in pairs where !trackTaken.contains(pair.track) && !candidateTaken.contains(pair.candidate) {
             trackTaken.insert(pair.track); candidateTaken.insert(pair.candidate)
-            open[pair.track].points.append(candidates[pair.candidate])
+            openTracks[pair.track].points.append(candidates[pair.candidate])
         }
         for (c, p) in candidates.enumerated() where !candidateTaken.contains(c) {
-            open.append(Track(id: nextID, points: [p]))
+            openTracks.append(Track(id: nextID, points: [p]))
             nextID += 1
         }
     }
 
     /// Closes every track and returns those that pass the filters, numbered 1, 2, ... in order of their start.
-    public func finish() -> [Track] {
-        closed += open
-        open = []
+    func finish() -> [Track] {
+        closed += openTracks
+        openTracks = []
         let kept = closed.filter(keeps).sorted { ($0.points[0].step, $0.id) < ($1.points[0].step, $1.id) }
         closed = []
         return kept.enumerated().map { Track(id: $0.offset + 1, points: $0.element.points) }
@@ -100,7 +104,7 @@ public final class TrackStitcher {
 
 extension Track {
     /// Summed great-circle distance between consecutive points (degrees of arc).
-    public var pathDegrees: Double {
+    var pathDegrees: Double {
         zip(points, points.dropFirst()).reduce(0) { $0 + LatLonGrid.arc($1.0.lat, $1.0.lon, $1.1.lat, $1.1.lon) }
     }
 }
@@ -108,14 +112,21 @@ extension Track {
 /// "FIELD,OP,VALUE,COUNT": at least COUNT points with FIELD OP VALUE, e.g. "wind,>=,10,4" (m s-1) or
 /// "abs_lat,<=,40,4" (degrees); fields lat, abs_lat, pressure (hPa), wind (m s-1), vorticity (s-1), warm_core (K).
 public struct TrackThreshold: Codable, Equatable, Sendable {
+    /// The point value a threshold tests (`abs_lat` and `warm_core` in files and on the command line).
     public enum Field: String, Codable, CaseIterable, Sendable { case lat, absLat = "abs_lat", pressure, wind, vorticity, warmCore = "warm_core" }
+    /// The value tested.
     public var field: Field
+    /// The comparison: ">=", "<=", ">" or "<".
     public var op: String
+    /// The value compared with, in the field's units.
     public var value: Double
+    /// Points of the track that must meet it.
     public var count: Int
 
-    public init(_ field: Field, _ op: String, _ value: Double, count: Int) { self.field = field; self.op = op; self.value = value; self.count = count }
+    init(_ field: Field, _ op: String, _ value: Double, count: Int) { self.field = field; self.op = op; self.value = value; self.count = count }
 
+    /// Parses "FIELD,OP,VALUE,COUNT" as the `--threshold` option gives it.
+    /// - Throws: `TaskError` for another number of parts, an unknown field or operator, or a value or count that is no number.
     public init(parsing text: String) throws {
         let f = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard f.count == 4, let field = Field(rawValue: f[0]), [">=", "<=", ">", "<"].contains(f[1]), let v = Double(f[2]), let n = Int(f[3]) else {
@@ -125,7 +136,7 @@ public struct TrackThreshold: Codable, Equatable, Sendable {
     }
 
     /// Whether a point meets it (a point without the value does not).
-    public func holds(_ p: TrackPoint) -> Bool {
+    func holds(_ p: TrackPoint) -> Bool {
         let x: Double?
         switch field {
         case .lat: x = p.lat

@@ -5,7 +5,7 @@ import Foundation
 import GridTensor
 import GridIO
 
-public enum TrackTrajectoryFile {
+enum TrackTrajectoryFile {
     static let values: [(name: String, units: String, standardName: String?, longName: String, get: (TrackPoint) -> Double?)] = [
         ("psl", "hPa", "air_pressure_at_mean_sea_level", "central sea-level pressure", { $0.pressure }),
         ("wind", "m s-1", "wind_speed", "maximum wind speed near the centre", { $0.wind }),
@@ -13,7 +13,7 @@ public enum TrackTrajectoryFile {
         ("warm_core", "K", nil, "warm-core temperature anomaly", { $0.warmCore }),
     ]
 
-    public static func write(_ tracks: [Track], to path: String, overwrite: Bool, history: String, attributes: [NCAttribute] = []) throws {
+    static func write(_ tracks: [Track], to path: String, overwrite: Bool, history: String, attributes: [NCAttribute] = []) throws {
         let points = tracks.flatMap(\.points)
         guard points.allSatisfy({ $0.date != nil }) else {
             throw TaskError("CF trajectory files need a date per point; the input has no time units (give --time-units)")
@@ -52,7 +52,7 @@ public enum TrackTrajectoryFile {
         try w.finish()
     }
 
-    public static func read(_ path: String) throws -> [Track] {
+    static func read(_ path: String) throws -> [Track] {
         let f = try NetCDFFile(path: path)
         guard f.attribute("featureType")?.string?.lowercased() == "trajectory", f.hasVariable("rowSize") else {
             throw TaskError("\(path): not a CF trajectory file (featureType = \"trajectory\" with a contiguous ragged array and rowSize)")

@@ -6,11 +6,11 @@ import GridPlot
 
 extension PlotGrid {
     /// The grid of a detection / tracking field.
-    public init(_ g: LatLonGrid) { self.init(latitudes: g.lat, longitudes: g.lon) }
+    init(_ g: LatLonGrid) { self.init(latitudes: g.lat, longitudes: g.lon) }
 
     /// The grid of `field` as its file describes it: 1-D latitude/longitude coordinates; rotated latitude/longitude
     /// with a rotated_latitude_longitude grid mapping; otherwise the dimensions' own coordinates (or indices).
-    public static func of(_ field: GridField) -> PlotGrid {
+    static func of(_ field: GridField) -> PlotGrid {
         let (h, w) = (field.height, field.width)
         guard let file = try? NetCDFFile(path: field.path), let system = try? file.coordinateSystem(for: field.variable.name) else {
             return PlotGrid(x: (0..<w).map(Double.init), y: (0..<h).map(Double.init), axes: .plain(x: field.xDimension, y: field.yDimension, yDown: false))
@@ -36,14 +36,14 @@ extension PlotGrid {
     static func axisTitle(_ c: CFCoordinate) -> String { c.units.map { "\(c.name) (\($0))" } ?? c.name }
 }
 
-public enum FigureText {
+enum FigureText {
     /// "Near-Surface Air Temperature (K)": long name, else standard name, else the variable's name; then units.
-    public static func label(_ v: NCVariable, units: String? = nil) -> String {
+    static func label(_ v: NCVariable, units: String? = nil) -> String {
         let name = v.text("long_name") ?? v.text("standard_name")?.replacingOccurrences(of: "_", with: " ") ?? v.name
         return withUnits(name, units ?? v.text("units"))
     }
 
-    public static func withUnits(_ name: String, _ units: String?) -> String {
+    static func withUnits(_ name: String, _ units: String?) -> String {
         guard let u = units, !u.isEmpty, u != "1" else { return name }
         return "\(name) (\(u))"
     }

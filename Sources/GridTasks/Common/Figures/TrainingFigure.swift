@@ -4,9 +4,16 @@ import Foundation
 import GridPlot
 import GridTrain
 
+/// Training curves of any job (loss and validation score against optimiser steps); used by every `gridcnn train`
+/// command's `--figure`.
 public enum TrainingFigure {
     /// `metric` names the validation score as shown ("RMSE (K)", "AUC", "bits/sample"); `shown` turns the trainer's
     /// score (lower is better) into it (e.g. 1 - score for AUC).
+    /// Draws two panels, the training loss and the validation score against optimiser steps (epochs are 1-based), with
+    /// `baselines` (name, value, already in shown units) as dashed lines and the kept epoch marked, and writes the figure
+    /// to `path` (.png, .svg or .pdf by extension) atomically.
+    /// - Throws: `TaskError` when `summary` has no finished epoch; GridPlot's error for an unknown extension or an
+    /// unwritable path.
     public static func write(_ path: String, summary: TrainingSummary, task: String, metric: String,
                              shown: (Double) -> Double = { $0 }, baselines: [(String, Double)] = []) throws {
         let h = summary.history
