@@ -4,6 +4,7 @@
 // Every transform runs along a tile row at once: the rows it reads are first split by column phase (column
 // 4*tx + q -> [q][tx]), so each 1-D pass is a plain loop over tx that the compiler vectorises.
 #include "winograd.h"
+#include <math.h>
 #include <string.h>
 
 gk_wino_plan gk_wino_make_plan(int64_t batch, int64_t cin, int64_t cout, int64_t ih, int64_t iw, int64_t oh,
@@ -61,16 +62,19 @@ GK_INLINE void pass_bt(int64_t n, const float *restrict d0, const float *restric
     }
 }
 
-// A^T: 6 -> 4, plus a constant (the bias on the second pass).
+// A^T: 6 -> 4, plus a constant (the bias on the second pass); relu clamps the results at 0 (a fused epilogue).
 GK_INLINE void pass_at(int64_t n, const float *restrict m0, const float *restrict m1, const float *restrict m2,
                        const float *restrict m3, const float *restrict m4, const float *restrict m5, float bias,
-                       float *restrict o0, float *restrict o1, float *restrict o2, float *restrict o3) {
+                       float *restrict o0, float *restrict o1, float *restrict o2, float *restrict o3, int relu) {
+    const float lo = relu ? 0.0f : -INFINITY;   // max(v, -inf) is v (NaN stays NaN either way: v < lo is false)
     for (int64_t t = 0; t < n; t++) {
         const float a = m1[t] + m2[t], b = m1[t] - m2[t], c = m3[t] + m4[t], d = m3[t] - m4[t];
-        o0[t] = m0[t] + a + c + bias;
-        o1[t] = b + 2.0f * d + bias;
-        o2[t] = a + 4.0f * c + bias;
-        o3[t] = b + 8.0f * d + m5[t] + bias;
+        const float v0 = m0[t] + a + c + bias, v1 = b + 2.0f * d + bias;
+        const float v2 = a + 4.0f * c + bias, v3 = b + 8.0f * d + m5[t] + bias;
+        o0[t] = v0 < lo ? lo : v0;
+        o1[t] = v1 < lo ? lo : v1;
+        o2[t] = v2 < lo ? lo : v2;
+        o3[t] = v3 < lo ? lo : v3;
     }
 }
 
@@ -135,13 +139,13 @@ GK_CLONES static void output_k(const gk_wino_plan *p, const float *m, int64_t ks
             for (int64_t j = 0; j < 6; j++) {
                 const float *mj = mb + j * ks;
                 pass_at(nt, mj, mj + 6 * ks, mj + 12 * ks, mj + 18 * ks, mj + 24 * ks, mj + 30 * ks, 0.0f,
-                        s + j * nt, s + (6 + j) * nt, s + (12 + j) * nt, s + (18 + j) * nt);
+                        s + j * nt, s + (6 + j) * nt, s + (12 + j) * nt, s + (18 + j) * nt, 0);
             }
             // rows: (A^T m) A + bias, then interleave the 4 phases back into the output row
             for (int64_t i = 0; i < 4 && y0 + i < p->oh; i++) {
                 const float *si = s + 6 * i * nt;
                 pass_at(nt, si, si + nt, si + 2 * nt, si + 3 * nt, si + 4 * nt, si + 5 * nt, b, yq, yq + nt,
-                        yq + 2 * nt, yq + 3 * nt);
+                        yq + 2 * nt, yq + 3 * nt, act == GK_ACT_RELU);
                 float *restrict row = plane + (y0 + i) * p->ow;
                 const float *restrict q0 = yq, *restrict q1 = yq + nt, *restrict q2 = yq + 2 * nt;
                 const float *restrict q3 = yq + 3 * nt;
@@ -152,7 +156,7 @@ GK_CLONES static void output_k(const gk_wino_plan *p, const float *m, int64_t ks
                     row[4 * t + 3] = q3[t];
                 }
                 for (int64_t col = 4 * full; col < p->ow; col++) row[col] = yq[(col & 3) * nt + col / 4];
-                if (act) gk_activate_rows(act, 1, p->ow, p->ow, NULL, row);   // fused epilogue: the row is in L1
+                if (act > GK_ACT_RELU) gk_activate_rows(act, 1, p->ow, p->ow, NULL, row);   // relu: in pass_at above
             }
         }
     }
