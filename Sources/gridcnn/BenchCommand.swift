@@ -22,6 +22,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Thread counts, comma-separated.") var threads = "1,2"
     @Option(help: "Timed runs per measurement (the minimum is reported).") var repeats = 3
     @Option(help: "Steps per timed run (default per workload).") var steps: Int?
+    @Option(help: "train, infer or both (infer: the model compiled into an inference plan, as the apply jobs run it).") var phase = "both"
     @Flag(help: "JSON list of records on stdout.") var json = false
     @Flag(help: "Peak resident memory of a training step (one workload per run).") var memory = false
     @Flag(help: "Per-layer convolution microbenchmarks (forward, backward data, backward filter) instead of steps.") var kernels = false
@@ -36,6 +37,8 @@ struct BenchCommand: ParsableCommand {
                 guard let t = Int(s), t >= 1 else { throw ValidationError("--threads: '\(s)' is not a thread count") }
                 return t
             }
+            let phases: Set<String> = phase == "both" ? ["train", "infer"] : [phase]
+            guard phases.isSubset(of: ["train", "infer"]) else { throw ValidationError("--phase: '\(phase)' is not train, infer or both") }
             if memory {
                 guard ws.count == 1 else { throw ValidationError("--memory measures one workload per process: pass --workload srcnn|unet|wavenet|tdnn") }
                 let r = try MemoryBench.run(ws[0])
@@ -53,9 +56,9 @@ struct BenchCommand: ParsableCommand {
             var records = [BenchRecord]()
             for w in ws {
                 for t in ts {
-                    let r = Bench.run(w, threads: t, repeats: repeats, steps: steps)
+                    let r = Bench.run(w, threads: t, repeats: repeats, steps: steps, phases: phases)
                     records += r
-                    if !json { FileHandle.standardError.write("\(w.rawValue) threads \(t): train \(String(format: "%.2f", r[0].ms)) ms, infer \(String(format: "%.2f", r[1].ms)) ms\n".data(using: .utf8)!) }
+                    if !json { FileHandle.standardError.write("\(w.rawValue) threads \(t): \(r.map { "\($0.phase) \(String(format: "%.2f", $0.ms)) ms" }.joined(separator: ", "))\n".data(using: .utf8)!) }
                 }
             }
             if json { try printJSON(records) } else {

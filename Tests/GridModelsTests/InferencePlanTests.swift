@@ -38,7 +38,8 @@ import GridNN
     @Test func srcnnFusesActivations() {
         let r = compare(SRCNN(SRCNNConfig(inChannels: 2)), input: [3, 2, 20, 24])
         #expect(r.error < 1e-5)
-        #expect(r.steps.filter { $0.hasPrefix("Conv+relu") }.count == 2 && r.steps.count == 3, "\(r.steps)")
+        #expect(r.steps.filter { $0.hasPrefix("Conv+relu") }.count == 2 && r.steps.count == 4, "\(r.steps)")
+        #expect(r.steps.first?.hasPrefix("Pad -> [3, 2, 28, 32]") == true, "the 2-channel 9x9 input is padded once: \(r.steps)")
         let res = compare(SRCNN(SRCNNConfig(inChannels: 3, widths: [8, 4], residualChannel: 1)), input: [2, 3, 9, 11])
         #expect(res.error < 1e-5)
     }

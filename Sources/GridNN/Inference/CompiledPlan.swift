@@ -24,7 +24,7 @@ final class CompiledPlan {
 
     init(builder b: PlanBuilder, output: PlanValue) {
         var steps = b.steps
-        PlanOptimizer.optimise(&steps, output: output)
+        PlanOptimizer.optimise(&steps, output: output, builder: b)
         for s in steps where s.kind == .conv { s.prepared = PlanKernels.prepare(s.geometry!, weight: s.weight!) }   // after folding
         for s in steps { if let g = s.geometry { s.batchedGeometry = g.cGeometry; s.imageGeometry = PlanKernels.cGeometry(g, batch: 1) } }
         self.steps = steps

@@ -63,6 +63,22 @@ enum PlanExecution {
                 }
                 c0 += part.channels
             }
+        case .pad:
+            // Spatial dims as (D, H, W); zeros first, then each input row at its padded place.
+            func three(_ a: [Int], _ fill: Int) -> [Int] { [Int](repeating: fill, count: 3 - a.count) + a }
+            let i = three(s.inputSpatial, 1), lo = three(s.padLo, 0), hi = three(s.padHi, 0)
+            let o = (0..<3).map { i[$0] + lo[$0] + hi[$0] }
+            for n in 0..<x.images {
+                for c in 0..<x.channels {
+                    let src = x.image(n) + c * x.plane, dst = y.image(n) + c * y.plane
+                    dst.update(repeating: 0, count: y.plane)
+                    for z in 0..<i[0] {
+                        for r in 0..<i[1] {
+                            (dst + ((z + lo[0]) * o[1] + r + lo[1]) * o[2] + lo[2]).update(from: src + (z * i[1] + r) * i[2], count: i[2])
+                        }
+                    }
+                }
+            }
         case .graph:
             var t = Tensor(uninitializedShape: [x.images, x.channels] + shapeTail(s, x))
             t.withUnsafeMutableBufferPointer { p in

@@ -31,6 +31,9 @@ final class PlanStep {
         case concat
         /// y = layer(x) through the autograd forward without gradients: anything the plan has no step for.
         case graph
+        /// y = x with zeros around it (padLo / padHi per spatial axis): the input of a few-channel convolution
+        /// padded once, so the direct kernel reads every window in place instead of copying edge windows.
+        case pad
     }
 
     let kind: Kind
@@ -48,8 +51,10 @@ final class PlanStep {
     /// Batch norm: scale and shift per channel (folded from gamma, beta, running statistics and eps).
     var scale: Tensor?, shift: Tensor?
     var layer: (any Layer)?
-    /// Graph steps: the spatial dims of the input, to rebuild its tensor.
+    /// Graph steps: the spatial dims of the input, to rebuild its tensor. Pad steps: the input's spatial dims.
     var inputSpatial: [Int] = []
+    /// Pad steps: zeros before and after each spatial axis.
+    var padLo: [Int] = [], padHi: [Int] = []
     /// Concat whose inputs already write into its output (no copy at run time).
     var aliased = false
     let label: String

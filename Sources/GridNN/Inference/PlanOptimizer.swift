@@ -4,12 +4,34 @@ import GridTensor
 
 enum PlanOptimizer {
     /// Optimises `steps` in place; `output` is the value the plan returns.
-    static func optimise(_ steps: inout [PlanStep], output: PlanValue) {
+    static func optimise(_ steps: inout [PlanStep], output: PlanValue, builder: PlanBuilder) {
         var changed = true
         while changed {
             changed = foldIntoProducers(&steps, output: output)
             changed = dropDead(&steps, output: output) || changed
         }
+        padFewChannelInputs(&steps, builder: builder)
+    }
+
+    /// A padded convolution over at most 4 input channels (the direct kernel's case: SRCNN's 9x9 first layer) reads
+    /// a copy of its input padded once instead: the kernel otherwise copies every window that touches an edge.
+    private static func padFewChannelInputs(_ steps: inout [PlanStep], builder b: PlanBuilder) {
+        var out = [PlanStep]()
+        for s in steps {
+            guard s.kind == .conv, let g = s.geometry, g.inChannels <= 4, g.groups == 1,
+                  g.padLo.contains(where: { $0 > 0 }) || g.padHi.contains(where: { $0 > 0 }) else { out.append(s); continue }
+            let padded = g.input.indices.map { g.input[$0] + g.padLo[$0] + g.padHi[$0] }
+            guard let valid = try? ConvGeometry(batch: g.batch, inChannels: g.inChannels, outChannels: g.outChannels, input: padded,
+                                                kernel: g.kernel, stride: g.stride, dilation: g.dilation, padding: .valid,
+                                                groups: 1, allowFloor: true), valid.output == g.output else { out.append(s); continue }
+            let v = b.newValue([g.batch, g.inChannels] + padded)
+            let pad = PlanStep(.pad, inputs: s.inputs, output: v, label: "Pad")
+            pad.inputSpatial = g.input; pad.padLo = g.padLo; pad.padHi = g.padHi
+            s.inputs = [v]
+            s.geometry = valid
+            out += [pad, s]
+        }
+        steps = out
     }
 
     static func uses(_ steps: [PlanStep], output: PlanValue) -> [PlanValue: Int] {

@@ -85,26 +85,31 @@ public enum Bench {
     /// Builds the workload with seed 0, runs 3 warm-up training steps, then times `steps` training steps and `steps`
     /// inference passes (default 10; 3 for unet, 50 for tdnn), each the minimum over `repeats` runs, on `threads` threads
     /// (the global thread count is restored afterwards). Returns two records: "train" and "infer". Prints nothing.
-    public static func run(_ w: BenchWorkload, threads: Int, repeats: Int = 3, steps: Int? = nil) -> [BenchRecord] {
-        GridRuntime.withThreads(threads) { measure(w, threads: threads, repeats: repeats, steps: steps) }
+    /// `phases`: "train" and/or "infer".
+    public static func run(_ w: BenchWorkload, threads: Int, repeats: Int = 3, steps: Int? = nil,
+                           phases: Set<String> = ["train", "infer"]) -> [BenchRecord] {
+        GridRuntime.withThreads(threads) { measure(w, threads: threads, repeats: repeats, steps: steps, phases: phases) }
     }
 
-    static func measure(_ w: BenchWorkload, threads: Int, repeats: Int, steps: Int?) -> [BenchRecord] {
+    static func measure(_ w: BenchWorkload, threads: Int, repeats: Int, steps: Int?, phases: Set<String>) -> [BenchRecord] {
         let s = setup(w)
         let n = steps ?? (w == .tdnn ? 50 : (w == .unet ? 3 : 10))
-        let trainStep = s.trainingStep()
-        s.model.train()
-        for _ in 0..<3 { trainStep() }
-        let train = minimumTime(repeats: repeats) { for _ in 0..<n { trainStep() } } / Double(n)
+        var train = Double.nan
+        if phases.contains("train") {
+            let trainStep = s.trainingStep()
+            s.model.train()
+            for _ in 0..<3 { trainStep() }
+            train = minimumTime(repeats: repeats) { for _ in 0..<n { trainStep() } } / Double(n)
+        }
         s.model.eval()
         // Inference as the apply jobs run it: the model compiled into an InferencePlan (folded, fused, no allocation).
         let plan = InferencePlan(s.model), input = s.input
-        let infer: Double = GradMode.withNoGrad {
+        let infer: Double = !phases.contains("infer") ? .nan : GradMode.withNoGrad {
             for _ in 0..<3 { _ = plan(input) }
             return minimumTime(repeats: repeats) { for _ in 0..<n { _ = plan(input) } } / Double(n)
         }
         let f = flops[w]!
-        return [("train", train, f.train), ("infer", infer, f.infer)].map { phase, seconds, gf in
+        return [("train", train, f.train), ("infer", infer, f.infer)].filter { phases.contains($0.0) }.map { phase, seconds, gf in
             let rate = gf / seconds
             return BenchRecord(workload: w.rawValue, phase: phase, threads: threads, ms: seconds * 1000, gflops: rate,
                                percentOfPeak: 100 * rate / (peakGFLOPsPerCore * Double(threads)), repeats: repeats)
