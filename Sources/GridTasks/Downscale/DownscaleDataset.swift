@@ -35,6 +35,8 @@ public struct DownscaleSpec: Codable, Equatable, Sendable {
     /// models trained without them.
     public var predictorNames: [String]? = nil
     public var predictorNorms: [Standardization]? = nil
+    /// What the model was trained on (DownscaleContract.swift); nil in models trained before contracts.
+    public var dataContract: DataContract? = nil
 }
 
 /// Training-period means: of the fine truth, and of the coarse input interpolated to the fine grid.
