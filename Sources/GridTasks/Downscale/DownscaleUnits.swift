@@ -5,12 +5,16 @@ import Foundation
 
 /// value_in_b = (value_in_a * scale) + offset.
 public struct LinearUnitChange: Equatable, Sendable {
+    /// The units converted from and to, as written in the files.
     public var from: String
     public var to: String
+    /// Factor and offset of the linear map.
     public var scale: Double
     public var offset: Double
+    /// True when nothing changes (same units, or one of them unknown).
     public var isIdentity: Bool { scale == 1 && offset == 0 }
 
+    /// `x` converted.
     public func apply(_ x: [Float]) -> [Float] {
         if isIdentity { return x }
         let s = Float(scale), o = Float(offset)
