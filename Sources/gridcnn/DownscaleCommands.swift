@@ -64,6 +64,9 @@ struct DownscaleCommand: ParsableCommand {
         (or an existing folder) each input file gives one output file of the same name; otherwise one file. Each is
         written atomically; --resume skips outputs already complete from an earlier run of the same model. An input
         step that is all missing is written as fill (with a warning and a count in the report).
+        The model's data contract is checked first: units of the same quantity are converted (K/degC, Pa/hPa, ...),
+        latitude order and longitude convention put in the model's and the output written back on the input's grid;
+        another grid spacing is refused (regrid to the training spacing first); far statistics are warned about.
         Example:
           gridcnn downscale --model model.h5 --input coarse.nc --static orog.nc --output fine.nc
           gridcnn downscale --model model.h5 --input 'gcm/tas_day_*.nc' --output fine/ --resume

@@ -143,6 +143,10 @@ struct TrainSequenceCommand: ParsableCommand {
     @Option(help: "Series: final fraction held out for testing.") var testFraction = 0.2
     @Option(help: "Series: fraction before the test segment used for validation.") var validationFraction = 0.1
     @Option(help: "Order of the LPC / AR baseline.") var lpcOrder = 16
+    @Option(help: "Audio: scale each training window by a random gain in [-DB, 0] dB (0: off).") var augmentGain: Float = 0
+    @Option(help: "Audio: add white noise at a random RMS in [-90, DB] dBFS to half the training windows.") var augmentNoise: Float?
+    @Option(help: "Audio: also score these WAV files/directories after every epoch (reported, never used to pick the epoch).") var monitor: [String] = []
+    @Option(help: "Draw the --monitor scores against steps, with the baselines on those files (.png, .svg or .pdf).") var monitorFigure: String?
     @OptionGroup var flags: TrainingFlags
 
     func run() throws {
@@ -152,9 +156,22 @@ struct TrainSequenceCommand: ParsableCommand {
             r.residualChannels = residual; r.skipChannels = skip; r.layers = layers; r.stacks = stacks
             r.validationFiles = validationFiles; r.testFraction = testFraction; r.validationFraction = validationFraction; r.lpcOrder = lpcOrder
             guard rate > 0 else { throw TaskError("--rate must be positive") }
+            guard augmentGain >= 0, augmentGain <= 60, (augmentNoise ?? -60) > -90, (augmentNoise ?? -60) <= 0 else {
+                throw TaskError("--augment-gain must be in [0, 60] dB and --augment-noise in (-90, 0] dBFS")
+            }
+            r.monitor = monitor
+            if augmentGain > 0 || augmentNoise != nil { r.augmentation = AudioAugmentation(gainDB: augmentGain, noiseDB: augmentNoise) }
             try flags.checkFigure()
             flags.apply(to: &r.run)
+            if let monitorFigure {
+                guard !monitor.isEmpty else { throw TaskError("--monitor-figure draws the --monitor scores: give --monitor too") }
+                try Figure.check(monitorFigure)
+            }
             let report = try SequenceTraining.run(r)
+            if let monitorFigure, let curve = report.monitorCurve {
+                try SequenceFigure.writeMonitor(monitorFigure, curve: curve, baselines: report.monitorBaselines ?? [:],
+                                                title: "WaveNet on \(monitor.joined(separator: ", ")) during training")
+            }
             try flags.drawCurves(report.training, task: "train sequence", metric: report.metric == "bits_per_sample" ? "validation bits/sample" : "validation \(report.metric.uppercased())",
                                  baselines: report.validationBaselines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             if flags.json { try printJSON(report) } else {

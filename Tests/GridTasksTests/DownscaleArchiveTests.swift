@@ -9,7 +9,8 @@ import GridTrain
 @testable import GridTasks
 
 /// Writes steps of a [T, H, W] field with the given time units and values (lat/lon as SyntheticClimate).
-func writeArchiveFile(_ path: String, name: String = "tas", data: Tensor, timeUnits: String, times: [Double]) throws {
+/// `factor`: the data are the 5-degree grid block-averaged by this factor (coordinates at the block centres).
+func writeArchiveFile(_ path: String, name: String = "tas", data: Tensor, timeUnits: String, times: [Double], factor: Int = 1) throws {
     let (h, w) = (data.shape[1], data.shape[2])
     let wr = try NetCDFWriter(path: path, overwrite: true, history: "test")
     try wr.defineDimension("time", length: nil)
@@ -18,7 +19,8 @@ func writeArchiveFile(_ path: String, name: String = "tas", data: Tensor, timeUn
     t.attributes = [NCAttribute("calendar", .text("standard"))]
     try wr.defineVariable(t)
     try wr.defineDimension("lat", length: h); try wr.defineDimension("lon", length: w)
-    for (dim, n, start, step, units) in [("lat", h, -40.0, 5.0, "degrees_north"), ("lon", w, 0.0, 5.0, "degrees_east")] {
+    let (offset, spacing) = (2.5 * Double(factor - 1), 5.0 * Double(factor))
+    for (dim, n, start, step, units) in [("lat", h, -40.0 + offset, spacing, "degrees_north"), ("lon", w, offset, spacing, "degrees_east")] {
         var d = NCVariableDefinition(name: dim, dimensions: [dim], type: .double, units: units)
         d.fillValue = nil
         try wr.defineVariable(d)
@@ -58,8 +60,8 @@ func writeArchiveFile(_ path: String, name: String = "tas", data: Tensor, timeUn
         let s = try SyntheticClimate()
         let coarse = try Regrid.coarsen(try NetCDFFile(path: s.truth).read("tas"), factor: 4)
         let shifted = s.dir.appendingPathComponent("coarse_shifted.nc").path, same = s.dir.appendingPathComponent("coarse_same.nc").path
-        try writeArchiveFile(shifted, data: coarse, timeUnits: "days since 2001-01-01", times: (0..<6).map { 30 * Double($0) })
-        try writeArchiveFile(same, data: coarse, timeUnits: "hours since 2000-01-01", times: (0..<6).map { 720 * Double($0) })
+        try writeArchiveFile(shifted, data: coarse, timeUnits: "days since 2001-01-01", times: (0..<6).map { 30 * Double($0) }, factor: 4)
+        try writeArchiveFile(same, data: coarse, timeUnits: "hours since 2000-01-01", times: (0..<6).map { 720 * Double($0) }, factor: 4)
         var r = s.request(s.dir.appendingPathComponent("m.h5").path)
         r.coarse = shifted
         #expect(throws: TaskError.self) { try DownscaleTraining.run(r) }
@@ -182,8 +184,8 @@ func writeArchiveFile(_ path: String, name: String = "tas", data: Tensor, timeUn
         var coarse = try Regrid.coarsen(try NetCDFFile(path: s.truth).read("tas"), factor: 4)
         coarse.withUnsafeMutableBufferPointer { p in for i in (2 * 32)..<(3 * 32) { p[i] = .nan } }   // step 2: 4x8 all missing
         let c1 = s.dir.appendingPathComponent("coarse_a.nc").path, c2 = s.dir.appendingPathComponent("coarse_b.nc").path
-        try writeArchiveFile(c1, data: coarse.sliced(axis: 0, 0..<3).contiguous(), timeUnits: "days since 2000-01-01", times: [0, 30, 60])
-        try writeArchiveFile(c2, data: coarse.sliced(axis: 0, 3..<6).contiguous(), timeUnits: "days since 2000-01-01", times: [90, 120, 150])
+        try writeArchiveFile(c1, data: coarse.sliced(axis: 0, 0..<3).contiguous(), timeUnits: "days since 2000-01-01", times: [0, 30, 60], factor: 4)
+        try writeArchiveFile(c2, data: coarse.sliced(axis: 0, 3..<6).contiguous(), timeUnits: "days since 2000-01-01", times: [90, 120, 150], factor: 4)
 
         // One file from the two inputs.
         let single = s.dir.appendingPathComponent("fine.nc").path

@@ -57,6 +57,8 @@ public struct DownscaleApplyReport: Codable {
     public var seconds: Double
     /// What the input dataset reported (gaps, overlaps) and other remarks.
     public var warnings: [String]
+    /// What the data contract check adapted, skipped and warned about (statistics of the steps written).
+    public var contract: ContractCheck
 }
 
 /// `gridcnn downscale`: applies a trained model to coarse fields.
@@ -77,17 +79,20 @@ public enum DownscaleApplying {
         if name != spec.variable && !r.allowOtherVariable {
             throw TaskError("\(r.model) was trained for '\(spec.variable)' but the input variable is '\(name)' (pass --allow-other-variable to apply it anyway)")
         }
-        if let u = ds.units, let trained = spec.units, u != trained {
-            throw TaskError("\(ds.label): '\(name)' is in \(u) but the model was trained on \(trained)")
-        }
+        var predictors = try DownscalePredictors(r.predictors, base: ds, coarseHeight: ds.height, coarseWidth: ds.width, quiet: r.output.quiet)
+        try predictors.check(against: spec)
+        // The data contract: units converted, rows and columns in the model's order (results go back), or one line.
+        let adaptation = try DownscaleAdaptation(spec: spec, input: ds, predictors: predictors.datasets, fine: false)
+        let finePermutation = adaptation.permutation.refined(spec.factor)
+        if !r.output.quiet { adaptation.check.printAdaptations("downscale") }
         let (h, w) = (ds.height * spec.factor, ds.width * spec.factor)
         let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w,
                                                   grid: "\(ds.label) (\(ds.height)x\(ds.width)) times factor \(spec.factor)")
         var localSpec = spec
         localSpec.fineHeight = h; localSpec.fineWidth = w
-        let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { $0.data.squeezed(0) }, climatology: DownscaleClimatology(ck.extras))
-        let predictors = try DownscalePredictors(r.predictors, base: ds, coarseHeight: ds.height, coarseWidth: ds.width, quiet: r.output.quiet)
-        try predictors.check(against: spec)
+        let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { finePermutation.toModel($0.data.squeezed(0)) },
+                                         climatology: DownscaleClimatology(ck.extras))
+        predictors.adapt = { p, x in adaptation.toModel(x, channel: 1 + p) }
         let checksum = try SHA256.hex(file: r.model)
         let plan = try DownscaleOutputPlan(ds, output: r.output.path)
 
@@ -111,7 +116,7 @@ public enum DownscaleApplying {
                     NCAttribute("gridcnn_downscaling_factor", .ints([Int64(spec.factor)])),
                 ])
                 let (dims, attrs) = try FineGrid.define(in: out, coarse: header, factor: spec.factor, statics: statics, source: source.file)
-                var def = NCVariableDefinition(name: name, dimensions: dims, type: .float, units: spec.units ?? ds.units,
+                var def = NCVariableDefinition(name: name, dimensions: dims, type: .float, units: adaptation.units.isIdentity ? spec.units ?? ds.units : ds.units,
                                                longName: spec.longName ?? ds.longName, standardName: spec.standardName ?? ds.standardName)
                 def.attributes = attrs + [NCAttribute("comment", .text("downscaled by factor \(spec.factor) with a \(ck.modelKind) CNN from \(unit.sourceLabel)"))]
                 try out.defineVariable(def)
@@ -119,7 +124,7 @@ public enum DownscaleApplying {
             }
             try RankedSteps(group).run(steps: unit.steps.count, compute: { k -> DownscaledStep in
                 let step = unit.steps[k]
-                let coarse = try ds.read(step: step).reshaped([1, ds.height, ds.width])
+                let coarse = adaptation.toModel(try ds.read(step: step).reshaped([1, ds.height, ds.width]))
                 let valid = coarse.scalars.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
                 // Missing in, missing out: one gap in a long archive must not lose the run.
                 guard valid > 0 else { return DownscaledStep(values: [Float](repeating: .nan, count: h * w), allMissing: true, partlyMissing: false) }
@@ -128,7 +133,8 @@ public enum DownscaleApplying {
                 let extra = try predictors.interpolated(steps: [step], height: h, width: w, method: spec.interpolation)
                 let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: extra), tile: r.tile, multiple: multiple)
                 let fine = Tensor.zip(inputs.reconstruct(interpolated: interp, residual: residual), missingFine) { $1 > 0.5 ? .nan : $0 }
-                return DownscaledStep(values: fine.contiguous().scalars, allMissing: false, partlyMissing: valid < coarse.count)
+                let back = adaptation.units.inverse.apply(finePermutation.toInput(fine.reshaped([h, w])).contiguous().scalars)
+                return DownscaledStep(values: back, allMissing: false, partlyMissing: valid < coarse.count)
             }, consume: { k, result in
                 let step = unit.steps[k]
                 if result.allMissing {
@@ -145,8 +151,11 @@ public enum DownscaleApplying {
         }
         if missing > 10 { warnings.append("\(missing - 10) more all-missing step(s) written as fill") }
         if !r.output.quiet { for wline in warnings.dropFirst(ds.warnings.count) { writeStderr("warning: \(wline)\n") } }
+        let contract = adaptation.finish()
+        if !r.output.quiet { contract.printWarnings("downscale") }
         return DownscaleApplyReport(steps: done, fineHeight: h, fineWidth: w, output: r.output.path, outputs: written, skippedOutputs: skipped,
-                                    missingSteps: missing, partlyMissingSteps: partly, seconds: Date().timeIntervalSince(started), warnings: warnings)
+                                    missingSteps: missing, partlyMissingSteps: partly, seconds: Date().timeIntervalSince(started), warnings: warnings,
+                                    contract: contract)
     }
 }
 

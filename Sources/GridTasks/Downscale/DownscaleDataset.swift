@@ -50,6 +50,8 @@ public struct DownscaleSpec: Codable, Equatable, Sendable {
     public var predictorNames: [String]? = nil
     /// Standardisation of each predictor channel, in `predictorNames` order.
     public var predictorNorms: [Standardization]? = nil
+    /// What the model was trained on (DownscaleContract.swift); nil in models trained before contracts.
+    public var dataContract: DataContract? = nil
 }
 
 /// Training-period means: of the fine truth, and of the coarse input interpolated to the fine grid.

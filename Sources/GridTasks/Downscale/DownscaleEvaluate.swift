@@ -66,6 +66,8 @@ public struct DownscaleEvaluation: Codable {
     public var spectra: PowerSpectra?
     /// Remarks on the data and the scores (dataset gaps, baselines fitted on the scored file).
     public var warnings: [String]
+    /// What the data contract check adapted (units, order), skipped and warned about.
+    public var contract: ContractCheck?
 }
 
 /// `gridcnn evaluate downscale`: the CNN against interpolation, BCSD and climatology on held-out steps.
@@ -84,9 +86,13 @@ public enum DownscaleEvaluating {
         guard truthData.height == spec.fineHeight, truthData.width == spec.fineWidth else {
             throw TaskError("\(truthData.label): grid \(truthData.height)x\(truthData.width) does not match the model's fine grid \(spec.fineHeight)x\(spec.fineWidth)")
         }
-        if let u = truthData.units, let trainedUnits = spec.units, u != trainedUnits {
-            throw TaskError("\(truthData.label): '\(truthData.name)' is in \(u) but the model was trained on \(trainedUnits)")
-        }
+        var predictors = try DownscalePredictors(r.predictors, base: truthData, coarseHeight: truthData.height / spec.factor,
+                                                 coarseWidth: truthData.width / spec.factor, quiet: r.quiet)
+        try predictors.check(against: spec)
+        // The data contract: units converted, rows and columns in the model's order (scores on the truth's), or one line.
+        let adaptation = try DownscaleAdaptation(spec: spec, input: truthData, predictors: predictors.datasets, fine: true)
+        if !r.quiet { adaptation.check.printAdaptations("evaluate downscale") }
+        let readTruth = { (idx: [Int]) throws -> Tensor in adaptation.toModel(try truthData.read(steps: idx), observe: false) }
         let storedBCSD = BCSD(ck.extras)
         let steps = try selectSteps(r, spec: spec, truth: truthData)
         guard !steps.isEmpty else { throw TaskError("no steps of \(truthData.label) to score (check --steps or --period)") }
@@ -110,9 +116,15 @@ public enum DownscaleEvaluating {
             try FieldLoader.checkSameTimes(cf, as: truthData, what: "the coarse field")
             coarseData = cf
         }
-        let coarseOf = { (idx: [Int], fine: Tensor) throws -> Tensor in
-            try coarseData.map { try $0.read(steps: idx) } ?? Regrid.coarsen(fine, factor: spec.factor)
+        var coarsePermutation = adaptation.coarsePermutation(factor: spec.factor)
+        if let cf = coarseData, let g = spec.dataContract?.grid, let a = DownscaleContract.latLonGrid(cf) {
+            coarsePermutation = try GridPermutation(try GridAdaptation.plan(input: a, contract: g, spacing: nil, regrid: false))
         }
+        let coarseOf = { (idx: [Int], fine: Tensor) throws -> Tensor in
+            try coarseData.map { adaptation.toModel(try $0.read(steps: idx), observe: false, permutation: coarsePermutation) }
+                ?? Regrid.coarsen(fine, factor: spec.factor)
+        }
+        predictors.adapt = { p, x in adaptation.toModel(x, channel: 1 + p, permutation: coarsePermutation) }
         // Baselines fitted on the training data (stored), or for an older model on the truth's unscored steps.
         let bcsd: BCSD
         if let storedBCSD { bcsd = storedBCSD } else {
@@ -120,20 +132,20 @@ public enum DownscaleEvaluating {
             guard !fitSteps.isEmpty else {
                 throw TaskError("\(r.model) predates stored baselines, so BCSD is fitted on the truth's unscored steps, and none are left; score fewer steps or retrain")
             }
-            let fitTruth = try truthData.read(steps: fitSteps)
+            let fitTruth = try readTruth(fitSteps)
             bcsd = BCSD(coarseModel: try coarseOf(fitSteps, fitTruth), coarseObs: try Regrid.coarsen(fitTruth, factor: spec.factor), fineObs: fitTruth)
         }
         let statics = try FieldLoader.loadStatics(r.statics, height: spec.fineHeight, width: spec.fineWidth, grid: "the model's fine grid")
-            .map { $0.data.squeezed(0) }
+            .map { adaptation.permutation.toModel($0.data.squeezed(0)) }
         let inputs = try DownscaleInputs(spec: spec, statics: statics, climatology: DownscaleClimatology(ck.extras))
-        let predictors = try DownscalePredictors(r.predictors, base: truthData, coarseHeight: truthData.height / spec.factor,
-                                                 coarseWidth: truthData.width / spec.factor, quiet: r.quiet)
-        try predictors.check(against: spec)
 
-        let truthEval = try truthData.read(steps: steps)
+        // Everything below runs in the model's units and order; the maps go back to the truth's order to be scored.
+        let truthModel = try readTruth(steps)
+        let truthEval = adaptation.permutation.toInput(truthModel)
         let (h, w) = (truthData.height, truthData.width)
-        let fineMask = truthEval.map { $0.isNaN ? Float.nan : 0 }
-        let coarseEval = try coarseOf(steps, truthEval)
+        let fineMask = truthModel.map { $0.isNaN ? Float.nan : 0 }
+        let coarseEval = try coarseOf(steps, truthModel)
+        adaptation.observe(coarseEval, channel: 0)
         var predictions = [String: Tensor]()
         predictions["bilinear"] = Regrid.interpolate(coarseEval, height: h, width: w, method: .bilinear) + fineMask
         let interp = inputs.interpolate(coarseEval)
@@ -145,6 +157,7 @@ public enum DownscaleEvaluating {
         let extra = try predictors.interpolated(steps: steps, height: h, width: w, method: spec.interpolation)
         let residual = TiledInference.run(InferencePlan(model), inputs.modelInput(interpolated: interp, predictors: extra), multiple: multiple)
         predictions["cnn"] = inputs.reconstruct(interpolated: interp, residual: residual) + fineMask
+        for (k, p) in predictions { predictions[k] = adaptation.permutation.toInput(p) }
 
         let latitudes = truthData.latitudes
         var methods = [String: FieldScores]()
@@ -159,9 +172,11 @@ public enum DownscaleEvaluating {
         var warnings = truthData.warnings
         if storedBCSD == nil { warnings.append("\(r.model) has no stored baselines (trained before they were kept): BCSD is fitted on the truth's unscored steps") }
         let period = truthData.dates.map { d in [d[steps.min()!].iso8601, d[steps.max()!].iso8601] }
+        let contract = adaptation.finish()
+        if !r.quiet { contract.printWarnings("evaluate downscale") }
         return DownscaleEvaluation(variable: spec.variable, units: spec.units, factor: spec.factor, steps: steps, period: period,
                                    truthFiles: truthData.members.count, baselinesFittedOn: storedBCSD == nil ? "scored-file" : "training",
-                                   methods: methods, cnnRMSEGainPercent: gains, spectra: spectra, warnings: warnings)
+                                   methods: methods, cnnRMSEGainPercent: gains, spectra: spectra, warnings: warnings, contract: contract)
     }
 
     /// --steps, else --period, else the validation steps when the truth is the training data, else every step.

@@ -10,6 +10,8 @@ struct DownscalePredictors {
     let datasets: [GridDataset]
     /// Per predictor, the predictor's step for each step of the base dataset.
     let stepMaps: [[Int]]
+    /// Applying elsewhere: predictor p's coarse field [n, h, w] in the model's units and order.
+    var adapt: ((Int, Tensor) -> Tensor)?
 
     var count: Int { datasets.count }
     var names: [String] { datasets.map(\.name) }
@@ -50,7 +52,10 @@ struct DownscalePredictors {
     }
 
     /// Predictor `p` at base steps `steps`, coarse: [n, h, w].
-    func coarse(_ p: Int, steps: [Int]) throws -> Tensor { try datasets[p].read(steps: steps.map { stepMaps[p][$0] }) }
+    func coarse(_ p: Int, steps: [Int]) throws -> Tensor {
+        let x = try datasets[p].read(steps: steps.map { stepMaps[p][$0] })
+        return adapt.map { $0(p, x) } ?? x
+    }
 
     /// Every predictor at base steps `steps`, interpolated to `height` x `width`.
     func interpolated(steps: [Int], height: Int, width: Int, method: Interpolation) throws -> [Tensor] {

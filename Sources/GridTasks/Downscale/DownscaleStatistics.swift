@@ -30,6 +30,9 @@ struct DownscaleStatistics {
     var bcsdSteps: Int
     /// One per predictor (mean and spread of its coarse values over the training steps).
     var predictorNorms: [Standardization]
+    /// The data contract's statistics of each coarse input channel (the target's coarse field, then each
+    /// predictor): moments over every value, quantiles over an even subsample of at most about 200 000 values.
+    var channelStatistics: [ChannelStatistics] = []
 
     /// One pass over `training` (dataset steps, in order). BCSD keeps each cell's values of at most `maxBCSDSteps`
     /// steps, evenly spaced over the period, so its memory does not grow with the archive.
@@ -44,9 +47,17 @@ struct DownscaleStatistics {
         var coarseObsSum = [Double](), coarseObsCount = [Int]()
         let predictorCount = reader.predictors?.count ?? 0
         var ps = [Double](repeating: 0, count: predictorCount), ps2 = ps, pn = ps
+        var moments = [ChannelMoments](repeating: ChannelMoments(), count: 1 + predictorCount)
+        var samples = [[[Float]]](repeating: [], count: 1 + predictorCount)
+        func observe(_ c: Int, _ values: [Float]) {
+            moments[c].add(values)
+            let every = max(1, training.count * values.count / 200_000)
+            samples[c].append(Swift.stride(from: 0, to: values.count, by: every).map { values[$0] })
+        }
         let progress = ProgressReporter("statistics", total: training.count, quiet: quiet)
         for (k, t) in training.enumerated() {
             let (fine, coarse) = try reader.read(t)
+            observe(0, coarse.scalars)
             let f = fine.scalars
             for v in f where !v.isNaN { s += Double(v); s2 += Double(v) * Double(v); n += 1 }
             for c in 0..<cells where !f[c].isNaN { fineSum[c] += Double(f[c]); fineCount[c] += 1 }
@@ -65,7 +76,9 @@ struct DownscaleStatistics {
                 }
             }
             for p in 0..<predictorCount {
-                for v in try reader.predictors!.coarse(p, steps: [t]).scalars where !v.isNaN {
+                let values = try reader.predictors!.coarse(p, steps: [t]).scalars
+                observe(1 + p, values)
+                for v in values where !v.isNaN {
                     ps[p] += Double(v); ps2[p] += Double(v) * Double(v); pn[p] += 1
                 }
             }
@@ -84,6 +97,11 @@ struct DownscaleStatistics {
         bcsd = BCSD(modelValues: modelValues, obsValues: obsValues, coarseObsClimatology: mean(coarseObsSum, coarseObsCount, shape: [ch, cw]),
                     fineObsClimatology: fineMean)
         bcsdSteps = bcsdPicked.count
+        let names = [reader.truth.name] + (reader.predictors?.names ?? [])
+        channelStatistics = names.indices.map { c in
+            let q = ChannelStatistics.measure(names[c], samples[c]).quantiles
+            return ChannelStatistics(name: names[c], mean: moments[c].mean, std: moments[c].std, quantiles: q)
+        }
         predictorNorms = try (0..<predictorCount).map { p in
             guard pn[p] > 0 else { throw TaskError("predictor '\(reader.predictors!.names[p])' has no valid values in the training steps") }
             let m = ps[p] / pn[p]

@@ -129,7 +129,7 @@ public enum DownscaleTraining {
         let statsStarted = Date()
         let stats = try DownscaleStatistics(reader: reader, training: training, height: h, width: w, interpolation: r.interpolation,
                                             quiet: r.run.quiet)
-        let spec = DownscaleSpec(variable: dataset.name, units: dataset.units, longName: dataset.longName,
+        var spec = DownscaleSpec(variable: dataset.name, units: dataset.units, longName: dataset.longName,
                                  standardName: dataset.standardName, factor: r.factor, interpolation: r.interpolation,
                                  fieldNorm: stats.fieldNorm, staticNames: statics.map { "\($0.path):\($0.variable.name)" },
                                  staticNorms: statics.map { .fit($0.data) }, fineHeight: h, fineWidth: w,
@@ -138,6 +138,8 @@ public enum DownscaleTraining {
                                  truthPaths: dataset.paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
                                  trainingPeriod: dataset.dates.map { d in [d[training.first!].iso8601, d[training.last!].iso8601] },
                                  predictorNames: predictors?.names, predictorNorms: predictors == nil ? nil : stats.predictorNorms)
+        spec.dataContract = DownscaleContract.make(truth: dataset, predictors: predictors, staticNames: spec.staticNames, statistics: stats,
+                                                   factor: r.factor, climatology: spec.useClimatology, pairedCoarse: coarseData != nil)
         let inputs = try DownscaleInputs(spec: spec, statics: statics.map { $0.data.squeezed(0) }, climatology: stats.climatology)
 
         let modelSpec = DownscaleModel.spec(kind: r.model, channels: inputs.channels, width: r.width, depth: r.depth)

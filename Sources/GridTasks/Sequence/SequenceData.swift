@@ -51,6 +51,27 @@ public struct SequenceSpec: Codable, Sendable {
     // both
     /// The linear-prediction baseline fitted on the training data.
     public var lpc: LinearPredictor
+    /// Audio: the level augmentation the WaveNet was trained with (nil: none).
+    public var augmentation: AudioAugmentation?
+}
+
+/// Random level changes applied to each audio training window before mu-law coding, so that a model trained on
+/// loud, clean synthetic speech also meets quiet speech and a recording's noise floor: a gain drawn uniformly in
+/// [-gainDB, 0] dB and, on half the windows, white noise at an RMS drawn uniformly in [-90, noiseDB] dBFS.
+public struct AudioAugmentation: Codable, Equatable, Sendable {
+    /// The largest attenuation (dB) and the loudest noise RMS (dBFS; nil: no noise).
+    public var gainDB: Float
+    public var noiseDB: Float?
+    /// Gain in [-gainDB, 0] dB; noise up to noiseDB dBFS on half the windows.
+    public init(gainDB: Float, noiseDB: Float?) { self.gainDB = gainDB; self.noiseDB = noiseDB }
+
+    /// `x` (amplitudes) levelled by one draw, as mu-law codes.
+    func codes(_ x: ArraySlice<Float>, mu: Int, rng: inout SeededGenerator) -> [Int] {
+        let gain = Float(pow(10, Double(-gainDB * rng.nextUniform()) / 20))
+        var noise: Float = 0
+        if let top = noiseDB, rng.nextUniform() < 0.5 { noise = Float(pow(10, Double(-90 + (top + 90) * rng.nextUniform()) / 20)) }
+        return x.map { v in MuLaw.encode(v * gain + (noise > 0 ? noise * rng.nextNormal() : 0), mu: mu) }
+    }
 }
 
 enum SequenceInputs {
@@ -86,9 +107,15 @@ enum SequenceInputs {
 
     /// Audio files (or directories of them) at `rate`, as mu-law codes, one array per file.
     static func loadAudio(_ inputs: [String], rate: Int, mu: Int, mixDown: Bool, note: (String) -> Void) throws -> [(path: String, codes: [Int])] {
+        try loadAudioSamples(inputs, rate: rate, mu: mu, mixDown: mixDown, note: note).map { ($0.path, $0.codes) }
+    }
+
+    /// As `loadAudio`, keeping the amplitudes too (for level augmentation).
+    static func loadAudioSamples(_ inputs: [String], rate: Int, mu: Int, mixDown: Bool,
+                                 note: (String) -> Void) throws -> [(path: String, samples: [Float], codes: [Int])] {
         try AudioLoader.wavFiles(inputs).map { p in
             let x = try AudioLoader.load(p, rate: rate, mixDown: mixDown, note: note)
-            return (p, x.map { MuLaw.encode($0, mu: mu) })
+            return (p, x, x.map { MuLaw.encode($0, mu: mu) })
         }
     }
 }
@@ -100,10 +127,13 @@ final class SequenceWindows: BatchSource {
     /// 0 = regression on increments; otherwise one-hot of this many classes.
     let classes: Int
     let stepScale: Float
+    /// Audio with augmentation: `sequences` hold amplitudes, coded per window after a random level change.
+    let augmentation: AudioAugmentation?
     let chunks: [(seq: Int, start: Int)]
 
-    init(sequences: [[Float]], window: Int, classes: Int, stepScale: Float = 1) throws {
+    init(sequences: [[Float]], window: Int, classes: Int, stepScale: Float = 1, augmentation: AudioAugmentation? = nil) throws {
         self.sequences = sequences; self.window = window; self.classes = classes; self.stepScale = stepScale
+        self.augmentation = classes > 0 ? augmentation : nil
         var c = [(seq: Int, start: Int)]()
         for (i, s) in sequences.enumerated() where s.count > window {
             for start in stride(from: 0, to: s.count - window, by: window) { c.append((i, start)) }
@@ -123,8 +153,12 @@ final class SequenceWindows: BatchSource {
                 let (si, base) = chunks[i]
                 let s = sequences[si]
                 let start = min(base + Int(rng.next() % UInt64(w)), s.count - w - 1)
+                let levelled = augmentation?.codes(s[start...(start + w)], mu: classes - 1, rng: &rng)
                 for t in 0..<w {
-                    if classes > 0 {
+                    if let c = levelled {
+                        x[(b * classes + c[t]) * w + t] = 1
+                        labels[b * w + t] = c[t + 1]
+                    } else if classes > 0 {
                         x[(b * classes + Int(s[start + t])) * w + t] = 1
                         labels[b * w + t] = Int(s[start + t + 1])
                     } else {

@@ -4,7 +4,7 @@ import Foundation
 import GridModels
 import GridPlot
 
-enum SequenceFigure {
+public enum SequenceFigure {
     static func writeSeries(_ path: String, model: WaveNet, z: [Float], range: Range<Int>, spec: SequenceSpec, variable: String) throws {
         // About three seconds at ECG rates; enough beats to see the shape, few enough to see the samples.
         let shown = range.lowerBound..<min(range.upperBound, range.lowerBound + 1000)
@@ -34,5 +34,20 @@ enum SequenceFigure {
         var top = series
         top.aspect = 0.35
         try Figure(panels: [top, errors], columns: 1, panelWidth: 900).write(to: path)
+    }
+}
+
+extension SequenceFigure {
+    /// Bits/sample on the monitored (held-out) audio against optimiser steps, with the baselines on the same audio
+    /// as horizontal lines: how far training has to go to beat them.
+    public static func writeMonitor(_ path: String, curve: [[Double]], baselines: [String: Double], title: String) throws {
+        guard curve.count >= 1 else { throw TaskError("\(path): no monitored scores to draw (give --monitor)", path: path) }
+        let x = curve.map { $0[0] }, (lo, hi) = (0.0, max(x.last!, 1))
+        var series = [Series("WaveNet", x: x, y: curve.map { $0[1] }, colour: Palette.line(3), lineWidth: 1.8, markers: true)]
+        for (k, (name, v)) in baselines.sorted(by: { $0.key < $1.key }).enumerated() {
+            series.append(Series(name, x: [lo, hi], y: [v, v], colour: Palette.line(k), dashed: true, lineWidth: 1.2))
+        }
+        let panel = LinePanel(title: title, xTitle: "optimiser steps", yTitle: "bits/sample (held-out audio)", series: series)
+        try Figure(panels: [panel], columns: 1, panelWidth: 760).write(to: path)
     }
 }

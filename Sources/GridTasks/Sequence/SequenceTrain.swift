@@ -39,6 +39,10 @@ public struct SequenceTrainRequest {
     public var validationFraction = 0.1
     /// Order of the linear-prediction baseline (default 16).
     public var lpcOrder = 16
+    /// Audio: random level changes of the training windows (nil: none).
+    public var augmentation: AudioAugmentation?
+    /// Audio: more files scored after every epoch and reported (`monitorCurve`); they never pick the epoch.
+    public var monitor: [String] = []
     /// Output, training options (6 epochs of 40 steps, batch 4, lr 3e-3, gradients clipped at norm 1), resume, interrupt.
     public var run: TrainingRun
     /// A request training a 9-layer WaveNet into checkpoint `output` for 6 epochs of 40 steps, batch 4, learning rate 3e-3,
@@ -69,6 +73,11 @@ public struct SequenceTrainReport: Codable {
     public var bestValidation: Double?
     /// The baselines' validation scores in the same units.
     public var validationBaselines: [String: Double]
+    /// Audio with --monitor: [optimiser steps (0 without --steps-per-epoch), WaveNet bits/sample on the monitored
+    /// files] after each epoch.
+    public var monitorCurve: [[Double]]?
+    /// Audio with --monitor: the baselines' bits/sample on the monitored files.
+    public var monitorBaselines: [String: Double]?
     /// Epochs, steps, loss and validation history, the kept epoch and the checkpoint path.
     public var training: TrainingSummary
 }
@@ -97,6 +106,7 @@ public enum SequenceTraining {
         let validate: () -> Double
         var baselines = [String: Double]()
         var trainCount = 0, valCount = 0
+        var monitorCurve: [[Double]]?, monitorBaselines: [String: Double]?
         if series {
             guard r.inputs.count == 1 else { throw TaskError("a time series is one NetCDF variable: give one --input FILE.nc:VAR") }
             let s = try SequenceInputs.loadSeries(r.inputs[0], variable: r.variable)
@@ -123,7 +133,7 @@ public enum SequenceTraining {
             note("\(s.path) '\(s.variable)': \(n) values; training [0, \(valStart)), validation [\(valStart), \(testStart)), test [\(testStart), \(n)) held out")
             note(String(format: "validation RMSE: persistence %.4g, AR(%d) %.4g %@", baselines["persistence"]!, r.lpcOrder, baselines["ar\(r.lpcOrder)"]!, s.units ?? ""))
         } else {
-            let files = try SequenceInputs.loadAudio(r.inputs, rate: r.sampleRate, mu: 255, mixDown: r.mixDown, note: note)
+            let files = try SequenceInputs.loadAudioSamples(r.inputs, rate: r.sampleRate, mu: 255, mixDown: r.mixDown, note: note)
             let nVal = files.count > 1 ? min(max(r.validationFiles, 0), files.count - 1) : 0
             let train = Array(files.prefix(files.count - nVal)), val = Array(files.suffix(nVal))
             var hist = CodeHistogram(classes: 256)
@@ -131,12 +141,24 @@ public enum SequenceTraining {
             let lpc = LinearPredictor.fit(train.map { $0.codes.map { MuLaw.decode($0) } }, order: r.lpcOrder)
             spec = SequenceSpec(mode: .audio, window: r.window, receptiveField: config.receptiveField, sampleRate: r.sampleRate, mu: 255,
                                 trainFiles: train.map(\.path), validationFiles: val.map(\.path), histogram: hist, lpc: lpc)
-            data = try SequenceWindows(sequences: train.map { $0.codes.map(Float.init) }, window: r.window, classes: 256)
+            spec.augmentation = r.augmentation
+            data = try SequenceWindows(sequences: train.map { r.augmentation == nil ? $0.codes.map(Float.init) : $0.samples }, window: r.window,
+                                       classes: 256, augmentation: r.augmentation)
             trainCount = train.reduce(0) { $0 + $1.codes.count }; valCount = val.reduce(0) { $0 + $1.codes.count }
             let scoreSet = val.isEmpty ? train : val
             baselines = AudioScoring.baselines(scoreSet.map(\.codes), spec: spec)
             let codes = scoreSet.map(\.codes)
-            validate = { AudioScoring.wavenetBits(model, codes) }
+            let watched = try SequenceInputs.loadAudio(r.monitor, rate: r.sampleRate, mu: 255, mixDown: r.mixDown, note: note).map(\.codes)
+            if !watched.isEmpty { monitorBaselines = AudioScoring.baselines(watched, spec: spec); monitorCurve = [] }
+            let stepsPerEpoch = r.run.options.stepsPerEpoch ?? 0
+            validate = {
+                if !watched.isEmpty {
+                    let bits = AudioScoring.wavenetBits(model, watched)
+                    monitorCurve!.append([Double((monitorCurve!.count + 1) * stepsPerEpoch), bits])
+                    note(String(format: "monitored files: WaveNet %.3f bits/sample", bits))
+                }
+                return AudioScoring.wavenetBits(model, codes)
+            }
             note(String(format: "%d training file(s), %.1f s; %d validation file(s), %.1f s%@", train.count, Double(trainCount) / Double(r.sampleRate),
                         val.count, Double(valCount) / Double(r.sampleRate), val.isEmpty ? " (validating on the training audio)" : ""))
             note(String(format: "validation bits/sample: histogram %.3f, LPC-%d %.3f (adaptive scale %.3f)", baselines["histogram"]!, r.lpcOrder,
@@ -149,6 +171,7 @@ public enum SequenceTraining {
         }
         return SequenceTrainReport(mode: spec.mode, trainSamples: trainCount, validationSamples: valCount, parameters: model.parameterCount,
                                    receptiveField: config.receptiveField, metric: series ? "rmse" : "bits_per_sample",
-                                   bestValidation: summary.bestValidationScore, validationBaselines: baselines, training: summary)
+                                   bestValidation: summary.bestValidationScore, validationBaselines: baselines,
+                                   monitorCurve: monitorCurve, monitorBaselines: monitorBaselines, training: summary)
     }
 }
