@@ -7,9 +7,11 @@ import Foundation
 public struct LinearUnitChange: Equatable, Sendable {
     /// The units converted from and to, as written in the files.
     public var from: String
+    /// The units converted to.
     public var to: String
-    /// Factor and offset of the linear map.
+    /// Factor of the linear map.
     public var scale: Double
+    /// Offset of the linear map, in the target units (e.g. -273.15 from K to degC).
     public var offset: Double
     /// True when nothing changes (same units, or one of them unknown).
     public var isIdentity: Bool { scale == 1 && offset == 0 }

@@ -59,8 +59,9 @@ public struct SequenceSpec: Codable, Sendable {
 /// loud, clean synthetic speech also meets quiet speech and a recording's noise floor: a gain drawn uniformly in
 /// [-gainDB, 0] dB and, on half the windows, white noise at an RMS drawn uniformly in [-90, noiseDB] dBFS.
 public struct AudioAugmentation: Codable, Equatable, Sendable {
-    /// The largest attenuation (dB) and the loudest noise RMS (dBFS; nil: no noise).
+    /// The largest attenuation (dB).
     public var gainDB: Float
+    /// The loudest noise RMS (dBFS); nil: no noise.
     public var noiseDB: Float?
     /// Gain in [-gainDB, 0] dB; noise up to noiseDB dBFS on half the windows.
     public init(gainDB: Float, noiseDB: Float?) { self.gainDB = gainDB; self.noiseDB = noiseDB }

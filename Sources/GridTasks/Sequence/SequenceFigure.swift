@@ -4,6 +4,8 @@ import Foundation
 import GridModels
 import GridPlot
 
+/// The sequence task's figures: a series model's held-out forecasts, and the monitored bits/sample curve that
+/// `gridcnn train sequence --monitor-figure` draws.
 public enum SequenceFigure {
     static func writeSeries(_ path: String, model: WaveNet, z: [Float], range: Range<Int>, spec: SequenceSpec, variable: String) throws {
         // About three seconds at ECG rates; enough beats to see the shape, few enough to see the samples.
