@@ -26,7 +26,7 @@ public final class MPIProcessGroup: ProcessGroup {
         return try MPIProcessGroup(library: ProcessInfo.processInfo.environment["GRIDCNN_LIBMPI"])
     }
 
-    /// Opens `library` (nil: `libmpi.so.40`) and initialises MPI; throws a one-line ``GridTensor/GridError`` when the library
+    /// Opens `library` (nil: `libmpi.so.40`) and initialises MPI; throws a one-line `GridError` when the library
     /// cannot be loaded or MPI_Init_thread fails.
     public init(library: String?) throws {
         var r: Int32 = 0, s: Int32 = 0

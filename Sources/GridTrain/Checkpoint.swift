@@ -8,7 +8,7 @@ import GridIO
 import GridNN
 import GridModels
 
-/// A trained model as one HDF5 file (readable with h5py): the ``ModelSpec``, weights, buffers (batch-norm statistics),
+/// A trained model as one HDF5 file (readable with h5py): the `ModelSpec`, weights, buffers (batch-norm statistics),
 /// optimiser state, training state and options, the task's record as JSON, the task's extra tensors, and a SHA-256 over
 /// all tensors so that a damaged file is refused rather than giving wrong answers.
 /// Layout: root attributes `format`, `format_version`, `gridcnn_version`, `task`, `model_kind`, `model_spec`,

@@ -5,7 +5,7 @@ import GridNN
 import GridModels
 
 /// What every apply and evaluate job starts from: a task's checkpoint loaded and verified, the network rebuilt from
-/// the stored ``ModelSpec`` with the trained weights and put in evaluation mode, and the task's record decoded as
+/// the stored `ModelSpec` with the trained weights and put in evaluation mode, and the task's record decoded as
 /// `TaskSpec` (e.g. `DownscaleSpec`). The model is a reference type: run it from one thread at a time.
 public struct TrainedModel<TaskSpec: Decodable> {
     /// The checkpoint file it was loaded from.

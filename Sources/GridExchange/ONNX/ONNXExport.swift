@@ -23,7 +23,7 @@ public enum ONNXExport {
     public struct Report: Codable, Sendable {
         /// The ONNX file written.
         public var output: String
-        /// The architecture (``GridModels/ModelSpec`` kind).
+        /// The architecture (`ModelSpec` kind).
         public var modelKind: String
         /// The task the checkpoint was trained for.
         public var task: String

@@ -7,7 +7,7 @@ import GridTensor
 
 /// A safetensors file (what `safetensors.torch.save_file` writes): an 8-byte header length, a JSON header, then raw
 /// little-endian tensor bytes. Every offset and size is checked against the file before anything is read, so a
-/// truncated or foreign file is a one-line ``GridTensor/GridError``, never a crash. The file is memory-mapped.
+/// truncated or foreign file is a one-line `GridError`, never a crash. The file is memory-mapped.
 public struct SafeTensors {
     /// One tensor's description in the header.
     public struct Entry: Sendable {

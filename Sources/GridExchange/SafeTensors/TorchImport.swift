@@ -8,7 +8,7 @@ import GridNN
 import GridModels
 import GridTrain
 
-/// `gridcnn import-weights`: a PyTorch state dict saved as safetensors, mapped onto a ``GridModels/ModelSpec``'s
+/// `gridcnn import-weights`: a PyTorch state dict saved as safetensors, mapped onto a `ModelSpec`'s
 /// parameter names (docs/pytorch-weights.md), checked name by name and shape by shape, and written as a gridcnn
 /// checkpoint that the task jobs apply like a trained one.
 public enum TorchImport {
