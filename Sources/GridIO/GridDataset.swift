@@ -122,6 +122,7 @@ public struct DatasetStep: Equatable, Sendable {
 /// each opened once and kept open, ordered by decoded time (each file's own units and calendar), gaps and overlaps
 /// reported, grid, units and coordinates checked to agree. Values are read a step or a window at a time, CF-decoded
 /// (fill and out-of-range values as NaN, packed values unpacked) as Float32.
+///
 /// A reference type holding open files; reads may come from several threads (GridIO serialises library calls with one
 /// process-wide lock), so concurrent readers do not speed up reading.
 public final class GridDataset {

@@ -6,6 +6,7 @@ import CGridKernels
 /// strides, offset): reshapes, permutations, slices and broadcasts share storage and copy nothing; writing copies
 /// first when the storage is shared. Elements are in row-major (C) order; gridcnn's layouts are `[N, C, H, W]` for
 /// grids, `[N, C, T]` for sequences and `[N, C, D, H, W]` for volumes.
+///
 /// Misuse that is a programming error (indices out of range, shapes that do not broadcast or fill) traps with a
 /// message naming the shapes; errors that data can cause are thrown by the layers above. A tensor may be read from
 /// several threads at once; a storage is never written while shared.

@@ -11,6 +11,7 @@ import GridModels
 /// A trained model as one HDF5 file (readable with h5py): the `ModelSpec`, weights, buffers (batch-norm statistics),
 /// optimiser state, training state and options, the task's record as JSON, the task's extra tensors, and a SHA-256 over
 /// all tensors so that a damaged file is refused rather than giving wrong answers.
+///
 /// Layout: root attributes `format`, `format_version`, `gridcnn_version`, `task`, `model_kind`, `model_spec`,
 /// `task_spec`, `training_state`, `training_options`, `content_sha256`, `created`; groups `/weights`, `/buffers`,
 /// `/optimizer`, `/task` with one Float32 dataset per tensor. A value type: saving and loading do not share state, so
