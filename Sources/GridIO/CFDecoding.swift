@@ -10,9 +10,10 @@ public struct CFPacking: Equatable, Sendable {
     /// Raw values that mean "missing" (_FillValue, missing_value), rounded to the variable's precision. Integer
     /// variables are masked with the exact `integerMasks`; these fields then only describe them.
     public var missingValues: [Double]
-    /// The lower end of the valid range (`valid_min` or `valid_range[0]`); raw values below it are missing.
+    /// The lower end of the valid range (`valid_min` or `valid_range[0]`); values below it are missing (compared raw,
+    /// or unpacked when `validRangeIsUnpacked`).
     public var validMin: Double?
-    /// The upper end of the valid range (`valid_max` or `valid_range[1]`); raw values above it are missing.
+    /// The upper end of the valid range (`valid_max` or `valid_range[1]`); values above it are missing.
     public var validMax: Double?
     /// True when valid_* is given in unpacked units (its type differs from the packed type of a packed variable).
     public var validRangeIsUnpacked: Bool

@@ -6,7 +6,7 @@ import Foundation
 
 /// Decoded audio: mono samples at full scale +-1.
 public struct WAVAudio: Equatable, Sendable {
-    /// Mono samples at full scale -1...1 (integer PCM divided by its maximum).
+    /// Mono samples at full scale -1...1 (16-bit PCM divided by 32768, 8-bit offset by 128 first, floats as stored).
     public var samples: [Float]
     /// Samples per second (Hz).
     public var sampleRate: Int

@@ -60,7 +60,7 @@ public struct FieldPanel: FigurePanel {
 
     static let left = 62.0, right = 18.0, top = 26.0, axisBelow = 34.0, barHeight = 12.0, barBelow = 42.0, legendRow = 20.0
 
-    /// The width at which cells keep the grid's aspect ratio at a readable size.
+    /// About 3 units per grid column, kept within 420...720, plus the margins.
     public var preferredWidth: Double {
         let cells = Double(grid.columns)
         return min(max(cells * 3, 420), 720) + FieldPanel.left + FieldPanel.right
