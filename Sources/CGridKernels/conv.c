@@ -54,7 +54,7 @@ typedef struct {
     float *y, *dx, *dw;
     float *partial;     // backward filter split over image groups: one dw per group, summed in order afterwards
     int64_t pc, nchunk, nb, nob, ngrp, units;
-    int pw;
+    int pw, act;   // act: GK_ACT_* applied to each finished tile (forward only)
 } conv_ctx;
 
 // ---- forward: units are (image, tile of output positions); each writes its own slice of y ----------------------
@@ -88,6 +88,7 @@ static void forward_part(void *vc, int part, int nparts) {
                                     K, b, K, 0, ldb, fill ? NULL : bg, fill ? yg : ag, d->osz, yg, d->osz);
             else
                 gemm(0, 0, d->cout_g, np, K, wg, K, b, ldb, 1.0f, yg, d->osz);
+            if (c->act) gk_activate_rows(c->act, d->cout_g, np, d->osz, NULL, yg);   // the tile is still in cache
         }
     }
     gk_free(col);
@@ -95,9 +96,9 @@ static void forward_part(void *vc, int part, int nparts) {
 
 // y = conv(x, w) + bias (+ addend where not NULL). Paths other than the GEMM ones add the addend afterwards.
 static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
-                         const float *addend, float *y) {
+                         const float *addend, int act, float *y) {
     GK_FTZ_SCOPE;
-    conv_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .w = w, .bias = bias, .y = y, .addend = addend};
+    conv_ctx c = {.g = g, .d = gk_unpack(g), .x = x, .w = w, .bias = bias, .y = y, .addend = addend, .act = act};
     const int64_t ysize = g->batch * g->cout * c.d.osz;
     if (g->batch <= 0 || g->cout <= 0 || c.d.osz <= 0) return;
     if (g->cin <= 0 || c.d.kvol <= 0) {   // empty sum: y = bias
@@ -105,15 +106,20 @@ static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, 
             for (int64_t o = 0; o < g->cout; o++)
                 for (int64_t p = 0; p < c.d.osz; p++) y[(n * g->cout + o) * c.d.osz + p] = bias ? bias[o] : 0.0f;
         if (addend) gk_add(ysize, y, addend, y);
+        if (act) gk_bias_activate(g->batch, g->cout, c.d.osz, NULL, act, y);
         return;
     }
     const int path = gk_conv_path(g, 0);
     if (path == GK_PATH_DIRECT || path == GK_PATH_WINOGRAD || path == GK_PATH_DEPTHWISE || path == GK_PATH_TAPS) {
-        if (path == GK_PATH_DIRECT) gk_direct_forward(g, x, w, bias, y);
-        else if (path == GK_PATH_WINOGRAD) gk_winograd_forward(g, x, w, bias, y);
+        // Direct and Winograd apply the activation per tile; with an addend it must follow the sum (one pass).
+        const int inner = addend ? GK_ACT_NONE : act;
+        if (path == GK_PATH_DIRECT) gk_direct_forward_act(g, x, w, bias, inner, y);
+        else if (path == GK_PATH_WINOGRAD) gk_winograd_forward_act(g, x, w, bias, inner, y);
         else if (path == GK_PATH_TAPS) gk_taps_forward(g, x, w, bias, y);
         else gk_depthwise_forward(g, x, w, bias, y);
         if (addend) gk_add(ysize, y, addend, y);
+        const int done = !addend && (path == GK_PATH_DIRECT || path == GK_PATH_WINOGRAD);
+        if (act && !done) gk_bias_activate(g->batch, g->cout, c.d.osz, NULL, act, y);
         return;
     }
     c.pw = path == GK_PATH_POINTWISE;
@@ -138,12 +144,17 @@ static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, 
 }
 
 void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
-    conv_forward(g, x, w, bias, NULL, y);
+    conv_forward(g, x, w, bias, NULL, GK_ACT_NONE, y);
 }
 
 void gk_conv_forward_add(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
                          const float *addend, float *y) {
-    conv_forward(g, x, w, bias, addend, y);
+    conv_forward(g, x, w, bias, addend, GK_ACT_NONE, y);
+}
+
+void gk_conv_forward_fused(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
+                           const float *addend, int act, float *y) {
+    conv_forward(g, x, w, bias, addend, act, y);
 }
 
 // ---- backward data: units are (image, group, channel block); each owns its dx planes -----------------------------

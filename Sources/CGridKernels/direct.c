@@ -195,6 +195,7 @@ typedef struct {
     const float *x, *w, *bias, *dy;
     float *y, *dw, *db;
     int64_t nob, ncb;
+    int act;   // GK_ACT_* applied to each finished output tile (forward only)
 } dc_ctx;
 
 static void fwd_part(void *vc, int part, int nparts) {
@@ -215,7 +216,11 @@ static void fwd_part(void *vc, int part, int nparts) {
         const dc_win w = window(t, c->x + n * t->cin * d->isz, t->cin, od, i0, i1 - i0 + t->halo, j0,
                                 rup8(j1 - j0) + (d->kw - 1) * d->dw, slab);
         tap_offsets(d, t->cin, &w, off);
-        fwd_tile(t, &w, off, c->w, c->bias, c->y + n * t->cout * d->osz + od * d->oh * d->ow, i0, i1, j0, j1, abuf);
+        float *yp = c->y + n * t->cout * d->osz + od * d->oh * d->ow;
+        fwd_tile(t, &w, off, c->w, c->bias, yp, i0, i1, j0, j1, abuf);
+        if (c->act)   // the tile was just written: activate it while it is in cache
+            for (int64_t o = 0; o < t->cout; o++)
+                gk_activate_rows(c->act, i1 - i0, j1 - j0, d->ow, NULL, yp + o * d->osz + i0 * d->ow + j0);
     }
     gk_free(abuf);
     gk_free(off);
@@ -224,8 +229,8 @@ static void fwd_part(void *vc, int part, int nparts) {
 
 // Forward on unpacked dims with weights [cout][cin*kvol]; also serves backward data.
 static void run_forward(const gk_dims *d, int64_t N, int64_t cin, int64_t cout, const float *x, const float *w,
-                        const float *bias, float *y) {
-    dc_ctx c = {.t = tiles(d, N, cin, cout, cin, DC_MIN_UNITS), .x = x, .bias = bias, .y = y};
+                        const float *bias, int act, float *y) {
+    dc_ctx c = {.t = tiles(d, N, cin, cout, cin, DC_MIN_UNITS), .x = x, .bias = bias, .y = y, .act = act};
     const int64_t K = cin * d->kvol, nob = fwd_blocks(cout);
     float *wp = gk_alloc(sizeof(float) * (size_t)(cout * K));   // per block [tap][m]: one broadcast row per tap
     for (int64_t b = 0; b < nob; b++) {
@@ -379,10 +384,11 @@ int gk_direct_applies(const gk_conv_geom *g, int which) {
     }
 }
 
-void gk_direct_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
+void gk_direct_forward_act(const gk_conv_geom *g, const float *x, const float *w, const float *bias, int act,
+                           float *y) {
     GK_FTZ_SCOPE;
     const gk_dims d = gk_unpack(g);
-    run_forward(&d, g->batch, g->cin, g->cout, x, w, bias, y);
+    run_forward(&d, g->batch, g->cin, g->cout, x, w, bias, act, y);
 }
 
 // dx[c, p] = sum over o, taps of w[o, c, tap] dy[o, p - tap]: a forward convolution of dy with weights
@@ -403,7 +409,7 @@ void gk_direct_backward_data(const gk_conv_geom *g, const float *dy, const float
         for (int64_t c = 0; c < g->cin; c++)
             for (int64_t k = 0; k < d.kvol; k++)
                 wt[(c * g->cout + o) * d.kvol + k] = w[(o * g->cin + c) * d.kvol + d.kvol - 1 - k];
-    run_forward(&d, g->batch, t.cin, t.cout, dy, wt, NULL, dx);
+    run_forward(&d, g->batch, t.cin, t.cout, dy, wt, NULL, GK_ACT_NONE, dx);
     gk_free(wt);
 }
 

@@ -9,7 +9,9 @@
 GK_HIDDEN int gk_direct_applies(const gk_conv_geom *g, int which);
 /// Same contracts as gk_conv_forward / gk_conv_backward_data / gk_conv_backward_filter; only call where
 /// gk_direct_applies says so.
-GK_HIDDEN void gk_direct_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y);
+/// act: GK_ACT_* applied to each output tile as it is finished.
+GK_HIDDEN void gk_direct_forward_act(const gk_conv_geom *g, const float *x, const float *w, const float *bias, int act,
+                                     float *y);
 GK_HIDDEN void gk_direct_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx);
 GK_HIDDEN void gk_direct_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw,
                                          float *dbias);

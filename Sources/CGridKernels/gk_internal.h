@@ -86,6 +86,8 @@ GK_HIDDEN void gk_gate_rows(int64_t n, const float *a, const float *b, float *y)
 /// y rows (ld apart) = src rows + bias[row] (bias may be NULL; src NULL: the bias alone); y must not overlap src.
 GK_HIDDEN void gk_fill_add_bias_rows(int64_t rows, int64_t cols, int64_t ld, const float *bias, const float *src,
                                      float *y);
+/// rows of y (ld apart) = act(y + bias[row]) in place on this thread (bias may be NULL): conv epilogues.
+GK_HIDDEN void gk_activate_rows(int act, int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y);
 /// Fixed-order blocked sum (float lanes per 4096 block, blocks in double).
 GK_HIDDEN double gk_sum(int64_t n, const float *x);
 

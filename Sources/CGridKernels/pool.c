@@ -210,17 +210,21 @@ static void pool_part(void *vc, int part, int nparts) {
     const gk_dims *d = &a->d;
     int64_t lo, hi;
     gk_range(a->g->batch * a->g->cin, part, nparts, &lo, &hi);
+    // No indices wanted (inference): the winners go to one plane of scratch that stays in cache.
+    int64_t *scratch = j->kind == P_MAX && !a->idx_out && lo < hi ? gk_alloc(sizeof(int64_t) * (size_t)d->osz) : NULL;
     for (int64_t pl = lo; pl < hi; pl++) {
+        int64_t *ix = scratch ? scratch : a->idx_out + pl * d->osz;
         switch (j->kind) {
         case P_MAX:
-            if (max2x2_applies(d)) max2x2_plane(d, a->x + pl * d->isz, a->y + pl * d->osz, a->idx_out + pl * d->osz);
-            else max_plane(d, a->x + pl * d->isz, a->y + pl * d->osz, a->idx_out + pl * d->osz);
+            if (max2x2_applies(d)) max2x2_plane(d, a->x + pl * d->isz, a->y + pl * d->osz, ix);
+            else max_plane(d, a->x + pl * d->isz, a->y + pl * d->osz, ix);
             break;
         case P_MAX_BACK: max_back_plane(d, a->x + pl * d->osz, a->idx_in + pl * d->osz, a->y + pl * d->isz); break;
         case P_AVG: avg_plane(d, a->x + pl * d->isz, a->y + pl * d->osz, a->include_pad); break;
         case P_AVG_BACK: avg_back_plane(d, a->x + pl * d->osz, a->y + pl * d->isz, a->include_pad); break;
         }
     }
+    gk_free(scratch);
 }
 
 static void pool_run(pool_job *j) {

@@ -229,3 +229,48 @@ void gk_gelu_tanh_forward(int64_t n, const float *x, float *y) { tr_run((tr_args
 void gk_gelu_tanh_backward(int64_t n, const float *x, const float *g, float *dx) {
     tr_run((tr_args){.op = T_GELU_T_B, .n = n, .a = x, .b = g, .o = dx});
 }
+
+// ---- activation epilogues of fused convolutions (inference plans) ---------------------------------------------
+GK_CLONES static void act_rows_k(int act, int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *restrict yr = y + r * ld;
+        const float b = bias ? bias[r] : 0.0f;
+        switch (act) {
+        case GK_ACT_RELU:
+            for (int64_t i = 0; i < cols; i++) { const float v = yr[i] + b; yr[i] = v < 0.0f ? 0.0f : v; }
+            break;
+        case GK_ACT_SIGMOID:
+            for (int64_t i = 0; i < cols; i++) yr[i] = sigmoid_f(yr[i] + b);
+            break;
+        case GK_ACT_TANH:
+            for (int64_t i = 0; i < cols; i++) yr[i] = tanh_f(yr[i] + b);
+            break;
+        default:
+            if (bias) for (int64_t i = 0; i < cols; i++) yr[i] += b;
+            break;
+        }
+    }
+}
+
+void gk_activate_rows(int act, int64_t rows, int64_t cols, int64_t ld, const float *bias, float *y) {
+    if (act == GK_ACT_NONE && !bias) return;
+    act_rows_k(act, rows, cols, ld, bias, y);
+}
+
+typedef struct { int act; int64_t n, c, s; const float *bias; float *y; } bias_act_args;
+
+static void bias_act_part(void *vc, int part, int nparts) {
+    const bias_act_args *a = vc;
+    int64_t lo, hi;
+    gk_range(a->n * a->c, part, nparts, &lo, &hi);
+    for (int64_t p = lo; p < hi; p++)   // plane p = (image, channel): one bias each
+        act_rows_k(a->act, 1, a->s, a->s, a->bias ? a->bias + p % a->c : NULL, a->y + p * a->s);
+}
+
+void gk_bias_activate(int64_t n, int64_t c, int64_t s, const float *bias, int act, float *y) {
+    GK_FTZ_SCOPE;
+    if (n <= 0 || c <= 0 || s <= 0 || (act == GK_ACT_NONE && !bias)) return;
+    bias_act_args a = {.act = act, .n = n, .c = c, .s = s, .bias = bias, .y = y};
+    const int64_t total = n * c * s;
+    gk_parallel(total < TR_MIN_PARALLEL ? 1 : gk_parts_for(n * c, (double)total), bias_act_part, &a);
+}

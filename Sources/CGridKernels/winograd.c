@@ -48,7 +48,7 @@ typedef struct {
     const float *x, *w, *bias;
     float *y, *uw;
     int64_t uks, R, nchunk, nob;
-    int flip;
+    int flip, act;
 } fwd_ctx;
 
 static void filter_part(void *vc, int part, int nparts) {
@@ -89,7 +89,7 @@ static void fwd_part(void *vc, int part, int nparts) {
         for (int64_t k = 0; k < 36; k++)
             gk_sgemm(0, 0, o1 - o0, nt, p->cin, 1.0f, ublk + k * uks, p->cin, v + k * vks, nt, 0.0f, m + k * mks,
                      nt);
-        gk_wino_output(p, m, mks, nt, o0, o1, r0, r1, c->bias, c->y);
+        gk_wino_output(p, m, mks, nt, o0, o1, r0, r1, c->bias, c->act, c->y);
     }
     gk_free(v);
     gk_free(m);
@@ -97,8 +97,9 @@ static void fwd_part(void *vc, int part, int nparts) {
 }
 
 // y = 3x3 correlation of x (plan p) with w; flip: w holds the transposed problem's filter (backward data).
-static void run_forward(const gk_wino_plan *p, const float *x, const float *w, int flip, const float *bias, float *y) {
-    fwd_ctx c = {.p = *p, .x = x, .w = w, .bias = bias, .y = y, .flip = flip};
+static void run_forward(const gk_wino_plan *p, const float *x, const float *w, int flip, const float *bias, int act,
+                        float *y) {
+    fwd_ctx c = {.p = *p, .x = x, .w = w, .bias = bias, .y = y, .flip = flip, .act = act};
     c.R = chunk_rows(p, p->cin + p->cout);
     c.nchunk = (p->rows + c.R - 1) / c.R;
     if (c.nchunk > 1) {   // the transformed filter is reused by every chunk: transform it once
@@ -117,11 +118,12 @@ static void run_forward(const gk_wino_plan *p, const float *x, const float *w, i
     gk_free(c.uw);
 }
 
-void gk_winograd_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y) {
+void gk_winograd_forward_act(const gk_conv_geom *g, const float *x, const float *w, const float *bias, int act,
+                             float *y) {
     GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cin, g->cout, g->in[1], g->in[2], g->out[1], g->out[2],
                                        g->pad_lo[1], g->pad_lo[2]);
-    run_forward(&p, x, w, 0, bias, y);
+    run_forward(&p, x, w, 0, bias, act, y);
 }
 
 // Stride 1: dx is the correlation of dy with the 180-degree-rotated, transposed filter, padded by 2 - pad_lo.
@@ -129,5 +131,5 @@ void gk_winograd_backward_data(const gk_conv_geom *g, const float *dy, const flo
     GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cout, g->cin, g->out[1], g->out[2], g->in[1], g->in[2],
                                        2 - g->pad_lo[1], 2 - g->pad_lo[2]);
-    run_forward(&p, dy, w, 1, NULL, dx);
+    run_forward(&p, dy, w, 1, NULL, GK_ACT_NONE, dx);
 }

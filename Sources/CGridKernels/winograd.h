@@ -7,7 +7,8 @@
 /// 3x3, stride 1, dilation 1, groups 1, 2-D, pad_lo in 0...2, enough channels and output that Winograd pays.
 GK_HIDDEN int gk_winograd_applies(const gk_conv_geom *g);
 /// Same contracts as gk_conv_forward / gk_conv_backward_data / gk_conv_backward_filter.
-GK_HIDDEN void gk_winograd_forward(const gk_conv_geom *g, const float *x, const float *w, const float *bias, float *y);
+GK_HIDDEN void gk_winograd_forward_act(const gk_conv_geom *g, const float *x, const float *w, const float *bias, int act,
+                                       float *y);
 GK_HIDDEN void gk_winograd_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx);
 GK_HIDDEN void gk_winograd_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw,
                                            float *dbias);
@@ -31,7 +32,7 @@ GK_HIDDEN void gk_wino_input(const gk_wino_plan *p, const float *x, int64_t c0, 
                              float *v, int64_t ks, int64_t cs);
 /// y tiles (A^T m A + bias) of output channels [o0, o1), tile rows [r0, r1), from m laid out like V.
 GK_HIDDEN void gk_wino_output(const gk_wino_plan *p, const float *m, int64_t ks, int64_t cs, int64_t o0, int64_t o1,
-                              int64_t r0, int64_t r1, const float *bias, float *y);
+                              int64_t r0, int64_t r1, const float *bias, int act, float *y);
 /// (A dY A^T)[k] of output channels [o0, o1), tile rows [r0, r1), laid out like V (dY is zero past the edge).
 GK_HIDDEN void gk_wino_grad_output(const gk_wino_plan *p, const float *dy, int64_t o0, int64_t o1, int64_t r0,
                                    int64_t r1, float *w, int64_t ks, int64_t cs);

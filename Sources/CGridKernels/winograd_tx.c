@@ -120,7 +120,7 @@ GK_CLONES static void input_k(const gk_wino_plan *p, const float *x, int64_t c0,
 }
 
 GK_CLONES static void output_k(const gk_wino_plan *p, const float *m, int64_t ks, int64_t cs, int64_t o0, int64_t o1,
-                               int64_t r0, int64_t r1, const float *bias, float *y) {
+                               int64_t r0, int64_t r1, const float *bias, int act, float *y) {
     const int64_t nt = p->ntx, osz = p->oh * p->ow;
     float *buf = gk_alloc(sizeof(float) * (size_t)(40 * nt));
     float *s = buf, *yq = buf + 24 * nt;   // s: [4 a][6 j][nt], yq: [4 b][nt]
@@ -152,6 +152,7 @@ GK_CLONES static void output_k(const gk_wino_plan *p, const float *m, int64_t ks
                     row[4 * t + 3] = q3[t];
                 }
                 for (int64_t col = 4 * full; col < p->ow; col++) row[col] = yq[(col & 3) * nt + col / 4];
+                if (act) gk_activate_rows(act, 1, p->ow, p->ow, NULL, row);   // fused epilogue: the row is in L1
             }
         }
     }
@@ -276,8 +277,8 @@ void gk_wino_input(const gk_wino_plan *p, const float *x, int64_t c0, int64_t c1
     input_k(p, x, c0, c1, r0, r1, v, ks, cs);
 }
 void gk_wino_output(const gk_wino_plan *p, const float *m, int64_t ks, int64_t cs, int64_t o0, int64_t o1, int64_t r0,
-                    int64_t r1, const float *bias, float *y) {
-    output_k(p, m, ks, cs, o0, o1, r0, r1, bias, y);
+                    int64_t r1, const float *bias, int act, float *y) {
+    output_k(p, m, ks, cs, o0, o1, r0, r1, bias, act, y);
 }
 void gk_wino_grad_output(const gk_wino_plan *p, const float *dy, int64_t o0, int64_t o1, int64_t r0, int64_t r1,
                          float *w, int64_t ks, int64_t cs) {

@@ -32,6 +32,14 @@ void gk_conv_forward(const gk_conv_geom *g, const float *x, const float *w, cons
 /// addend + bias and accumulate, so the sum costs no extra pass. y must not overlap x or addend.
 void gk_conv_forward_add(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
                          const float *addend, float *y);
+/// Activations fused into a convolution's epilogue (inference plans).
+enum { GK_ACT_NONE = 0, GK_ACT_RELU = 1, GK_ACT_SIGMOID = 2, GK_ACT_TANH = 3 };
+/// y = act(conv(x, w) + bias (+ addend where not NULL)): each path applies the activation to the tile it has just
+/// written, while it is still in cache, instead of a separate pass over y. addend and bias may be NULL.
+void gk_conv_forward_fused(const gk_conv_geom *g, const float *x, const float *w, const float *bias,
+                           const float *addend, int act, float *y);
+/// y[n, c, s] = act(y[n, c, s] + bias[c]) in place (bias may be NULL), e.g. after a transposed convolution.
+void gk_bias_activate(int64_t n, int64_t c, int64_t s, const float *bias, int act, float *y);
 /// dx[N, Cin, in...] = gradient of the convolution wrt its input. dx is overwritten.
 void gk_conv_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx);
 /// dw[Cout, Cin/groups, k...] (overwritten) and dbias[Cout] (overwritten, may be NULL) from x and dy.
@@ -50,6 +58,7 @@ void gk_conv_backward_filter_ref(const gk_conv_geom *g, const float *x, const fl
 
 /// Pooling over [N*C, D, H, W] planes (g->cin = g->cout = channels, groups = channels, batch = N).
 /// Max pooling ignores padded positions; indices hold the flat index of the winner within its input plane (D*H*W).
+/// indices may be NULL (inference: no backward pass).
 void gk_maxpool_forward(const gk_conv_geom *g, const float *x, float *y, int64_t *indices);
 /// dx (overwritten) gets dy routed to the winners recorded in indices. Also serves max-unpooling's forward.
 void gk_maxpool_backward(const gk_conv_geom *g, const float *dy, const int64_t *indices, float *dx);

@@ -75,14 +75,16 @@ public enum Bench {
     static func measure(_ w: BenchWorkload, threads: Int, repeats: Int, steps: Int?) -> [BenchRecord] {
         let s = setup(w)
         let n = steps ?? (w == .tdnn ? 50 : (w == .unet ? 3 : 10))
-        let trainStep = s.trainingStep(), x = Variable(s.input)
+        let trainStep = s.trainingStep()
         s.model.train()
         for _ in 0..<3 { trainStep() }
         let train = minimumTime(repeats: repeats) { for _ in 0..<n { trainStep() } } / Double(n)
         s.model.eval()
+        // Inference as the apply jobs run it: the model compiled into an InferencePlan (folded, fused, no allocation).
+        let plan = InferencePlan(s.model), input = s.input
         let infer: Double = GradMode.withNoGrad {
-            for _ in 0..<3 { _ = s.model(x) }
-            return minimumTime(repeats: repeats) { for _ in 0..<n { _ = s.model(x) } } / Double(n)
+            for _ in 0..<3 { _ = plan(input) }
+            return minimumTime(repeats: repeats) { for _ in 0..<n { _ = plan(input) } } / Double(n)
         }
         let f = flops[w]!
         return [("train", train, f.train), ("infer", infer, f.infer)].map { phase, seconds, gf in

@@ -42,11 +42,12 @@ public enum ClassifyModel {
     static func logits(_ model: any Layer, _ x: Tensor, rows: [Int], batch: Int = 512) -> [Double] {
         var out = [Double]()
         out.reserveCapacity(rows.count)
+        let plan = InferencePlan(model)
         GradMode.withNoGrad {
             var start = 0
             while start < rows.count {
                 let part = Array(rows[start..<min(start + batch, rows.count)])
-                let y = model(Variable(gatherRows(x, part))).value.contiguous()
+                let y = plan(gatherRows(x, part))
                 out += y.scalars.map { Double($0) }
                 start += part.count
             }

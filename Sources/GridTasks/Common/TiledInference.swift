@@ -7,7 +7,9 @@ import GridNN
 public enum TiledInference {
     /// input [N, C, H, W] -> model output [N, K, H, W], computed tile by tile (tile x tile cores plus `halo`).
     /// `multiple`: spatial sizes the model needs (2^depth for a UNet); pieces are edge-padded up to it and cropped back.
-    public static func run(_ model: any Layer, _ input: Tensor, tile: Int = 256, halo: Int = 16, multiple: Int = 1) -> Tensor {
+    /// The model runs as an `InferencePlan` (folded, fused, allocation-free); pass one plan for many calls so it
+    /// is compiled once per tile shape.
+    public static func run(_ model: InferencePlan, _ input: Tensor, tile: Int = 256, halo: Int = 16, multiple: Int = 1) -> Tensor {
         let h = input.shape[2], w = input.shape[3]
         if h <= tile + 2 * halo && w <= tile + 2 * halo { return forward(model, input, multiple: multiple) }
         var rows = [Tensor]()
@@ -26,11 +28,11 @@ public enum TiledInference {
     }
 
     /// One pass, edge-padding H and W up to a multiple and cropping the output back.
-    static func forward(_ model: any Layer, _ x: Tensor, multiple: Int) -> Tensor {
+    static func forward(_ model: InferencePlan, _ x: Tensor, multiple: Int) -> Tensor {
         let h = x.shape[2], w = x.shape[3]
         let ph = (multiple - h % multiple) % multiple, pw = (multiple - w % multiple) % multiple
         let padded = ph + pw > 0 ? x.padded(lo: [0, 0], hi: [ph, pw], mode: .replicate) : x
-        let out = GradMode.withNoGrad { model(Variable(padded)).value }
+        let out = model(padded)
         return ph + pw > 0 ? out.sliced(axis: 2, 0..<h).sliced(axis: 3, 0..<w).contiguous() : out
     }
 }

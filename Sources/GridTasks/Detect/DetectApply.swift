@@ -49,12 +49,15 @@ public struct DetectReport: Codable {
 public struct Detector {
     public let spec: DetectSpec
     public let model: any Layer
+    /// The model compiled for inference (folded batch norms, fused epilogues), reused for every step.
+    public let plan: InferencePlan
     public let multiple: Int
     public let kind: String
 
     public init(path: String) throws {
         let trained = try TrainedModel<DetectSpec>(checkpoint: path, task: "detect")
         spec = trained.spec; model = trained.model; multiple = trained.inputMultiple; kind = trained.checkpoint.modelKind
+        plan = InferencePlan(trained.model)
     }
 
     /// Variable names for an input: the user's, else the names the model was trained with when the file has them,
@@ -95,7 +98,7 @@ public struct Detector {
     /// The network's class per point for the input [1, C, H, W] on `grid`.
     public func networkMask(_ x: Tensor, grid: LatLonGrid) -> [Int8] {
         switch spec.kind {
-        case .unet: return DetectModel.segment(model, x, multiple: multiple, periodic: grid.periodic)
+        case .unet: return DetectModel.segment(plan, x, multiple: multiple, periodic: grid.periodic)
         case .patchcnn: return slidingWindow(x, grid: grid)
         }
     }
@@ -123,7 +126,7 @@ public struct Detector {
             let part = centres[chunk..<min(chunk + 64, centres.count)]
             var xs = [Float]()
             for (y, xx) in part { xs += tensors.crop(0, y0: y + step / 2 - p / 2, x0: xx + step / 2 - p / 2, size: p, mirror: false).0 }
-            let logits = GradMode.withNoGrad { model(Variable(Tensor(shape: [part.count, c, p, p], scalars: xs))).value }.scalars
+            let logits = plan(Tensor(shape: [part.count, c, p, p], scalars: xs)).scalars
             for (n, (y, xx)) in part.enumerated() {
                 var best = 0
                 for k in 1..<3 where logits[n * 3 + k] > logits[n * 3 + best] { best = k }

@@ -37,10 +37,11 @@ public struct PatchScores: Codable, Equatable {
 
     public static func evaluate(_ model: any Layer, _ s: PatchSamples) -> PatchScores {
         var confusion = [[Int]](repeating: [0, 0, 0], count: 3)
+        let plan = InferencePlan(model)
         for chunk in stride(from: 0, to: s.samples.count, by: 64) {
             let part = Array(s.samples[chunk..<min(chunk + 64, s.samples.count)])
             let x = Tensor(shape: [part.count, s.data.channels, s.size, s.size], scalars: part.flatMap { s.patch($0) })
-            let logits = GradMode.withNoGrad { model(Variable(x)).value }.scalars
+            let logits = plan(x).scalars
             for (n, sample) in part.enumerated() {
                 var best = 0
                 for k in 1..<3 where logits[n * 3 + k] > logits[n * 3 + best] { best = k }

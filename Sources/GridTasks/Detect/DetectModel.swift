@@ -127,7 +127,7 @@ public enum DetectModel {
     }
 
     /// UNet class mask of one step: input [1, C, H, W]; on global grids the longitude wraps (periodic halo).
-    public static func segment(_ model: any Layer, _ x: Tensor, multiple: Int, periodic: Bool, halo: Int = 16) -> [Int8] {
+    public static func segment(_ model: InferencePlan, _ x: Tensor, multiple: Int, periodic: Bool, halo: Int = 16) -> [Int8] {
         let w = x.shape[3]
         var input = x
         var left = 0

@@ -117,9 +117,10 @@ public enum DetectTraining {
                                        exact: r.latitudeChannel ? [spec.channels.count] : [])
             validate = {
                 var s = MaskScores()
+                let plan = InferencePlan(model)   // this epoch's weights
                 for k in evalSteps {
                     let x = Tensor(shape: [1, spec.inputChannels, grid.height, grid.width], scalars: data.inputs[k])
-                    s.add(prediction: DetectModel.segment(model, x, multiple: multiple, periodic: grid.periodic), reference: labels[k])
+                    s.add(prediction: DetectModel.segment(plan, x, multiple: multiple, periodic: grid.periodic), reference: labels[k])
                 }
                 return 1 - s.meanIoU
             }

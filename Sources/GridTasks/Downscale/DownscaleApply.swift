@@ -3,6 +3,7 @@
 // missing, provenance. The output appears under its name only when complete.
 import Foundation
 import GridTensor
+import GridNN
 import GridIO
 import GridTrain
 
@@ -45,7 +46,8 @@ public enum DownscaleApplying {
     public static func run(_ r: DownscaleApplyRequest) throws -> DownscaleApplyReport {
         let started = Date()
         let trained = try TrainedModel<DownscaleSpec>(checkpoint: r.model, task: "downscale")
-        let (ck, spec, model, multiple) = (trained.checkpoint, trained.spec, trained.model, trained.inputMultiple)
+        let (ck, spec, multiple) = (trained.checkpoint, trained.spec, trained.inputMultiple)
+        let model = InferencePlan(trained.model)   // compiled once per tile shape, reused for every step
         let named = FieldLoader.splitSpec(r.inputs[0]).variable
         let ds = try FieldLoader.dataset(r.inputs, variable: r.variable ?? named ?? spec.variable, quiet: r.output.quiet)
         let name = ds.name

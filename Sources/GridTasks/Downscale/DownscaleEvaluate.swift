@@ -4,6 +4,7 @@ import Foundation
 import GridIO
 import GridPlot
 import GridTensor
+import GridNN
 import GridTrain
 
 public struct DownscaleEvaluateRequest {
@@ -119,7 +120,7 @@ public enum DownscaleEvaluating {
             predictions["climatology"] = bcsd.climatology.unsqueezed(0).broadcast(to: truthEval.shape).contiguous() + fineMask
         }
         let extra = try predictors.interpolated(steps: steps, height: h, width: w, method: spec.interpolation)
-        let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: extra), multiple: multiple)
+        let residual = TiledInference.run(InferencePlan(model), inputs.modelInput(interpolated: interp, predictors: extra), multiple: multiple)
         predictions["cnn"] = inputs.reconstruct(interpolated: interp, residual: residual) + fineMask
 
         let latitudes = truthData.latitudes

@@ -90,16 +90,17 @@ final class DownscaleReadFailures: @unchecked Sendable {
 func streamedRMSE(reader: DownscaleStepReader, inputs: DownscaleInputs, steps: [Int], model: (any Layer)?, multiple: Int,
                   chunk: Int = 4) throws -> Double {
     var se = 0.0, n = 0
+    let plan = model.map { InferencePlan($0) }   // the weights of this call (validation runs after each epoch)
     for start in stride(from: 0, to: steps.count, by: chunk) {
         let part = Array(steps[start..<min(start + chunk, steps.count)])
         let read = try part.map { try reader.read($0) }
         let fine = Tensor.concatenate(read.map(\.fine), axis: 0), coarse = Tensor.concatenate(read.map(\.coarse), axis: 0)
         let interp = inputs.interpolate(coarse)
         var pred = interp
-        if let model {
+        if let plan {
             let predictors = try reader.predictors?.interpolated(steps: part, height: interp.shape[1], width: interp.shape[2],
                                                                  method: inputs.spec.interpolation) ?? []
-            let residual = TiledInference.run(model, inputs.modelInput(interpolated: interp, predictors: predictors), multiple: multiple)
+            let residual = TiledInference.run(plan, inputs.modelInput(interpolated: interp, predictors: predictors), multiple: multiple)
             pred = inputs.reconstruct(interpolated: interp, residual: residual)
         }
         let p = pred.scalars, t = fine.scalars
