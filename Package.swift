@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        // Only a command plugin (`swift package generate-documentation`, scripts/build-docs.sh): no product links it.
+        .package(url: "https://github.com/apple/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C kernels: each hot function is compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked at load time

@@ -11,6 +11,7 @@ extension Variable {
         return .op(y, [self]) { g in [Tensor.zip(Tensor.zip(x, y, df), g, *)] }
     }
 
+    /// max(x, 0) elementwise; the gradient passes where the output is positive.
     public func relu() -> Variable {
         // The backward mask comes from the output (y > 0 exactly where x > 0): the output is usually kept anyway
         // as the next layer's input, so the input can be freed.
@@ -23,12 +24,14 @@ extension Variable {
             return [dx]
         }
     }
+    /// x where x > 0, `slope` x elsewhere.
     public func leakyRelu(_ slope: Float = 0.01) -> Variable {
         let x = value
         return .op(unaryKernel(x) { gk_leaky_relu_forward($0, $1, slope, $2) }, [self]) { g in
             [binaryKernel(x, g) { gk_leaky_relu_backward($0, $1, $2, slope, $3) }]
         }
     }
+    /// x where x > 0, `alpha` (e^x - 1) elsewhere.
     public func elu(_ alpha: Float = 1) -> Variable {
         let x = value
         let y = unaryKernel(x) { gk_elu_forward($0, $1, alpha, $2) }
@@ -57,10 +60,12 @@ extension Variable {
             [binaryKernel(x, g) { gk_gelu_tanh_backward($0, $1, $2, $3) }]
         }
     }
+    /// 1 / (1 + e^-x) elementwise, stable for large |x|.
     public func sigmoid() -> Variable {
         let y = value.sigmoid()
         return .op(y, [self]) { g in [binaryKernel(y, g) { gk_sigmoid_backward($0, $1, $2, $3) }] }
     }
+    /// Hyperbolic tangent elementwise.
     public func tanh() -> Variable {
         let y = value.tanh()
         return .op(y, [self]) { g in [binaryKernel(y, g) { gk_tanh_backward($0, $1, $2, $3) }] }
@@ -76,16 +81,21 @@ extension Variable {
             [binaryKernel(x, g) { gk_softplus_backward($0, $1, $2, $3) }]
         }
     }
+    /// e^x elementwise.
     public func exp() -> Variable {
         let y = value.exp()
         return .op(y, [self]) { g in [y * g] }
     }
+    /// Natural logarithm elementwise (the gradient 1/x is infinite at 0: clamp first where zeros can occur).
     public func log() -> Variable {
         let x = value
         return .op(x.log(), [self]) { g in [binaryKernel(x, g) { gk_log_backward($0, $1, $2, $3) }] }
     }
+    /// Square root elementwise (infinite gradient at 0).
     public func sqrt() -> Variable { pointwise({ $0.squareRoot() }, derivative: { _, y in 0.5 / y }) }
+    /// x² elementwise.
     public func squared() -> Variable { pointwise({ $0 * $0 }, derivative: { x, _ in 2 * x }) }
+    /// |x| elementwise; the gradient at 0 is 0.
     public func abs() -> Variable { pointwise({ Swift.abs($0) }, derivative: { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }) }
 
     /// PReLU with one learned slope per channel (axis 1).
@@ -166,6 +176,7 @@ extension Variable {
         }
     }
 
+    /// Softmax along `axis` (the channel axis by default, `[N, C, ...]`), stable for large values.
     public func softmax(axis: Int = 1) -> Variable {
         let ax = normalizeAxis(axis, rank: shape.count)
         let y = softmaxForward(value, axis: ax, log: false)
@@ -176,6 +187,7 @@ extension Variable {
         }
     }
 
+    /// log(softmax) along `axis`, computed directly (no log of a tiny number).
     public func logSoftmax(axis: Int = 1) -> Variable {
         let ax = normalizeAxis(axis, rank: shape.count)
         let y = softmaxForward(value, axis: ax, log: true)

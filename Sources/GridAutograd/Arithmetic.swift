@@ -2,32 +2,45 @@
 import GridTensor
 
 extension Variable {
+    /// Elementwise sum, broadcasting as Tensor does; each gradient is summed back to its operand's shape.
     public static func + (a: Variable, b: Variable) -> Variable {
         op(a.value + b.value, [a, b]) { g in [g.sumToShape(a.shape), g.sumToShape(b.shape)] }
     }
+    /// Elementwise difference, broadcasting.
     public static func - (a: Variable, b: Variable) -> Variable {
         op(a.value - b.value, [a, b]) { g in [g.sumToShape(a.shape), (-g).sumToShape(b.shape)] }
     }
+    /// Elementwise product, broadcasting.
     public static func * (a: Variable, b: Variable) -> Variable {
         op(a.value * b.value, [a, b]) { g in
             [a.requiresGrad ? (g * b.value).sumToShape(a.shape) : nil, b.requiresGrad ? (g * a.value).sumToShape(b.shape) : nil]
         }
     }
+    /// Elementwise quotient, broadcasting.
     public static func / (a: Variable, b: Variable) -> Variable {
         op(a.value / b.value, [a, b]) { g in
             [a.requiresGrad ? (g / b.value).sumToShape(a.shape) : nil,
              b.requiresGrad ? (-(g * a.value) / b.value.squared()).sumToShape(b.shape) : nil]
         }
     }
+    /// `s` added to every element.
     public static func + (a: Variable, s: Float) -> Variable { op(a.value + s, [a]) { [$0] } }
+    /// `s` subtracted from every element.
     public static func - (a: Variable, s: Float) -> Variable { op(a.value - s, [a]) { [$0] } }
+    /// Every element times `s`.
     public static func * (a: Variable, s: Float) -> Variable { op(a.value * s, [a]) { [$0 * s] } }
+    /// Every element times `s`.
     public static func * (s: Float, a: Variable) -> Variable { a * s }
+    /// Every element divided by `s`.
     public static func / (a: Variable, s: Float) -> Variable { a * (1 / s) }
+    /// Every element negated.
     public static prefix func - (a: Variable) -> Variable { op(-a.value, [a]) { [-$0] } }
+    /// `s` minus every element.
     public static func - (s: Float, a: Variable) -> Variable { op(s - a.value, [a]) { [-$0] } }
+    /// `s` added to every element.
     public static func + (s: Float, a: Variable) -> Variable { a + s }
 
+    /// Matrix product over the last two axes (`[..., m, k]` x `[..., k, n]` -> `[..., m, n]`), as Tensor.matmul.
     public static func matmul(_ a: Variable, _ b: Variable) -> Variable {
         op(Tensor.matmul(a.value, b.value), [a, b]) { g in
             [a.requiresGrad ? Tensor.matmul(g, b.value, transposeB: true).sumToShape(a.shape) : nil,
@@ -35,23 +48,28 @@ extension Variable {
         }
     }
 
+    /// The same values in a new shape with the same element count.
     public func reshaped(_ shape: [Int]) -> Variable {
         let old = self.shape
         return .op(value.reshaped(shape), [self]) { [$0.reshaped(old)] }
     }
+    /// Axes from `axis` on merged into one: `[N, C, H, W]` -> `[N, C*H*W]` by default.
     public func flattened(from axis: Int = 1) -> Variable {
         reshaped(Array(shape.prefix(axis)) + [shape.dropFirst(axis).reduce(1, *)])
     }
+    /// Axes reordered: result axis i is input axis `order[i]`.
     public func permuted(_ order: [Int]) -> Variable {
         var inverse = [Int](repeating: 0, count: order.count)
         for (i, o) in order.enumerated() { inverse[o] = i }
         return .op(value.permuted(order).contiguous(), [self]) { [$0.permuted(inverse).contiguous()] }
     }
+    /// Axes `a` and `b` swapped (the last two by default).
     public func transposed(_ a: Int = -2, _ b: Int = -1) -> Variable {
         var order = Array(0..<shape.count)
         order.swapAt(normalizeAxis(a, rank: shape.count), normalizeAxis(b, rank: shape.count))
         return permuted(order)
     }
+    /// The indices `range` along `axis`; the gradient is zero outside them.
     public func sliced(axis: Int, _ range: Range<Int>) -> Variable {
         let ax = normalizeAxis(axis, rank: shape.count), n = shape[ax]
         return .op(value.sliced(axis: ax, range).contiguous(), [self]) { g in
@@ -68,21 +86,25 @@ extension Variable {
             return [dx]
         }
     }
+    /// `parts` joined along `axis` (all other axes equal); the gradient is split back.
     public static func concatenate(_ parts: [Variable], axis: Int) -> Variable {
         let ax = normalizeAxis(axis, rank: parts[0].shape.count)
         let sizes = parts.map { $0.shape[ax] }
         return op(Tensor.concatenate(parts.map(\.value), axis: ax), parts) { g in g.split(sizes: sizes, axis: ax) }
     }
+    /// `parts` (all of one shape) stacked along a new axis at `axis`.
     public static func stack(_ parts: [Variable], axis: Int = 0) -> Variable {
         let ax = axis < 0 ? axis + parts[0].shape.count + 1 : axis   // a new axis: -1 appends, as Tensor.stack
         return concatenate(parts.map { $0.reshaped(Array($0.shape.prefix(ax)) + [1] + Array($0.shape.dropFirst(ax))) }, axis: ax)
     }
 
+    /// Sum over `axes` (all when nil), accumulated in Double; `keepDims` keeps them with length 1.
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Variable {
         let s = shape
         let kd = (0..<s.count).map { i in (axes ?? Array(0..<s.count)).map { normalizeAxis($0, rank: s.count) }.contains(i) ? 1 : s[i] }
         return .op(value.sum(axes: axes, keepDims: keepDims), [self]) { g in [g.reshaped(kd).broadcast(to: s).contiguous()] }
     }
+    /// Mean over `axes` (all when nil).
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Variable {
         let n = (axes ?? Array(0..<shape.count)).reduce(1) { $0 * shape[normalizeAxis($1, rank: shape.count)] }
         return sum(axes: axes, keepDims: keepDims) * (1 / Float(Swift.max(n, 1)))

@@ -3,6 +3,9 @@
 import GridTensor
 import CGridKernels
 
+/// Batch normalisation over a batch split across processes: inside ``combined(over:_:)`` the batch-norm layers in
+/// training mode combine their mean, variance and backward sums over the group, so N ranks normalise exactly as one
+/// rank with the whole batch. The group is process-wide state: one data-parallel training at a time per process.
 public enum BatchStatistics {
     /// The group batch-norm layers in training mode combine over; nil = this process's batch alone.
     nonisolated(unsafe) public private(set) static var group: ProcessGroup?

@@ -73,6 +73,8 @@ extension Variable {
         return (.op(y, [self]) { dy in [Tensor.maxUnpool(dy, indices: idx, geometry: g)] }, idx, g)
     }
 
+    /// Max pooling of `[N, C, spatial...]` with one kernel size per spatial axis (stride defaults to the kernel, padding
+    /// to 0); the gradient goes to each window's maximum. Traps when the sizes do not fit.
     public func maxPooled(kernel: [Int], stride: [Int]? = nil, padding: [Int]? = nil) -> Variable {
         maxPool(kernel: kernel, stride: stride, padding: padding).0
     }
@@ -90,6 +92,8 @@ extension Variable {
         }
     }
 
+    /// Average pooling of `[N, C, spatial...]` (stride defaults to the kernel); with `countIncludePad` padded cells count
+    /// as zeros in each mean. Traps when the sizes do not fit.
     public func avgPooled(kernel: [Int], stride: [Int]? = nil, padding: [Int]? = nil, countIncludePad: Bool = true) -> Variable {
         let g: ConvGeometry
         do {
@@ -103,6 +107,8 @@ extension Variable {
     /// Mean over all spatial positions: [N, C, ...] -> [N, C].
     public func globalAvgPooled() -> Variable { mean(axes: Array(2..<shape.count)) }
 
+    /// How ``upsampled(scale:mode:)`` fills new cells: copies of the nearest cell, or (bi/tri)linear interpolation with
+    /// half-pixel centres (PyTorch's `align_corners=False`).
     public enum UpsampleMode: String, Codable, Sendable { case nearest, linear }
 
     /// Resizes every spatial axis by an integer factor (nearest, or (bi/tri)linear with half-pixel centres).

@@ -2,15 +2,25 @@
 // sum(f(x) * r) with a fixed random r (so every output element matters), accumulated in Double.
 import GridTensor
 
+/// One compared element: the gradient from backward() and the central difference for it.
 public struct GradCheckResult: CustomStringConvertible {
+    /// Which input (index into `inputs`).
     public let input: Int
+    /// Which element of that input, in row-major order.
     public let index: Int
+    /// The gradient from backward().
     public let analytic: Double
+    /// The central difference (f(x + eps) - f(x - eps)) / 2 eps, accumulated in Double.
     public let numeric: Double
+    /// |analytic - numeric| / max(1, |numeric|): absolute for small gradients, relative for large ones.
     public var error: Double { Swift.abs(analytic - numeric) / Swift.max(1, Swift.abs(numeric)) }
+    /// `input i[j]: analytic a vs numeric n`.
     public var description: String { "input \(input)[\(index)]: analytic \(analytic) vs numeric \(numeric)" }
 }
 
+/// Gradient checking: backward() against central differences of the probe objective sum(f(x) * r) with a fixed
+/// random r, so every output element matters. Use Float-friendly steps (`eps` 1e-2) and smooth inputs: kinks of relu
+/// or max within `eps` of an element make any check disagree there.
 public enum GradCheck {
     /// Worst mismatch over every element of every input (relative to max(1, |numeric|)).
     /// The function must be deterministic (no dropout draws that change between calls).

@@ -4,6 +4,9 @@ import Foundation
 import GridTensor
 import CGridKernels
 
+/// The losses gridcnn trains with. Each returns a scalar Variable (a mean); the optional `mask` (1 = counts,
+/// 0 = missing, shaped like the target) keeps gaps in observations out of the mean and the gradient, and an
+/// all-zero mask gives 0 rather than NaN.
 public enum Loss {
     /// mean((x - t)^2) over the points where mask = 1.
     public static func mse(_ x: Variable, _ t: Variable, mask: Tensor? = nil) -> Variable {

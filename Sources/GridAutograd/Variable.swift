@@ -3,11 +3,17 @@
 // reverse topological order; leaves accumulate .grad across calls until zeroed.
 import GridTensor
 
+/// A tensor value in a differentiable computation. Operations on variables record the graph when gradient recording
+/// is on (``GradMode``) and some input requires a gradient; ``backward(_:retainGraph:)`` then fills `grad` on the
+/// leaves that require one. A reference type: build and differentiate a graph on one thread.
 public final class Variable {
+    /// The value (any shape; gridcnn's layouts are `[N, C, H, W]`, `[N, C, T]`).
     public var value: Tensor
     /// Accumulated gradient (leaves that require grad), nil until a backward pass reaches it.
     public var grad: Tensor?
+    /// Whether a gradient should flow into this variable (true for trainable parameters and every recorded result).
     public var requiresGrad: Bool
+    /// An optional label for debugging and summaries.
     public var name: String?
 
     /// Where this variable sits in the recorded graph: set for op results, made on first use for leaves.
@@ -26,7 +32,9 @@ public final class Variable {
         self.ownNode = node
     }
 
+    /// The value's shape.
     public var shape: [Int] { value.shape }
+    /// True unless this variable is the recorded result of an operation (leaves accumulate `grad`).
     public var isLeaf: Bool { !(ownNode?.isOp ?? false) }
     /// The graph nodes of the inputs this variable was computed from (nil where an input needed no gradient).
     var parents: [GradNode?] { ownNode?.parents ?? [] }
@@ -54,6 +62,7 @@ public final class Variable {
     /// Same value, cut from the graph.
     public func detached() -> Variable { Variable(value) }
 
+    /// Clears the accumulated gradient.
     public func zeroGrad() { grad = nil }
 
     /// Back-propagates from this variable. A non-scalar output needs the seed gradient (dL/dself).
@@ -146,6 +155,7 @@ final class GradNode {
 public enum GradMode {
     @TaskLocal static var enabled = true
 
+    /// Whether operations record the graph here (false inside ``withNoGrad(_:)``; task- and thread-local).
     public static var isEnabled: Bool { enabled }
 
     /// Runs body with graph recording off (restored afterwards).

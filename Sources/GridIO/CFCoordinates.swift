@@ -26,10 +26,15 @@ public enum CFCoordinateKind: String, Codable, Sendable {
 public struct CFCoordinate: Equatable, Codable, Sendable {
     /// The coordinate variable's path.
     public var name: String
+    /// The names of its dimensions, in storage order (one for a 1-D axis, e.g. `[y, x]` for a 2-D latitude).
     public var dimensions: [String]
+    /// The axis it runs along: from its kind, else its `axis` attribute; nil when neither says.
     public var axis: CFAxis?
+    /// What it measures, decided by `standard_name`, then `units`, then `axis`/`positive`, and only last by its name.
     public var kind: CFCoordinateKind
+    /// Its `units` attribute as written (e.g. `degrees_north`, `days since 1850-01-01`, `hPa`).
     public var units: String?
+    /// Its CF `standard_name` attribute, if any.
     public var standardName: String?
     /// True when it comes from the `coordinates` attribute (e.g. 2-D lat/lon) rather than a dimension.
     public var isAuxiliary: Bool
@@ -37,31 +42,42 @@ public struct CFCoordinate: Equatable, Codable, Sendable {
 
 /// A grid mapping variable (CF `grid_mapping`), e.g. rotated_pole with grid_north_pole_latitude/longitude.
 public struct CFGridMapping: Equatable, Sendable {
+    /// The grid mapping variable's path (e.g. `rotated_pole`).
     public var variable: String
     /// The `grid_mapping_name` attribute, e.g. "rotated_latitude_longitude".
     public var name: String
+    /// All of its attributes (the projection's parameters).
     public var attributes: [NCAttribute]
 
+    /// The rotated pole's true latitude in degrees north (`grid_north_pole_latitude`), nil for other mappings.
     public var northPoleLatitude: Double? { attributes.first { $0.name == "grid_north_pole_latitude" }?.value.number }
+    /// The rotated pole's true longitude in degrees east (`grid_north_pole_longitude`), nil for other mappings.
     public var northPoleLongitude: Double? { attributes.first { $0.name == "grid_north_pole_longitude" }?.value.number }
 }
 
 /// The coordinates CF attaches to one data variable.
 public struct CFCoordinateSystem: Equatable, Sendable {
+    /// The data variable's path.
     public var variable: String
     /// Per dimension of the variable (in order), its coordinate variable if there is one.
     public var dimensionCoordinates: [CFCoordinate?]
     /// Auxiliary coordinates from the `coordinates` attribute.
     public var auxiliary: [CFCoordinate]
+    /// The variable named by its `grid_mapping` attribute (short or CF-1.7 extended form), nil when it has none.
     public var gridMapping: CFGridMapping?
 
     /// Every coordinate, dimension coordinates first.
     public var all: [CFCoordinate] { dimensionCoordinates.compactMap { $0 } + auxiliary }
 
+    /// The first coordinate of `kind`, dimension coordinates before auxiliary ones; nil when there is none.
     public func coordinate(_ kind: CFCoordinateKind) -> CFCoordinate? { all.first { $0.kind == kind } }
+    /// The true latitude (1-D axis or 2-D auxiliary), if any; a rotated grid's `rlat` is ``CFCoordinateKind/gridLatitude``.
     public var latitude: CFCoordinate? { coordinate(.latitude) }
+    /// The true longitude (1-D axis or 2-D auxiliary), if any.
     public var longitude: CFCoordinate? { coordinate(.longitude) }
+    /// The time coordinate, if any (decode it with ``NetCDFFile/times(_:)``).
     public var time: CFCoordinate? { coordinate(.time) }
+    /// The vertical coordinate (pressure, height, depth, model level), if any.
     public var vertical: CFCoordinate? { coordinate(.vertical) }
 
     /// Index of the dimension whose coordinate has `axis`.

@@ -3,12 +3,17 @@
 
 /// How a variable's raw values turn into physical values: mask first, then `raw * scaleFactor + addOffset`.
 public struct CFPacking: Equatable, Sendable {
+    /// The `scale_factor` attribute: physical = raw x scaleFactor + addOffset; nil when absent (1).
     public var scaleFactor: Double?
+    /// The `add_offset` attribute, in the variable's physical units; nil when absent (0).
     public var addOffset: Double?
     /// Raw values that mean "missing" (_FillValue, missing_value), rounded to the variable's precision. Integer
     /// variables are masked with the exact `integerMasks`; these fields then only describe them.
     public var missingValues: [Double]
+    /// The lower end of the valid range (`valid_min` or `valid_range[0]`); values below it are missing (compared raw,
+    /// or unpacked when `validRangeIsUnpacked`).
     public var validMin: Double?
+    /// The upper end of the valid range (`valid_max` or `valid_range[1]`); values above it are missing.
     public var validMax: Double?
     /// True when valid_* is given in unpacked units (its type differs from the packed type of a packed variable).
     public var validRangeIsUnpacked: Bool

@@ -118,8 +118,11 @@ func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) 
 
 /// A calendar date and time of day, to the second.
 public struct CFDate: Equatable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    /// The date's fields as the calendar counts them: month 1-12, day 1-31 (30 February exists in a 360_day calendar),
+    /// hour 0-23, minute and second 0-59. Years may be 0 or negative (astronomical numbering).
     public var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
 
+    /// A date from its fields, midnight by default. Not checked against a calendar: ``CFTimeUnits`` does that when encoding.
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
         (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
     }
@@ -130,8 +133,10 @@ public struct CFDate: Equatable, Hashable, Comparable, Codable, Sendable, Custom
         return y + String(format: "-%02d-%02dT%02d:%02d:%02d", month, day, hour, minute, second)
     }
 
+    /// The ISO 8601 form, as ``iso8601``.
     public var description: String { iso8601 }
 
+    /// Chronological order by the fields (year, month, day, hour, minute, second), valid within any one calendar.
     public static func < (a: CFDate, b: CFDate) -> Bool {
         [a.year, a.month, a.day, a.hour, a.minute, a.second].lexicographicallyPrecedes([b.year, b.month, b.day, b.hour, b.minute, b.second])
     }
@@ -139,10 +144,13 @@ public struct CFDate: Equatable, Hashable, Comparable, Codable, Sendable, Custom
 
 /// Parsed time units: `unitSeconds` per unit after the reference date, in `calendar`.
 public struct CFTimeUnits: Equatable, Sendable {
+    /// Seconds in one unit: 86400 for days, 3600 hours, 60 minutes, 1 seconds, 0.001 milliseconds, 1e-6 microseconds.
     public var unitSeconds: Double
+    /// The reference date after `since`, to the whole second (fractions and UTC offsets are kept apart).
     public var reference: CFDate
     /// Fractional seconds of the reference time and any UTC offset, folded into one number.
     var referenceSecondOffset: Double
+    /// The calendar the values count in (the variable's `calendar` attribute; `standard` when absent).
     public var calendar: CFCalendar
 
     /// Parses "days since 1850-01-01 00:00:00" style units; throws `invalidTimeUnits` or `unsupportedCalendar`.

@@ -6,6 +6,9 @@ import Foundation
 import Glibc
 #endif
 
+/// Which files make up a dataset: each source is a path, a glob (`tas_day_*.nc`, matches sorted) or a list file
+/// (`@files.txt`: one path or glob per line, relative to the list's folder, `#` starts a comment). A glob or list that
+/// matches nothing throws ``GridIOError/invalidArgument(detail:)`` naming it, so a typo never becomes a partial archive.
 public enum DatasetSources {
     /// Expands sources into file paths, in the order given (each glob's matches sorted); duplicates are dropped.
     public static func expand(_ sources: [String]) throws -> [String] {

@@ -7,17 +7,25 @@ import Foundation
 
 /// A hole in the time axis: nothing between `after` and `before`, about `missingSteps` steps.
 public struct DatasetGap: Codable, Equatable, Sendable {
+    /// The last date before the hole.
     public var after: CFDate
+    /// The first date after the hole.
     public var before: CFDate
+    /// About how many steps are missing, judged by the dataset's typical step.
     public var missingSteps: Int
 }
 
 /// Two files covering the same period; `duplicateSteps` times of `later` were already in `earlier` and are skipped.
 public struct DatasetOverlap: Codable, Equatable, Sendable {
+    /// The file whose steps are kept.
     public var earlier: String
+    /// The file whose repeated steps are skipped.
     public var later: String
+    /// The first date the two files share.
     public var from: CFDate
+    /// The last date the two files share.
     public var to: CFDate
+    /// How many steps of `later` repeat a date of `earlier` and are skipped.
     public var duplicateSteps: Int
 }
 

@@ -8,15 +8,21 @@ import Foundation
 /// Dimensions and variables are named by path ("x" in the root group, "group/x" below it), so same-named
 /// dimensions of different groups stay apart; a variable's "dims" are keys of "dimensions".
 public struct FileSummary: Codable, Sendable {
+    /// The file summarised, as given.
     public var path: String
+    /// The file's format as ``NCFormat`` names it (`classic`, `netCDF-4`, `Zarr (NCZarr)`, ...).
     public var format: String
+    /// Every dimension's current length, by path.
     public var dimensions: [String: Int]
+    /// The paths of the unlimited (record) dimensions.
     public var unlimitedDimensions: [String]
+    /// The summarised variables by path (all, or the one asked for).
     public var variables: [String: VariableSummary]
     /// Decoded ranges of the coordinate variables, by name.
     public var coordinates: [String: CoordinateSummary]
     /// The span of the (first) CF time coordinate.
     public var time: TimeSpan?
+    /// The root group's attributes, in file order.
     public var globalAttributes: [AttributeSummary]
     /// File order of dimensions and variables, for the text rendering.
     var dimensionOrder: [String] = []
@@ -29,20 +35,32 @@ public struct FileSummary: Codable, Sendable {
 
 /// One variable: structure and statistics of its valid values (nil min/max/mean when none are valid).
 public struct VariableSummary: Codable, Sendable {
+    /// Its dimensions' paths, in storage order (keys of ``FileSummary/dimensions``).
     public var dims: [String]
+    /// Its lengths along `dims`.
     public var shape: [Int]
+    /// Its stored type as ``NCType`` names it (`float`, `short`, ...): the packed type for packed data.
     public var type: String
+    /// Its `units` attribute.
     public var units: String?
+    /// Its `long_name` attribute.
     public var longName: String?
+    /// Its CF `standard_name` attribute.
     public var standardName: String?
+    /// The smallest valid value, decoded (unpacked, in `units`); nil when none is valid or the type is not numeric.
     public var min: Double?
+    /// The largest valid value, decoded; nil when none is valid.
     public var max: Double?
+    /// The mean of the valid values, decoded and accumulated in Double; nil when none is valid.
     public var mean: Double?
     /// Values masked by _FillValue, missing_value or the valid range (or NaN).
     public var missing: Int
+    /// The number of values that are not missing.
     public var valid: Int
+    /// All of its attributes, in file order.
     public var attributes: [AttributeSummary]
 
+    /// Encodes every key, with explicit nulls for absent statistics (`"min": null`) rather than a missing key.
     public func encode(to encoder: Encoder) throws {
         // Explicit nulls: a consumer should see "min": null rather than a missing key.
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -63,30 +81,45 @@ public struct VariableSummary: Codable, Sendable {
 
 /// An attribute: text values as they are, numbers comma-separated.
 public struct AttributeSummary: Codable, Sendable, Equatable {
+    /// The attribute's name.
     public var name: String
+    /// Its stored type as ``NCType`` names it.
     public var type: String
+    /// Text as it is; numbers comma-separated.
     public var value: String
 }
 
 /// A coordinate variable's role and decoded range.
 public struct CoordinateSummary: Codable, Sendable {
+    /// The CF axis letter (`X`, `Y`, `Z`, `T`), when known.
     public var axis: String?
+    /// What it measures, as ``CFCoordinateKind`` raw values name it (`latitude`, `grid_longitude`, `time`, ...).
     public var kind: String
+    /// Its `units` attribute.
     public var units: String?
+    /// Its smallest valid value (for time, in its own units).
     public var min: Double?
+    /// Its largest valid value.
     public var max: Double?
     /// ISO dates of min and max for time coordinates.
     public var start: String?
+    /// The ISO date of `max`, for time coordinates.
     public var end: String?
 }
 
 /// The decoded time span of a time coordinate.
 public struct TimeSpan: Codable, Sendable {
+    /// The time coordinate's path.
     public var variable: String
+    /// Its units (e.g. `days since 1850-01-01`).
     public var units: String
+    /// Its CF calendar (``CFCalendar`` raw value).
     public var calendar: String
+    /// The earliest time as an ISO 8601 date.
     public var start: String
+    /// The latest time as an ISO 8601 date.
     public var end: String
+    /// The number of valid time values.
     public var steps: Int
 }
 

@@ -5,22 +5,44 @@
 import Foundation
 import GridTensor
 
-public enum LatitudeOrder: String, Codable, Sendable { case southToNorth = "south_to_north", northToSouth = "north_to_south" }
-public enum LongitudeConvention: String, Codable, Sendable { case signed = "-180..180", positive = "0..360" }
+/// The order of a grid's rows when y is latitude: south to north (latitude increasing with the row index, as CMIP
+/// files usually are) or north to south (as ERA5 files are).
+public enum LatitudeOrder: String, Codable, Sendable {
+    /// Row 0 is the southernmost.
+    case southToNorth = "south_to_north"
+    /// Row 0 is the northernmost.
+    case northToSouth = "north_to_south"
+}
+
+/// How a grid's longitudes are numbered: -180..180 degrees east, or 0..360 (decided by any value above 180).
+public enum LongitudeConvention: String, Codable, Sendable {
+    /// Longitudes in -180..180.
+    case signed = "-180..180"
+    /// Longitudes in 0..360.
+    case positive = "0..360"
+}
 
 /// One file of a dataset, open, with the layout of the variable in it.
 public final class DatasetMember {
+    /// The file's path, after glob and @list expansion.
     public let path: String
+    /// The open file (kept open for the dataset's life; calls into it are serialised by GridIO's library lock).
     public let file: NetCDFFile
+    /// The dataset's variable in this file.
     public let variable: NCVariable
     /// Index among the variable's dimensions of time (nil: a field without time, one step), y and x.
     public let timeAxis: Int?
+    /// Indices of the y (rows) and x (columns) dimensions among the variable's: always its last two.
     public let yAxis: Int, xAxis: Int
+    /// The number of time steps in this file (1 without a time dimension).
     public let steps: Int
     /// Decoded times (nil without a CF time coordinate) and the raw values with their units.
     public let dates: [CFDate]?
+    /// The raw values of the time coordinate, in `timeUnitsText`; nil without one.
     public let timeValues: [Double]?
+    /// The parsed units and calendar of the time coordinate; nil without a CF time.
     public let timeUnits: CFTimeUnits?
+    /// The time coordinate's `units` attribute as written (e.g. `days since 1850-01-01`).
     public let timeUnitsText: String?
 
     init(path: String, variable name: String?) throws {
@@ -90,10 +112,19 @@ public final class DatasetMember {
 
 /// A step of the dataset: which file, which index in it.
 public struct DatasetStep: Equatable, Sendable {
+    /// The file's index in ``GridDataset/members``.
     public var member: Int
+    /// The step's index along the time dimension inside that file.
     public var local: Int
 }
 
+/// One variable across many files as one lazily read (time, y, x) dataset: the files of paths, globs or @list files,
+/// each opened once and kept open, ordered by decoded time (each file's own units and calendar), gaps and overlaps
+/// reported, grid, units and coordinates checked to agree. Values are read a step or a window at a time, CF-decoded
+/// (fill and out-of-range values as NaN, packed values unpacked) as Float32.
+///
+/// A reference type holding open files; reads may come from several threads (GridIO serialises library calls with one
+/// process-wide lock), so concurrent readers do not speed up reading.
 public final class GridDataset {
     /// The files, ordered by their first time.
     public let members: [DatasetMember]
@@ -101,13 +132,19 @@ public final class GridDataset {
     public let steps: [DatasetStep]
     /// Decoded time of each step (nil when the files have no CF time).
     public let dates: [CFDate]?
+    /// Holes in the time axis: steps longer than 1.5 typical steps.
     public let gaps: [DatasetGap]
+    /// Files covering the same period (their repeated steps are taken once, from the earlier file).
     public let overlaps: [DatasetOverlap]
     /// Things a user should hear about (gaps, overlaps, files kept in the given order).
     public let warnings: [String]
 
     /// Opens every file of `sources` (paths, globs, @list files) and reads the description of `variable` (nil: each
     /// file's only data variable).
+    ///
+    /// Throws ``GridIOError`` when a file is missing or unreadable, a glob or list matches nothing, the variable is
+    /// absent or not (time, y, x) / (y, x) (leading axes of length 1 are allowed), the files differ in grid size,
+    /// units or y/x coordinates, their calendars cannot be compared, or a time value cannot be decoded.
     public convenience init(_ sources: [String], variable: String? = nil) throws {
         let paths = try DatasetSources.expand(sources)
         var members = [DatasetMember]()
@@ -139,24 +176,38 @@ public final class GridDataset {
         self.warnings = warnings
     }
 
+    /// The number of time steps, all files together (1 per file without time).
     public var count: Int { steps.count }
+    /// Rows: the length of y (the variable's second-to-last dimension).
     public var height: Int { members[0].height }
+    /// Columns: the length of x (the variable's last dimension).
     public var width: Int { members[0].width }
+    /// The variable's metadata as the first file has it (attributes, dimensions, packing).
     public var variable: NCVariable { members[0].variable }
+    /// The variable's name.
     public var name: String { variable.name }
+    /// The files in time order.
     public var paths: [String] { members.map(\.path) }
+    /// The variable's `units` attribute (the same in every file, or the dataset is refused).
     public var units: String? { variable.text("units") }
+    /// The variable's `long_name` attribute.
     public var longName: String? { variable.text("long_name") }
+    /// The variable's CF `standard_name` attribute.
     public var standardName: String? { variable.text("standard_name") }
+    /// The variable's `grid_mapping` attribute (e.g. `rotated_pole`), nil on plain latitude-longitude grids.
     public var gridMapping: String? { variable.text("grid_mapping") }
+    /// The name of the time dimension, nil for a field without one.
     public var timeDimension: String? { members[0].timeAxis.map { variable.dimensions[$0].name } }
+    /// The name of the y (row) dimension, e.g. `lat` or `rlat`.
     public var yDimension: String { variable.dimensions[members[0].yAxis].name }
+    /// The name of the x (column) dimension, e.g. `lon` or `rlon`.
     public var xDimension: String { variable.dimensions[members[0].xAxis].name }
     /// A short name for messages: the path, or the first path and how many files.
     public var label: String { members.count == 1 ? members[0].path : "\(members[0].path) (+\(members.count - 1) files)" }
 
     /// Coordinate values of the y and x dimensions, when the first file has CF coordinate variables for them.
     public var yValues: [Double]? { coordinateValues(yDimension) }
+    /// The x coordinate values in their own units (e.g. degrees east), nil without a 1-D coordinate variable.
     public var xValues: [Double]? { coordinateValues(xDimension) }
 
     /// Latitude order of the rows, when y is latitude.

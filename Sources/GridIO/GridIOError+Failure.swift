@@ -3,6 +3,7 @@
 import GridTensor
 
 extension GridIOError: GridFailure {
+    /// The file the error is about, when the case names one (nil for shape, hyperslab, time-unit and argument errors).
     public var path: String? {
         switch self {
         case .fileNotFound(let p), .notNetCDF(let p), .notHDF5(let p), .outputExists(let p): return p
@@ -13,6 +14,7 @@ extension GridIOError: GridFailure {
         }
     }
 
+    /// The variable or HDF5 object the error is about, when the case names one.
     public var variable: String? {
         switch self {
         case .variableNotFound(let n, _, _), .objectNotFound(let n, _, _), .unsupportedType(let n, _, _), .tooLarge(let n, _, _):
@@ -24,6 +26,7 @@ extension GridIOError: GridFailure {
 }
 
 extension WAVError: GridFailure {
+    /// The WAV file the error is about (every case names one).
     public var path: String? {
         switch self {
         case .fileNotFound(let p), .notRIFF(let p), .notWAVE(let p), .missingChunk(let p, _), .unsupportedCodec(let p, _, _),

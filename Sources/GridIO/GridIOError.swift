@@ -48,6 +48,7 @@ public enum GridIOError: Error, Equatable, Sendable {
 }
 
 extension GridIOError: CustomStringConvertible, LocalizedError {
+    /// One line naming the file and what is wrong, e.g. `input.nc: no variable 'tas' (variables: pr, psl, uas)`.
     public var description: String {
         switch self {
         case .fileNotFound(let path): return "\(path): no such file"
@@ -79,6 +80,7 @@ extension GridIOError: CustomStringConvertible, LocalizedError {
         }
     }
 
+    /// The same line as ``description`` (Foundation's `localizedDescription`).
     public var errorDescription: String? { description }
 
     private static func list(_ names: [String]) -> String { names.isEmpty ? "none" : names.joined(separator: ", ") }

@@ -6,6 +6,7 @@ import GridTensor
 
 /// An HDF5 file open read-only; closed in deinit.
 public final class HDF5File {
+    /// The file's path, as given.
     public let path: String
     private let file: hid_t
     /// Where dataset reads run (see IsolatedReader).

@@ -11,6 +11,7 @@ public enum HDF5Value: Equatable, Sendable, CustomStringConvertible {
     case double(Double)
     case doubles([Double])
 
+    /// The value as h5dump-like text: strings quoted, arrays in brackets.
     public var description: String {
         switch self {
         case .string(let s): return "\"\(s)\""

@@ -6,6 +6,7 @@ import GridTensor
 
 /// Writes an HDF5 file readable by h5py: `writeDataset`, `setAttribute`, then `finish()`.
 public final class HDF5Writer {
+    /// The final path: the file appears under it only when ``finish()`` succeeds.
     public var path: String { output.finalPath }
     private let output: AtomicOutput
     private let file: hid_t

@@ -101,17 +101,24 @@ public enum AttributeValue: Equatable, Codable, Sendable {
 }
 
 extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+    /// A text attribute from a string literal: `"K"`.
     public init(stringLiteral value: String) { self = .text(value) }
+    /// A one-value integer attribute from an integer literal: `4`.
     public init(integerLiteral value: Int64) { self = .ints([value]) }
+    /// A one-value double attribute from a float literal: `1e20`.
     public init(floatLiteral value: Double) { self = .doubles([value]) }
 }
 
 /// A named attribute with its on-disk type.
 public struct NCAttribute: Equatable, Codable, Sendable {
+    /// The attribute's name (e.g. `units`, `_FillValue`).
     public var name: String
+    /// Its on-disk type (a `_FillValue` must have its variable's type).
     public var type: NCType
+    /// Its value.
     public var value: AttributeValue
 
+    /// An attribute stored with an explicit on-disk type.
     public init(name: String, type: NCType, value: AttributeValue) {
         self.name = name
         self.type = type
@@ -134,32 +141,44 @@ public struct NCAttribute: Equatable, Codable, Sendable {
 
 /// A dimension. `length` is the current length, also for an unlimited dimension.
 public struct NCDimension: Equatable, Codable, Sendable {
+    /// The dimension's name in its group.
     public var name: String
     /// "name" in the root group and "group/sub/name" below it, like a variable's path: groups may each define a
     /// dimension of the same name.
     public var path: String
+    /// The current length (the number of records so far for an unlimited dimension).
     public var length: Int
+    /// True for an unlimited (record) dimension, which grows as steps are appended.
     public var isUnlimited: Bool
     let id: Int32
 }
 
 /// A variable's metadata. `path` is "name" in the root group and "group/sub/name" below it.
 public struct NCVariable: Equatable, Sendable {
+    /// The variable's name in its group.
     public var name: String
+    /// `name` in the root group, `group/sub/name` below it: what `NetCDFFile.variable(_:)` accepts.
     public var path: String
+    /// The stored (external) type: the packed type of a packed variable.
     public var type: NCType
+    /// Its dimensions, slowest-varying first (C order: `[time, lat, lon]`).
     public var dimensions: [NCDimension]
+    /// Its attributes, in file order.
     public var attributes: [NCAttribute]
     /// Chunk lengths of a chunked NetCDF-4 variable, nil when contiguous or classic.
     public var chunkSizes: [Int]?
     /// Deflate level, nil when not compressed.
     public var deflateLevel: Int?
+    /// True when the shuffle filter is on (netCDF-4).
     public var shuffle: Bool
     let groupID: Int32
     let varID: Int32
 
+    /// The lengths of its dimensions, in order: the shape of a whole read.
     public var shape: [Int] { dimensions.map(\.length) }
+    /// The names of its dimensions, in order.
     public var dimensionNames: [String] { dimensions.map(\.name) }
+    /// The number of dimensions (0 for a scalar).
     public var rank: Int { dimensions.count }
     /// Number of elements (saturating at Int.max for absurd corrupt shapes, instead of trapping).
     public var count: Int { saturatingProduct(shape) }
@@ -172,16 +191,22 @@ public struct NCVariable: Equatable, Sendable {
 
 /// A group: the root group of a file, or a NetCDF-4 subgroup.
 public struct NCGroup: Equatable, Sendable {
+    /// The group's name ("/" for the root).
     public var name: String
     /// "" for the root, "a/b" below it.
     public var path: String
+    /// Dimensions defined in this group (not its subgroups).
     public var dimensions: [NCDimension]
+    /// Variables defined in this group (not its subgroups).
     public var variables: [NCVariable]
+    /// The group's attributes (the root's are the file's global attributes).
     public var attributes: [NCAttribute]
+    /// Its direct subgroups (netCDF-4 only; empty for classic files).
     public var groups: [NCGroup]
 
     /// This group's variables and those of every subgroup, depth first.
     public var allVariables: [NCVariable] { variables + groups.flatMap(\.allVariables) }
+    /// This group's dimensions and those of every subgroup, depth first.
     public var allDimensions: [NCDimension] { dimensions + groups.flatMap(\.allDimensions) }
 }
 

@@ -9,6 +9,7 @@ import Foundation
 public final class NetCDFFile {
     /// The path as given to `init`.
     public let path: String
+    /// The on-disk format (classic, 64-bit offset, CDF-5, netCDF-4, netCDF-4 classic model, or Zarr through NCZarr).
     public let format: NCFormat
     /// The root group with every subgroup below it.
     public let root: NCGroup

@@ -7,10 +7,14 @@ import GridTensor
 
 /// A validated hyperslab: per dimension the first index, the number of elements and the step between them.
 public struct Hyperslab: Equatable, Sendable {
+    /// The first index along each dimension, in the variable's dimension order.
     public var start: [Int]
+    /// How many elements to take along each dimension (the result's shape).
     public var count: [Int]
+    /// The step between taken indices along each dimension (1: contiguous).
     public var stride: [Int]
 
+    /// The number of values the slab holds (the product of `count`, saturating instead of overflowing).
     public var elementCount: Int { saturatingProduct(count) }
     var isUnitStride: Bool { stride.allSatisfy { $0 == 1 } }
 

@@ -7,20 +7,29 @@ import GridTensor
 
 /// A data variable to define in a NetCDFWriter.
 public struct NCVariableDefinition: Sendable {
+    /// The variable's name in the root group.
     public var name: String
+    /// Its dimensions by name, slowest-varying first (e.g. `[time, lat, lon]`); each must be defined in the writer first.
     public var dimensions: [String]
+    /// The stored type (default `float`); with `scaleFactor`/`addOffset` an integer type stores packed values.
     public var type: NCType
+    /// The `units` attribute (UDUNITS, e.g. `K`, `kg m-2 s-1`).
     public var units: String?
+    /// The `long_name` attribute.
     public var longName: String?
+    /// The CF `standard_name` attribute (e.g. `air_temperature`).
     public var standardName: String?
     /// Raw (packed) value written as _FillValue and stored where the tensor holds NaN; nil writes no _FillValue.
     public var fillValue: Double?
+    /// The `scale_factor` to pack with: stored = round((value - addOffset) / scaleFactor) for integer types.
     public var scaleFactor: Double?
+    /// The `add_offset` to pack with, in physical units.
     public var addOffset: Double?
     /// Further attributes, e.g. grid_mapping, coordinates, cell_methods.
     public var attributes: [NCAttribute]
     /// zlib level 0...9; 0 disables compression.
     public var deflateLevel: Int
+    /// Byte-shuffle before compression (netCDF-4 only; usually improves zlib on floats). Default true.
     public var shuffle: Bool
     /// nil chunks by one step of the leading dimensions times the full last two (spatial) dimensions.
     public var chunkSizes: [Int]?

@@ -6,15 +6,19 @@ import GridTensor
 
 /// One time step of a variable: `data` has the variable's shape without the time dimension.
 public struct TimeStep {
+    /// The step's index along the variable's time dimension.
     public let index: Int
     /// The decoded time, when the variable has a CF time coordinate.
     public let date: CFDate?
+    /// The step's values (Float32, CF-decoded unless the reader was made with `decode: false`).
     public let data: Tensor
 }
 
 /// Reads a variable one time step at a time: `while let step = try reader.next() { ... }`.
 public final class TimeStepReader {
+    /// The file read.
     public let file: NetCDFFile
+    /// The variable read.
     public let variable: NCVariable
     /// Index of the time dimension among the variable's dimensions.
     public let timeDimension: Int
@@ -78,6 +82,7 @@ public final class TimeStepReader {
 
 /// A rectangle of the spatial (last two) dimensions.
 public struct TileRegion: Equatable, Sendable {
+    /// Top-left row `y` and column `x`, and the size in rows and columns, in grid cells.
     public var y: Int, x: Int, height: Int, width: Int
 }
 
@@ -85,7 +90,9 @@ public struct TileRegion: Equatable, Sendable {
 public struct Tile {
     /// Indices of the leading (non-spatial) dimensions, e.g. [time] or [time, level].
     public let leadingIndex: [Int]
+    /// The cells this tile owns: tiles' cores cover the grid exactly once.
     public let core: TileRegion
+    /// The core plus up to `halo` cells on every side, clipped at the grid's edges: the region `data` holds.
     public let padded: TileRegion
     /// Where the core starts inside `data`: (core.y - padded.y, core.x - padded.x).
     public var coreOffset: (y: Int, x: Int) { (core.y - padded.y, core.x - padded.x) }
@@ -98,14 +105,18 @@ public struct Tile {
 /// Reads a variable in halo-padded tiles of its last two dimensions, for every combination of leading indices (or
 /// just the fixed ones given): `while let tile = try reader.next() { ... }`.
 public final class TileReader {
+    /// The file read.
     public let file: NetCDFFile
+    /// The variable read (at least two dimensions; the last two are tiled).
     public let variable: NCVariable
+    /// Core size of a tile in rows and columns (edge tiles are smaller), and the halo in cells added on each side.
     public let tileHeight: Int, tileWidth: Int, halo: Int
     /// Shape of the leading (non-spatial) dimensions; with `leading` fixed, a single index is visited.
     public let leadingShape: [Int]
     /// Number of leading index combinations visited.
     public let leadingCount: Int
     private let fixedLeading: [Int]?
+    /// The chunk cache set for the variable, in bytes (0 for classic files).
     public let cacheBytes: Int
     private let decode: Bool
     private var leadingPosition = 0, tileRow = 0, tileColumn = 0
@@ -173,6 +184,7 @@ public final class TileReader {
         return Tile(leadingIndex: lead, core: core, padded: padded, data: Tensor(storage: raw.storage, shape: shape, strides: contiguousStrides(shape)))
     }
 
+    /// Starts again from the first tile.
     public func reset() { (leadingPosition, tileRow, tileColumn) = (0, 0, 0) }
 }
 

@@ -6,13 +6,17 @@ import Foundation
 
 /// Decoded audio: mono samples at full scale +-1.
 public struct WAVAudio: Equatable, Sendable {
+    /// Mono samples at full scale -1...1 (16-bit PCM divided by 32768, 8-bit offset by 128 first, floats as stored).
     public var samples: [Float]
+    /// Samples per second (Hz).
     public var sampleRate: Int
     /// Channels in the file (the samples are mono: mixed down when this is above 1).
     public var channels: Int
     /// "pcm8", "pcm16", "pcm24", "pcm32", "float32" or "float64".
     public var encoding: String
+    /// Length in seconds.
     public var duration: Double { Double(samples.count) / Double(max(sampleRate, 1)) }
+    /// Audio from mono samples in -1...1 at `sampleRate` Hz (what ``WAV/write(_:sampleRate:to:overwrite:)`` stores as 16-bit PCM).
     public init(samples: [Float], sampleRate: Int, channels: Int = 1, encoding: String = "pcm16") {
         self.samples = samples; self.sampleRate = sampleRate; self.channels = channels; self.encoding = encoding
     }
@@ -33,6 +37,7 @@ public enum WAVError: Error, Equatable, Sendable, CustomStringConvertible, Local
     case writeFailed(path: String, detail: String)
     case outputExists(path: String)
 
+    /// One line naming the file and, for formats it cannot read, how to convert them (sox).
     public var description: String {
         switch self {
         case .fileNotFound(let p): return "\(p): no such file"
@@ -50,9 +55,12 @@ public enum WAVError: Error, Equatable, Sendable, CustomStringConvertible, Local
         case .outputExists(let p): return "\(p): output exists (pass --overwrite to replace it)"
         }
     }
+    /// The same line as ``description``.
     public var errorDescription: String? { description }
 }
 
+/// Reading and writing WAV (RIFF/WAVE) audio: PCM 8/16/24/32-bit and IEEE float 32/64, plain or
+/// WAVE_FORMAT_EXTENSIBLE, in; 16-bit PCM mono out, written atomically. Errors are ``WAVError`` values.
 public enum WAV {
     /// Reads a WAV file. `mixDown` averages the channels of a multi-channel file; without it such a file is refused.
     public static func read(_ path: String, mixDown: Bool = false) throws -> WAVAudio {

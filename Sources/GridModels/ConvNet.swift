@@ -5,26 +5,42 @@ import GridTensor
 import GridAutograd
 import GridNN
 
+/// The pooling that ends a ``ConvStage``.
 public struct PoolSpec: Codable, Equatable, Sendable {
+    /// Max or average pooling.
     public enum Kind: String, Codable, Sendable { case max, avg }
+    /// Max (default) or average.
     public var kind: Kind = .max
+    /// Window size on every spatial axis (2).
     public var kernel: Int = 2
+    /// Step; nil uses the window size.
     public var stride: Int? = nil
+    /// Pooling of `kind` with a `kernel`-wide window.
     public init(_ kind: Kind = .max, kernel: Int = 2, stride: Int? = nil) { self.kind = kind; self.kernel = kernel; self.stride = stride }
 }
 
+/// One stage of a ``ConvNet``: `convs` x (conv [-> batch norm] -> activation) [-> local response norm] [-> pool].
 public struct ConvStage: Codable, Equatable, Sendable {
+    /// Channels out of every convolution of the stage.
     public var outChannels: Int
+    /// Kernel size on every spatial axis.
     public var kernel: Int
+    /// Stride of the stage's first convolution (1).
     public var stride: Int = 1
+    /// Padding of every convolution (`.valid`, `.same` or explicit).
     public var padding: Padding = .valid
+    /// Channel groups of every convolution (AlexNet's split uses 2).
     public var groups: Int = 1
     /// Convolutions in the stage, each followed by the activation (VGG blocks have 2 or 3).
     public var convs: Int = 1
+    /// Batch normalisation after each convolution.
     public var batchNorm: Bool = false
+    /// AlexNet's local response normalisation after the activations.
     public var lrn: Bool = false
+    /// Pooling at the end of the stage, or none.
     public var pool: PoolSpec? = nil
 
+    /// A stage of `convs` convolutions to `outChannels` channels.
     public init(_ outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = .valid, groups: Int = 1, convs: Int = 1,
                 batchNorm: Bool = false, lrn: Bool = false, pool: PoolSpec? = nil) {
         self.outChannels = outChannels; self.kernel = kernel; self.stride = stride; self.padding = padding; self.groups = groups
@@ -32,18 +48,25 @@ public struct ConvStage: Codable, Equatable, Sendable {
     }
 }
 
+/// A feed-forward CNN classifier: conv stages, then dense layers, then `classes` logits. The presets (LeNet-5,
+/// AlexNet, VGG-16, the weather and jet CNNs) are static functions.
 public struct ConvNetConfig: Codable, Equatable, Sendable {
+    /// Input channels.
     public var inChannels: Int
     /// Spatial input size (its count is the spatial rank).
     public var inputSize: [Int]
+    /// The convolutional stages, in order.
     public var stages: [ConvStage]
     /// Hidden dense widths, each followed by the activation and dropout.
     public var hidden: [Int]
     /// Output logits (1 for a binary classifier trained with bceWithLogits).
     public var classes: Int
+    /// The activation after every convolution and hidden dense layer (ReLU).
     public var activation: ActivationKind = .relu
+    /// Dropout probability after each hidden dense layer (0: none).
     public var dropout: Float = 0
 
+    /// A classifier for `[N, inChannels] + inputSize` inputs.
     public init(inChannels: Int, inputSize: [Int], stages: [ConvStage], hidden: [Int], classes: Int,
                 activation: ActivationKind = .relu, dropout: Float = 0) {
         self.inChannels = inChannels; self.inputSize = inputSize; self.stages = stages; self.hidden = hidden
@@ -107,6 +130,7 @@ public struct ConvNetConfig: Codable, Equatable, Sendable {
                       stages: zip(convsPerBlock, widths).map { ConvStage($1, kernel: 3, padding: .pad(1), convs: $0, batchNorm: batchNorm, pool: PoolSpec()) },
                       hidden: hidden, classes: classes, dropout: 0.5)
     }
+    /// VGG-16 (configuration D): 13 convolutions in 5 blocks, then 4096 -> 4096 -> `classes`.
     public static func vgg16(inChannels: Int = 3, inputSize: [Int] = [224, 224], classes: Int = 1000) -> ConvNetConfig {
         vgg(inChannels: inChannels, inputSize: inputSize, classes: classes)
     }
@@ -135,12 +159,16 @@ public func vggBlock(_ cin: Int, _ cout: Int, convs: Int, rank: Int = 2, batchNo
 
 /// [N, inChannels, inputSize...] -> [N, classes]. `features` (conv stages) and `classifier` (dense head).
 public final class ConvNet: Module {
+    /// The configuration it was built from.
     public let config: ConvNetConfig
+    /// The convolutional stages.
     public let features: Sequential
+    /// Flatten, the hidden dense layers and the output layer.
     public let classifier: Sequential
     /// Shape after the conv stages (without batch).
     public let featureShape: [Int]
 
+    /// The network with weights drawn from `seed`; traps when the stages do not fit `inputSize`.
     public init(_ config: ConvNetConfig, seed: UInt64 = 0) {
         self.config = config
         do { featureShape = try ConvNet.check(config) } catch { preconditionFailure("ConvNet: \(error)") }
@@ -195,6 +223,7 @@ public final class ConvNet: Module {
         return [ch] + size
     }
 
+    /// `[N, inChannels] + inputSize` -> `[N, classes]` logits; traps on any other input shape.
     public override func forward(_ x: Variable) -> Variable {
         precondition(Array(x.shape.dropFirst()) == [config.inChannels] + config.inputSize,
                      "ConvNet built for [N, \(config.inChannels)] + \(config.inputSize), got \(shapeDescription(x.shape))")

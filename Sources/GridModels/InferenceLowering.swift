@@ -5,6 +5,7 @@ import GridAutograd
 import GridNN
 
 extension UNetBlock: PlanLowering {
+    /// Both convolutions with their batch norms and ReLUs, as the eval-mode forward.
     public func lower(into plan: PlanBuilder, _ x: PlanValue) -> PlanValue {
         var h = plan.lower(conv1, x)
         if let bn1 { h = plan.lower(bn1, h) }
@@ -15,6 +16,8 @@ extension UNetBlock: PlanLowering {
 }
 
 extension UNet: PlanLowering {
+    /// Encoder, bottleneck and decoder with the skip concatenations, as the eval-mode forward; traps unless every spatial
+    /// size is divisible by 2^depth.
     public func lower(into plan: PlanBuilder, _ x: PlanValue) -> PlanValue {
         let factor = 1 << config.depth, s = plan.shape(x)
         precondition(s.count == config.spatialRank + 2 && s.dropFirst(2).allSatisfy { $0 % factor == 0 },
@@ -28,6 +31,7 @@ extension UNet: PlanLowering {
 }
 
 extension SRCNN: PlanLowering {
+    /// The three convolutions, plus the residual input channel when configured.
     public func lower(into plan: PlanBuilder, _ x: PlanValue) -> PlanValue {
         let y = plan.lower(body, x)
         guard let r = config.residualChannel else { return y }
@@ -36,6 +40,7 @@ extension SRCNN: PlanLowering {
 }
 
 extension TDNN: PlanLowering {
+    /// The 1-D convolutions, then the sum over time when `sumOverTime`.
     public func lower(into plan: PlanBuilder, _ x: PlanValue) -> PlanValue {
         let y = plan.lower(body, x)
         return config.sumOverTime ? plan.graph(Lambda("SumOverTime") { $0.sum(axes: [2]) }, y) : y

@@ -5,6 +5,10 @@ import Foundation
 import GridTensor
 import GridNN
 
+/// The one description of a network that every job builds from and every checkpoint stores: one case per model kind,
+/// each carrying its architecture's full config, so that the exact model can be rebuilt with ``build(seed:)``.
+/// Encoded as JSON `{"kind": "unet", "config": {...}}`; the kind is the name users see (`--model unet`,
+/// `gridcnn summary`). A value type, safe to share between threads.
 public enum ModelSpec: Equatable, Sendable {
     case srcnn(SRCNNConfig)
     case unet(UNetConfig)
@@ -17,9 +21,11 @@ public enum ModelSpec: Equatable, Sendable {
     /// The extreme-weather patch classifier of the detection job.
     case patchcnn(ConvNetConfig)
 
+    /// Every kind name, in the order the CLI lists them.
     public static let kinds = ["srcnn", "unet", "wavenet", "tdnn", "resnet34", "maxout", "lenet5", "alexnet", "vgg16",
                                "weathercnn", "jetcnn", "patchcnn"]
 
+    /// The case's kind name (`srcnn`, `unet`, ..., `patchcnn`).
     public var kind: String {
         switch self {
         case .srcnn: return "srcnn"
@@ -140,6 +146,7 @@ public enum ModelSpec: Equatable, Sendable {
 extension ModelSpec: Codable {
     enum CodingKeys: String, CodingKey { case kind, config }
 
+    /// Decodes `{"kind", "config"}`; throws for an unknown kind or a config that does not decode as that kind's.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try c.decode(String.self, forKey: .kind)
@@ -150,6 +157,7 @@ extension ModelSpec: Codable {
         self = try ModelSpec(kind: kind, configJSON: String(decoding: try e.encode(config), as: UTF8.self))
     }
 
+    /// Encodes `{"kind", "config"}`, the config with sorted keys.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(kind, forKey: .kind)
@@ -157,6 +165,7 @@ extension ModelSpec: Codable {
     }
 }
 
+/// Errors of model descriptions (an unknown kind, a config that cannot be built): one line.
 public typealias ModelSpecError = GridError
 
 /// Any JSON value, to carry a config through a keyed container without knowing its type.

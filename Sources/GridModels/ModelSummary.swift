@@ -6,11 +6,16 @@ import GridTensor
 import GridAutograd
 import GridNN
 
+/// What `gridcnn summary` prints: each layer's output shape and parameter count for one input, and the totals; made by
+/// running the model once on zeros with a GridNN `LayerTrace` recording the calls.
 public struct ModelSummary: Codable, Equatable, Sendable {
+    /// One layer of the summary.
     public struct Row: Codable, Equatable, Sendable {
         /// Path of the layer in the model ("down.0.conv1"); "(Type)" for a layer the model does not own.
         public var name: String
+        /// The layer's type name (`Conv`, `ReLU`, `BatchNorm`).
         public var type: String
+        /// The shape it returned, batch axis included.
         public var outputShape: [Int]
         /// Parameters of this layer and its sublayers (counted at the layer's first call only).
         public var params: Int
@@ -20,9 +25,13 @@ public struct ModelSummary: Codable, Equatable, Sendable {
         enum CodingKeys: String, CodingKey { case name, type, outputShape = "output_shape", params }
     }
 
+    /// Scalars in all parameters.
     public var totalParams: Int
+    /// Scalars in the parameters that require gradients.
     public var trainableParams: Int
+    /// The input traced, batch axis included.
     public var inputShape: [Int]
+    /// The layers in call order.
     public var layers: [Row]
     /// Containers listed too (the table indents by depth then); not part of the JSON.
     public var nested = false
@@ -59,6 +68,7 @@ public struct ModelSummary: Codable, Equatable, Sendable {
         nested = !leavesOnly
     }
 
+    /// The summary as JSON (sorted keys; pretty-printed unless `pretty` is false).
     public func json(pretty: Bool = true) -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]

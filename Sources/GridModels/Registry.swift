@@ -4,13 +4,19 @@ import Foundation
 import GridTensor
 import GridNN
 
+/// The kinds `gridcnn summary` builds from common options (``ModelConfig``).
 public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case srcnn, unet, wavenet, tdnn, lenet5, alexnet, weathercnn, jetcnn, vgg16, resnet34, maxout
 }
 
+/// Model options as `gridcnn summary` takes them: a kind and the common options, nil taking the kind's default, turned
+/// into a full ``ModelSpec``. Options a kind does not use are ignored.
 public struct ModelConfig: Codable, Equatable, Sendable {
+    /// The architecture.
     public var kind: ModelKind
+    /// Input channels (nil: the kind's default).
     public var inChannels: Int?
+    /// Output channels of field models (nil: 1).
     public var outChannels: Int?
     /// SRCNN: first width (second = width / 2); jetcnn / weathercnn: first conv width (second = 2x);
     /// resnet34: stem width (stages 1x, 2x, 4x, 8x); tdnn: hidden width; maxout: first maxout width.
@@ -19,13 +25,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var depth: Int?
     /// UNet base width.
     public var base: Int?
+    /// Output classes of classifiers (nil: the kind's default).
     public var classes: Int?
     /// WaveNet layers per stack.
     public var layers: Int?
+    /// WaveNet stacks of dilated layers.
     public var stacks: Int?
     /// One sample's input shape without the batch axis, e.g. [C, H, W]; nil = the kind's default.
     public var inputShape: [Int]?
 
+    /// Options for `kind`; every nil takes the kind's default.
     public init(kind: ModelKind, inChannels: Int? = nil, outChannels: Int? = nil, width: Int? = nil, depth: Int? = nil,
                 base: Int? = nil, classes: Int? = nil, layers: Int? = nil, stacks: Int? = nil, inputShape: [Int]? = nil) {
         self.kind = kind; self.inChannels = inChannels; self.outChannels = outChannels; self.width = width; self.depth = depth

@@ -5,8 +5,11 @@ import GridTensor
 import GridAutograd
 import GridNN
 
+/// SRCNN's configuration (Dong et al. 2014): three 'same' convolutions with ReLU between them.
 public struct SRCNNConfig: Codable, Equatable, Sendable {
+    /// Input channels (the interpolated coarse field and any predictors or statics).
     public var inChannels: Int = 1
+    /// Output channels (fields predicted).
     public var outChannels: Int = 1
     /// Kernel sizes of the three layers: 9-1-5 (the paper's base) or 9-5-5.
     public var kernels: [Int] = [9, 1, 5]
@@ -17,6 +20,7 @@ public struct SRCNNConfig: Codable, Equatable, Sendable {
     /// 2 for maps, 3 for volumes.
     public var spatialRank: Int = 2
 
+    /// A configuration; the defaults are the paper's 9-1-5 base network on one channel.
     public init(inChannels: Int = 1, outChannels: Int = 1, kernels: [Int] = [9, 1, 5], widths: [Int] = [64, 32],
                 residualChannel: Int? = nil, spatialRank: Int = 2) {
         self.inChannels = inChannels; self.outChannels = outChannels; self.kernels = kernels; self.widths = widths
@@ -31,9 +35,12 @@ public struct SRCNNConfig: Codable, Equatable, Sendable {
 
 /// [N, Cin, H, W] -> [N, Cout, H, W] ('same' padding keeps the grid).
 public final class SRCNN: Module {
+    /// The configuration it was built from.
     public let config: SRCNNConfig
+    /// The three convolutions and their activations.
     public let body: Sequential
 
+    /// The network with weights drawn from `seed`.
     public init(_ config: SRCNNConfig = SRCNNConfig(), seed: UInt64 = 0) {
         precondition(config.kernels.count == 3 && config.widths.count == 2, "SRCNN needs 3 kernels and 2 widths")
         if let r = config.residualChannel { precondition(r >= 0 && r < config.inChannels, "residual channel \(r) outside 0..<\(config.inChannels)") }
@@ -48,6 +55,7 @@ public final class SRCNN: Module {
         body = Sequential(layers)
     }
 
+    /// `[N, Cin, H, W]` -> `[N, Cout, H, W]` (plus the residual channel when set).
     public override func forward(_ x: Variable) -> Variable {
         let y = body(x)
         guard let r = config.residualChannel else { return y }

@@ -7,24 +7,32 @@ import GridTensor
 import GridAutograd
 import GridNN
 
+/// WaveNet's configuration (van den Oord et al. 2016); the default (256 classes, 32 residual and 64 skip channels,
+/// 10 layers, kernel 2) has a receptive field of 1024 samples.
 public struct WaveNetConfig: Codable, Equatable, Sendable {
     /// Quantisation levels (input one-hot channels and output logits).
     public var classes: Int = 256
+    /// Width of the residual stream.
     public var residualChannels: Int = 32
+    /// Width of the skip connections and the output head.
     public var skipChannels: Int = 64
     /// Layers per stack; dilations double from 1 within a stack.
     public var layers: Int = 10
+    /// Repetitions of the dilation cycle 1, 2, ..., 2^(layers-1).
     public var stacks: Int = 1
+    /// Kernel size of the dilated causal convolutions.
     public var kernelSize: Int = 2
     /// 0 for none.
     public var conditionChannels: Int = 0
 
+    /// A configuration; the defaults are the benchmark's reference WaveNet.
     public init(classes: Int = 256, residualChannels: Int = 32, skipChannels: Int = 64, layers: Int = 10, stacks: Int = 1,
                 kernelSize: Int = 2, conditionChannels: Int = 0) {
         self.classes = classes; self.residualChannels = residualChannels; self.skipChannels = skipChannels
         self.layers = layers; self.stacks = stacks; self.kernelSize = kernelSize; self.conditionChannels = conditionChannels
     }
 
+    /// The dilation of every layer in order: 1, 2, ..., 2^(layers-1), once per stack.
     public var dilations: [Int] { Array(repeating: (0..<layers).map { 1 << $0 }, count: stacks).flatMap { $0 } }
 
     /// Samples that one output sees: (kernel - 1) * sum(dilations) + 1 (1024 for dilations 1..512, kernel 2).
@@ -33,13 +41,18 @@ public struct WaveNetConfig: Codable, Equatable, Sendable {
 
 /// One-hot [N, classes, T] -> logits [N, classes, T]; output t depends on inputs t - receptiveField + 1 ... t.
 public final class WaveNet: Module {
+    /// The configuration it was built from.
     public let config: WaveNetConfig
+    /// The 1x1 input convolution from one-hot classes to the residual width.
     public let inp: Conv
+    /// Per layer: the dilated filter and gate convolutions, and the 1x1 residual and skip convolutions.
     public let filt: [Conv], gate: [Conv], resc: [Conv], skipc: [Conv]
     /// Conditioning 1x1 convs (empty without conditioning).
     public let condFilt: [Conv], condGate: [Conv]
+    /// The output head's two 1x1 convolutions (skip width, then class logits).
     public let o1: Conv, o2: Conv
 
+    /// The network with weights drawn from `seed`.
     public init(_ config: WaveNetConfig = WaveNetConfig(), seed: UInt64 = 0) {
         self.config = config
         var rng = SeededGenerator(seed: seed)
@@ -60,6 +73,7 @@ public final class WaveNet: Module {
         o2 = conv1(skip, config.classes)
     }
 
+    /// One-hot `[N, classes, T]` -> logits `[N, classes, T]`, without conditioning.
     public override func forward(_ x: Variable) -> Variable { forward(x, condition: nil) }
 
     /// condition: [N, conditionChannels, T] (local) or [N, conditionChannels, 1] (global), or nil.

@@ -7,6 +7,10 @@ import GridTensor
 import GridAutograd
 import GridNN
 
+/// Fast autoregressive sampling from a ``WaveNet`` (Paine et al. 2016): each layer keeps a queue of its last inputs,
+/// so one new sample costs O(layers x channels²) instead of a pass over the receptive field. Works on plain tensors
+/// (no graph); the weights are copied at creation, so make a new generator after training further. Holds per-batch
+/// state: one generator per thread.
 public final class WaveNetGenerator {
     /// A 1x1 conv (or one tap of a wider one) as a dense map: y [N, out] = x [N, in] W^T + b.
     struct Dense {
@@ -32,11 +36,14 @@ public final class WaveNetGenerator {
         var pos = 0
     }
 
+    /// The configuration of the model it was made from.
     public let config: WaveNetConfig
+    /// The number of sequences generated side by side.
     public let batch: Int
     let input: Dense, out1: Dense, out2: Dense
     var layers: [Layer]
 
+    /// A generator for `batch` sequences with `model`'s current weights, queues cleared.
     public init(_ model: WaveNet, batch: Int = 1) {
         let config = model.config
         self.config = config

@@ -4,10 +4,14 @@ import GridTensor
 
 /// One residual layer's parameters, PyTorch layout: filter/gate [C, C, 2], skip [S, C, 1], residual [C, C, 1].
 public struct WaveNetLayerWeights {
+    /// Filter and gate convolution weights `[C, C, 2]` and their biases `[C]`.
     public var filter: Tensor, filterBias: Tensor, gate: Tensor, gateBias: Tensor
+    /// Skip weights `[S, C, 1]` with bias `[S]`, residual weights `[C, C, 1]` with bias `[C]`.
     public var skip: Tensor, skipBias: Tensor, residual: Tensor, residualBias: Tensor
+    /// The layer's dilation.
     public var dilation: Int
 
+    /// One layer's weights (checked against the input's width when the stack runs).
     public init(filter: Tensor, filterBias: Tensor, gate: Tensor, gateBias: Tensor, skip: Tensor, skipBias: Tensor,
                 residual: Tensor, residualBias: Tensor, dilation: Int) {
         self.filter = filter; self.filterBias = filterBias; self.gate = gate; self.gateBias = gateBias

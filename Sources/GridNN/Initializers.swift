@@ -4,8 +4,11 @@
 import Foundation
 import GridTensor
 
+/// Which fan Kaiming initialisation scales by: inputs (preserves forward variance) or outputs (backward variance).
 public enum FanMode: String, Codable, Sendable { case fanIn, fanOut }
 
+/// How a weight tensor is drawn, seeded through `SeededGenerator` so that a model built twice with one seed is
+/// identical. Fans follow PyTorch: a weight `[out, in, k...]` has fanIn = in x prod(k), fanOut = out x prod(k).
 public enum Initializer: Codable, Equatable, Sendable {
     /// PyTorch's default for conv and dense weights: kaiming_uniform(a = sqrt(5)), i.e. U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
     case pytorchDefault

@@ -11,12 +11,15 @@ public typealias Parameter = Variable
 /// A named non-trainable tensor that belongs to a layer's state (batch-norm running statistics).
 /// A class so that the layer and a checkpoint loader share the one value.
 public final class Buffer {
+    /// The current value (replaced, not mutated in place, by training and loading).
     public var value: Tensor
+    /// A buffer holding `value`.
     public init(_ value: Tensor) { self.value = value }
 }
 
 /// Anything that maps a Variable to a Variable and owns parameters.
 public protocol Layer: AnyObject {
+    /// Applies the layer to `x`.
     func callAsFunction(_ x: Variable) -> Variable
     /// Training mode (dropout active, batch norm uses batch statistics). Setting it reaches every sublayer.
     var isTraining: Bool { get set }
@@ -67,9 +70,12 @@ extension Layer {
 
     /// Number of scalars in all parameters.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.param.value.count } }
+    /// Number of scalars in the parameters that require gradients (all but frozen ones).
     public var trainableParameterCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
 
+    /// Training mode for this layer and every sublayer: dropout active, batch norm on batch statistics.
     public func train() { isTraining = true }
+    /// Evaluation mode for this layer and every sublayer: dropout off, batch norm on its running statistics.
     public func eval() { isTraining = false }
 
     /// Freezes (requiresGrad = false) every parameter whose path satisfies the predicate (all by default).
@@ -78,10 +84,12 @@ extension Layer {
     }
     /// Freezes every parameter whose path starts with one of the prefixes ("down.", "mid.").
     public func freeze(prefixes: [String]) { freeze { n in prefixes.contains { n.hasPrefix($0) } } }
+    /// Makes every parameter whose path satisfies the predicate (all by default) trainable again.
     public func unfreeze(where predicate: (String) -> Bool = { _ in true }) {
         for (n, p) in parameters where predicate(n) { p.requiresGrad = true }
     }
 
+    /// Clears every parameter's gradient.
     public func zeroGrad() { for (_, p) in parameters { p.grad = nil } }
 
     /// Parameters and buffers by path: what a checkpoint stores.
@@ -120,7 +128,9 @@ extension Layer {
 
 /// A state dictionary that does not fit a model or optimiser.
 public struct StateError: GridFailure, Equatable {
+    /// The message, naming the parameter or buffer.
     public let description: String
+    /// An error with its message.
     public init(_ description: String) { self.description = description }
 }
 
@@ -130,10 +140,13 @@ public struct StateError: GridFailure, Equatable {
 /// `Buffer` a buffer, a `Layer` (or `[Layer]`, `Layer?`) a sublayer, named by the property ("conv1", "down.0").
 /// Properties whose name starts with "_" are skipped (use that for cached, non-state Variables).
 open class Module: Layer {
+    /// A module with no state of its own; subclasses add stored properties.
     public init() {}
 
+    /// The layer's computation; subclasses override it (the base traps).
     open func forward(_ x: Variable) -> Variable { preconditionFailure("\(typeName) does not implement forward(_:)") }
 
+    /// Runs ``forward(_:)``, recording the call in the thread's active ``LayerTrace`` if any.
     public final func callAsFunction(_ x: Variable) -> Variable {
         guard let trace = LayerTrace.active else { return forward(x) }
         let row = trace.enter(self)
@@ -142,14 +155,19 @@ open class Module: Layer {
         return y
     }
 
+    /// Training mode; setting it reaches every sublayer. Models start in training mode.
     public var isTraining: Bool = true {
         didSet { for (_, c) in namedChildren { c.isTraining = isTraining } }
     }
 
+    /// The class name, for summaries (override for a friendlier one).
     open var typeName: String { String(describing: type(of: self)) }
 
+    /// Sublayers found by reflection on stored properties (`Layer`, `Layer?`, `[Layer]`), named by the property.
     open var namedChildren: [(name: String, layer: any Layer)] { reflect().children }
+    /// Parameters found by reflection on stored properties (`Parameter`, `Parameter?`, `[Parameter]`).
     open var localParameters: [(name: String, param: Parameter)] { reflect().params }
+    /// Buffers found by reflection on stored properties.
     open var localBuffers: [(name: String, buffer: Buffer)] { reflect().buffers }
 
     private func reflect() -> (children: [(name: String, layer: any Layer)], params: [(name: String, param: Parameter)],
@@ -178,14 +196,20 @@ open class Module: Layer {
 /// Records one row per layer call made on this thread while active (ModelSummary uses it). The active trace is
 /// per thread, so models running on other threads are not recorded.
 public final class LayerTrace {
+    /// One recorded layer call.
     public struct Row {
+        /// The layer called.
         public let layer: any Layer
+        /// Nesting depth of the call (0 for the outermost).
         public let depth: Int
+        /// The shape the call returned.
         public var outputShape: [Int] = []
     }
+    /// The calls in the order they began.
     public private(set) var rows = [Row]()
     private var depth = 0
 
+    /// An empty trace; make it active with ``record(_:)``.
     public init() {}
 
     private static let key: pthread_key_t = {

@@ -5,14 +5,19 @@ import Foundation
 import GridTensor
 import GridAutograd
 
+/// The base of the optimisers: the parameters it updates (named, so its state exports as `<name>.<slot>` tensors for
+/// checkpoints), per-parameter state slots, the learning-rate schedule and gradient clipping. A reference type that
+/// updates the parameters in place: one optimiser per model, stepped from one thread.
 open class Optimizer {
     /// The parameters updated, with names used for the exported state.
     public let namedParameters: [(name: String, param: Parameter)]
+    /// The parameters updated, in order.
     public var parameters: [Parameter] { namedParameters.map(\.param) }
     /// Learning rate of the next step (set by `schedule` when there is one).
     public var learningRate: Float
     /// The rate the schedule scales.
     public var baseLearningRate: Float
+    /// Sets `learningRate` from `baseLearningRate` before each step; nil keeps it as set.
     public var schedule: LearningRateSchedule?
     /// Steps taken so far.
     public private(set) var stepCount = 0
@@ -47,6 +52,7 @@ open class Optimizer {
         stepCount += 1
     }
 
+    /// Clears every parameter's gradient (call before each backward pass: gradients accumulate).
     public func zeroGrad() { for (_, p) in namedParameters { p.grad = nil } }
 
     /// Scales all gradients so that their joint L2 norm is at most maxNorm; returns the norm before clipping.
@@ -119,6 +125,7 @@ public enum LearningRateSchedule: Codable, Equatable, Sendable {
     /// base * (t + 1) / warmup for t < warmup, then cosine from base to min over the remaining steps.
     case warmupCosine(warmupSteps: Int, totalSteps: Int, minimum: Float = 0)
 
+    /// The learning rate of step `t` (0-based) for base rate `base`.
     public func rate(base: Float, step t: Int) -> Float {
         switch self {
         case .constant: return base

@@ -19,9 +19,13 @@ public enum FigureFormat: String, Sendable {
     }
 }
 
+/// A colour with red, green and blue in 0...1.
 public struct RGB: Equatable, Sendable {
+    /// Red, green and blue, each 0...1.
     public var r: Double, g: Double, b: Double
+    /// A colour from its three components in 0...1.
     public init(_ r: Double, _ g: Double, _ b: Double) { self.r = r; self.g = g; self.b = b }
+    /// Black, white and mid grey.
     public static let black = RGB(0, 0, 0), white = RGB(1, 1, 1), grey = RGB(0.5, 0.5, 0.5)
     /// How missing values (NaN, fill values) are painted on maps.
     public static let missing = RGB(0.78, 0.78, 0.78)
@@ -29,6 +33,7 @@ public struct RGB: Equatable, Sendable {
 
 /// Horizontal and vertical anchoring of a text at its reference point.
 public enum TextAnchor: Sendable { case start, centre, end }
+/// Which line of a text sits at its reference point's y.
 public enum TextBaseline: Sendable { case top, middle, baseline, bottom }
 
 /// The DejaVu Sans faces, loaded once per process from fonts-dejavu-core (by path, so a figure never silently falls
@@ -64,7 +69,9 @@ enum Fonts {
 
 /// One figure being drawn. Coordinates in figure units, y down.
 public final class Canvas {
+    /// The figure's size in figure units (PNG pixels at scale 1).
     public let width: Double, height: Double
+    /// What the figure is rendered as.
     public let format: FigureFormat
     let surface: OpaquePointer
     let cr: OpaquePointer
@@ -104,12 +111,15 @@ public final class Canvas {
 
     // MARK: drawing
 
+    /// Sets the colour (and opacity) of what is drawn next.
     public func setColour(_ c: RGB, alpha: Double = 1) { cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha) }
 
+    /// Fills a rectangle (top-left corner `x`, `y`).
     public func fill(x: Double, y: Double, width w: Double, height h: Double, _ c: RGB) {
         setColour(c); cairo_rectangle(cr, x, y, w, h); cairo_fill(cr)
     }
 
+    /// Outlines a rectangle.
     public func strokeRect(x: Double, y: Double, width w: Double, height h: Double, _ c: RGB, lineWidth: Double = 1) {
         setColour(c); cairo_set_line_width(cr, lineWidth); cairo_rectangle(cr, x, y, w, h); cairo_stroke(cr)
     }
@@ -128,6 +138,7 @@ public final class Canvas {
         cairo_set_dash(cr, nil, 0, 0)
     }
 
+    /// A straight line; `dash` is (on, off) in units.
     public func line(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double, _ c: RGB, lineWidth: Double = 1, dash: (Double, Double)? = nil) {
         polyline([(x0, y0), (x1, y1)], c, lineWidth: lineWidth, dash: dash)
     }
@@ -140,6 +151,7 @@ public final class Canvas {
         cairo_stroke(cr)
     }
 
+    /// A filled circle, optionally outlined.
     public func circle(x: Double, y: Double, radius: Double, fill c: RGB, outline: RGB? = nil) {
         cairo_new_sub_path(cr)
         cairo_arc(cr, x, y, radius, 0, 2 * .pi)

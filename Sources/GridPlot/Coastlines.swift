@@ -8,18 +8,25 @@ import Foundation
 import GridIO
 import GridTensor
 
+/// One closed GSHHG polygon.
 public struct Shoreline: Sendable {
     /// (latitude, longitude 0...360) points.
     public var points: [(lat: Double, lon: Double)]
+    /// GSHHG level: 1 shore (Antarctica by its ice front), 2 lake, 3 island in a lake, 4 pond.
     public var level: Int
+    /// Its longitude extent (0...360 degrees east), to skip it quickly when off the map.
     public var lonRange: ClosedRange<Double>
+    /// Its latitude extent in degrees north.
     public var latRange: ClosedRange<Double>
 }
 
+/// GSHHG shorelines (Wessel and Smith) from the files Debian's `gmt-gshhg` packages install, read through GridIO and
+/// cached per process (thread-safe).
 public enum Coastlines {
     /// GSHHG resolutions: crude, low, intermediate.
     public enum Resolution: String, Sendable { case crude = "c", low = "l", intermediate = "i" }
 
+    /// Where Debian's `gmt-gshhg-low` (and `-high`, `-full`) put the binned GSHHS NetCDF files.
     public static let directory = "/usr/share/gmt-gshhg"
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cache = [Resolution: [Shoreline]]()

@@ -3,6 +3,8 @@
 // red above a white zero) for errors, differences and anomalies; counts: white to dark red so empty cells vanish.
 import Foundation
 
+/// The colour scales of map panels: `sequential` (viridis) for magnitudes, `diverging` (blue-white-red, centred on
+/// 0) for anomalies and errors, `counts` (white to red) for frequencies.
 public enum ColourMap: String, Sendable {
     case sequential, diverging, counts
 
@@ -49,10 +51,12 @@ public enum ColourMap: String, Sendable {
 
 /// Line colours (the Tableau 10 set that matplotlib uses by default), in order.
 public enum Palette {
+    /// The colours line series take in turn (Tableau 10, matplotlib's default cycle).
     public static let lines: [RGB] = [
         RGB(0.122, 0.467, 0.706), RGB(1.000, 0.498, 0.055), RGB(0.173, 0.627, 0.173), RGB(0.839, 0.153, 0.157),
         RGB(0.580, 0.404, 0.741), RGB(0.549, 0.337, 0.294), RGB(0.890, 0.467, 0.761), RGB(0.498, 0.498, 0.498),
         RGB(0.737, 0.741, 0.133), RGB(0.090, 0.745, 0.812),
     ]
+    /// The `k`-th line colour, cycling (any integer, negative too).
     public static func line(_ k: Int) -> RGB { lines[((k % lines.count) + lines.count) % lines.count] }
 }

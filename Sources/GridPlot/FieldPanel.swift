@@ -6,34 +6,52 @@ import GridTensor
 
 /// Cells of one class value in a mask, outlined in a colour.
 public struct Outline {
+    /// Row-major `[rows * columns]` values on the panel's grid.
     public var mask: [Float]
+    /// The class value whose cells are outlined.
     public var value: Float
+    /// The outline's colour.
     public var colour: RGB
+    /// An outline around the cells of `mask` equal to `value`.
     public init(mask: [Float], value: Float, colour: RGB) { self.mask = mask; self.value = value; self.colour = colour }
 }
 
 /// A path over the map in geographic coordinates (tracks), drawn as a line with a marker at its start.
 public struct MapPath {
+    /// The path's points in degrees north and east, in order.
     public var points: [(lat: Double, lon: Double)]
+    /// The line's colour.
     public var colour: RGB
+    /// A path through `points`.
     public init(points: [(lat: Double, lon: Double)], colour: RGB) { self.points = points; self.colour = colour }
 }
 
+/// A 2-D field drawn as a map or an image: cells coloured by a ``ColourMap``, missing values grey and named under the
+/// colour bar, coastlines clipped to the map, degree ticks, a colour bar labelled with the variable and its units, and
+/// ``Outline``s and ``MapPath``s on top.
 public struct FieldPanel: FigurePanel {
+    /// The title above the map.
     public var title: String
     /// Row-major [rows * columns] of `grid`; NaN is missing.
     public var values: [Float]
+    /// The grid the values lie on (geographic, rotated-pole or plain).
     public var grid: PlotGrid
+    /// The colour scale.
     public var colourMap: ColourMap
     /// Colour-scale limits; nil = the data's range (symmetric about 0 for diverging maps).
     public var range: ClosedRange<Double>?
     /// The colour bar's label: the variable with its units, e.g. "near-surface air temperature (K)".
     public var label: String
+    /// Whether GSHHG coastlines are drawn (only on geographic and rotated-pole grids).
     public var coastlines: Bool
+    /// Class regions outlined on top (e.g. detected cyclones).
     public var outlines: [Outline] = []
+    /// Tracks drawn on top.
     public var paths: [MapPath] = []
+    /// Legend entries under the map (for outlines and paths).
     public var legend: [LegendItem] = []
 
+    /// A map of `values` (row-major `[rows * columns]`, NaN missing) on `grid`; `label` names the variable and units.
     public init(title: String, values: [Float], grid: PlotGrid, colourMap: ColourMap = .sequential, range: ClosedRange<Double>? = nil,
                 label: String, coastlines: Bool = true) {
         self.title = title; self.values = values; self.grid = grid; self.colourMap = colourMap; self.range = range
@@ -42,6 +60,7 @@ public struct FieldPanel: FigurePanel {
 
     static let left = 62.0, right = 18.0, top = 26.0, axisBelow = 34.0, barHeight = 12.0, barBelow = 42.0, legendRow = 20.0
 
+    /// About 3 units per grid column, kept within 420...720, plus the margins.
     public var preferredWidth: Double {
         let cells = Double(grid.columns)
         return min(max(cells * 3, 420), 720) + FieldPanel.left + FieldPanel.right
@@ -54,6 +73,7 @@ public struct FieldPanel: FigurePanel {
         return (w, h)
     }
 
+    /// The height that keeps the map's aspect ratio at `width`, colour bar and legend included.
     public func height(forWidth width: Double) -> Double {
         FieldPanel.top + mapSize(width).1 + FieldPanel.axisBelow + FieldPanel.barHeight + FieldPanel.barBelow + (legendItems.isEmpty ? 0 : FieldPanel.legendRow) + 8
     }
@@ -74,6 +94,7 @@ public struct FieldPanel: FigurePanel {
         return (lo, hi)
     }
 
+    /// Draws the panel with its top-left corner at (`x`, `y`); throws when coastlines are asked for but missing.
     public func draw(on c: Canvas, x: Double, y: Double, width: Double) throws {
         guard values.count == grid.rows * grid.columns else {
             throw GridError("figure panel '\(title)': \(values.count) values for a \(grid.rows)x\(grid.columns) grid")

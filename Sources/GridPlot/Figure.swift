@@ -8,17 +8,26 @@ import GridTensor
 public protocol FigurePanel {
     /// The width (figure units = PNG pixels) the panel looks best at.
     var preferredWidth: Double { get }
+    /// The panel's height when drawn `width` units wide.
     func height(forWidth width: Double) -> Double
+    /// Draws the panel with its top-left corner at (`x`, `y`).
     func draw(on canvas: Canvas, x: Double, y: Double, width: Double) throws
 }
 
+/// A title over panels laid out in rows of `columns`, rendered with Cairo and written atomically as PNG, SVG or PDF
+/// by the output's extension. A value type; rendering uses its own Cairo surface, so figures may be drawn on
+/// several threads at once.
 public struct Figure {
+    /// The title over the panels, or none.
     public var title: String?
+    /// The panels, filled row by row.
     public var panels: [any FigurePanel]
+    /// Panels per row (2).
     public var columns: Int
     /// Every panel's width; nil = the widest preferred width.
     public var panelWidth: Double?
 
+    /// A figure of `panels` in rows of `columns`.
     public init(title: String? = nil, panels: [any FigurePanel], columns: Int = 2, panelWidth: Double? = nil) {
         self.title = title; self.panels = panels; self.columns = columns; self.panelWidth = panelWidth
     }
@@ -78,10 +87,15 @@ public struct Figure {
 
 /// An entry of a legend: a line, a dashed line, a filled box or a marker in a colour.
 public struct LegendItem {
+    /// The sample drawn before the label.
     public enum Kind { case line, dashed, box, marker }
+    /// The text.
     public var label: String
+    /// The sample's colour.
     public var colour: RGB
+    /// The sample's kind.
     public var kind: Kind
+    /// An entry with a sample of `kind` in `colour`.
     public init(_ label: String, colour: RGB, kind: Kind = .line) { self.label = label; self.colour = colour; self.kind = kind }
 
     /// Draws the sample (24 units wide) and label with its left edge at x, centred on y; returns the width used.

@@ -3,43 +3,63 @@
 import Foundation
 import GridTensor
 
+/// One curve of a ``LinePanel``.
 public struct Series {
+    /// The legend's text.
     public var label: String
+    /// The x values (non-positive ones are skipped on a log axis).
     public var x: [Double]
+    /// The y values, one per x (NaN breaks the line).
     public var y: [Double]
+    /// The line's colour; nil takes the colour of its position in ``Palette/lines``.
     public var colour: RGB?
+    /// Draw dashed (baselines, references).
     public var dashed: Bool
+    /// Line width in figure units (1.8).
     public var lineWidth: Double
     /// Draw a dot at every point (short series such as per-epoch scores).
     public var markers: Bool
 
+    /// A series of points (`x[i]`, `y[i]`).
     public init(_ label: String, x: [Double], y: [Double], colour: RGB? = nil, dashed: Bool = false, lineWidth: Double = 1.8, markers: Bool = false) {
         self.label = label; self.x = x; self.y = y; self.colour = colour; self.dashed = dashed; self.lineWidth = lineWidth; self.markers = markers
     }
 }
 
+/// A linear axis, or a base-10 logarithmic one with ticks at whole decades.
 public enum AxisScale: Sendable { case linear, log }
 
 /// Where the legend goes; `best` picks the corner that covers the fewest drawn points.
 public enum LegendPlace: Sendable { case best, topRight, topLeft, bottomRight, bottomLeft, none }
 
+/// Curves against linear or log axes, with round ticks, grid lines, axis titles and a legend (ROC curves, power
+/// spectra, training curves).
 public struct LinePanel: FigurePanel {
+    /// The title above the plot.
     public var title: String
+    /// The axis titles, with units (e.g. `wavenumber (1/km)`).
     public var xTitle: String, yTitle: String
+    /// The curves, drawn in order.
     public var series: [Series]
+    /// Linear (default) or log scale of each axis.
     public var xScale: AxisScale = .linear, yScale: AxisScale = .linear
     /// Axis limits; nil = the data's range (log axes: whole decades around it).
     public var xRange: ClosedRange<Double>?, yRange: ClosedRange<Double>?
+    /// Where the legend goes (the emptiest corner by default).
     public var legend: LegendPlace = .best
+    /// Preferred width in figure units, and the plot area's height over its width.
     public var width: Double = 620, aspect: Double = 0.62
 
+    /// A panel of `series` with linear axes, ranges from the data.
     public init(title: String, xTitle: String, yTitle: String, series: [Series]) {
         self.title = title; self.xTitle = xTitle; self.yTitle = yTitle; self.series = series
     }
 
     static let left = 70.0, right = 20.0, top = 30.0, bottom = 52.0
 
+    /// `width`.
     public var preferredWidth: Double { width }
+    /// The height that keeps `aspect` at width `w`.
     public func height(forWidth w: Double) -> Double { LinePanel.top + (w - LinePanel.left - LinePanel.right) * aspect + LinePanel.bottom }
 
     /// Axis limits actually used (x then y).
@@ -57,6 +77,7 @@ public struct LinePanel: FigurePanel {
         return (lo - pad)...(hi + pad)
     }
 
+    /// Draws the panel with its top-left corner at (`x`, `y`).
     public func draw(on c: Canvas, x: Double, y: Double, width w: Double) throws {
         if let bad = series.first(where: { $0.x.count != $0.y.count }) {
             throw GridError("figure panel '\(title)': series '\(bad.label)' has \(bad.x.count) x values but \(bad.y.count) y values")

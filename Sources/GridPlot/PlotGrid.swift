@@ -4,7 +4,11 @@
 // latitudes) is drawn as it is.
 import Foundation
 
+/// The grid a field is drawn on: latitude-longitude (regional or global, either order, 0..360 or -180..180, across the
+/// date line), rotated-pole, or plain pixel axes. Cells span halfway to their neighbours, so uneven spacing (Gaussian
+/// latitudes) is drawn as it is.
 public struct PlotGrid: Sendable {
+    /// What the coordinates mean.
     public enum Axes: Sendable, Equatable {
         case geographic
         /// CF rotated_latitude_longitude: grid_north_pole_latitude / grid_north_pole_longitude (degrees).
@@ -17,15 +21,20 @@ public struct PlotGrid: Sendable {
     public let x: [Double]
     /// Row centres as given (latitude, rotated latitude or y).
     public let y: [Double]
+    /// What `x` and `y` mean.
     public let axes: Axes
     /// Sorted cell edges per axis, and the original index of each sorted cell.
     let xEdges: [Double], xOrder: [Int]
     let yEdges: [Double], yOrder: [Int]
 
+    /// The number of columns (x values).
     public var columns: Int { x.count }
+    /// The number of rows (y values).
     public var rows: Int { y.count }
+    /// True for latitude-longitude and rotated-pole grids (coastlines and degree ticks apply).
     public var isGeographic: Bool { if case .plain = axes { return false } else { return true } }
 
+    /// A grid of column centres `x` and row centres `y`, in any order.
     public init(x: [Double], y: [Double], axes: Axes) {
         self.x = x; self.y = y; self.axes = axes
         // Longitudes are made continuous (350, 355, 0, 5 -> 350, 355, 360, 365) before sorting.

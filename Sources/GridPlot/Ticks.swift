@@ -2,6 +2,8 @@
 // axes, and whole-degree steps with N/S/E/W labels on latitude and longitude axes.
 import Foundation
 
+/// Axis ticks and their labels: round linear steps (1, 2, 2.5, 5 x 10^k), whole decades for log axes, degree ticks
+/// with N/S/E/W labels.
 public enum Ticks {
     /// Round tick values within [lo, hi], at most about `count` + 1 of them.
     public static func linear(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {

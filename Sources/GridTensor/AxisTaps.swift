@@ -3,19 +3,30 @@
 // gradient of all of them.
 import Foundation
 
+/// A linear map along one axis: every output position is `tapsPerOutput` weighted input positions (index -1
+/// contributes zero). Padding, interpolation (nearest, linear, cubic) and cropping are all taps; the adjoint scatters
+/// back and is their gradient. Apply with ``Tensor/applyingTaps(_:axis:)``.
 public struct AxisTaps {
+    /// Length of the axis before.
     public let inputSize: Int
+    /// Length of the axis after.
     public let outputSize: Int
+    /// Input positions that make one output position (1 for nearest and padding, 2 linear, 4 cubic).
     public let tapsPerOutput: Int
+    /// Input index of each tap, `[outputSize * tapsPerOutput]` row-major by output; -1 contributes zero.
     public let index: [Int32]   // [outputSize * tapsPerOutput], -1 = zero
+    /// Weight of each tap, laid out as `index`.
     public let weight: [Float]  // same layout
 
+    /// Taps from their tables; traps unless `index` and `weight` both hold `outputSize * tapsPerOutput` values.
     public init(inputSize: Int, outputSize: Int, tapsPerOutput: Int, index: [Int32], weight: [Float]) {
         precondition(index.count == outputSize * tapsPerOutput && weight.count == index.count, "malformed taps")
         self.inputSize = inputSize; self.outputSize = outputSize; self.tapsPerOutput = tapsPerOutput
         self.index = index; self.weight = weight
     }
 
+    /// What padding puts outside the input: zeros, a mirror without repeating the edge (PyTorch's `reflect`), or the
+    /// edge value repeated.
     public enum PadMode: String, Codable, Sendable { case zero, reflect, replicate }
 
     /// Padding by lo/hi positions; reflect mirrors without repeating the edge (PyTorch's reflect).

@@ -17,14 +17,25 @@ public enum Padding: Equatable, Codable, Sendable {
 
 /// A configuration that cannot produce a valid output; the message names the shapes.
 public struct ShapeError: Error, CustomStringConvertible, Equatable {
+    /// The message, naming the shapes involved.
     public let description: String
+    /// An error with its one-line message.
     public init(_ description: String) { self.description = description }
 }
 
+/// The validated shape arithmetic of one convolution, transposed convolution or pooling over 1, 2 or 3 spatial axes,
+/// so that the rules live in one place. Layout `[N, C, spatial...]`, weights `[Cout, Cin / groups, k...]`. Build it
+/// with ``ConvGeometry/init(batch:inChannels:outChannels:input:kernel:stride:dilation:padding:groups:allowFloor:)``,
+/// ``ConvGeometry/transposed(batch:inChannels:outChannels:input:kernel:stride:padding:outputPadding:dilation:groups:)``
+/// or ``ConvGeometry/pooling(batch:channels:input:kernel:stride:padding:)``, which throw
+/// ``ShapeError`` for impossible sizes.
 public struct ConvGeometry: Equatable, Sendable {
+    /// Samples N, input channels, output channels, and channel groups (each output channel sees `inChannels / groups`).
     public let batch: Int, inChannels: Int, outChannels: Int, groups: Int
+    /// Per spatial axis: input and output sizes, kernel size, stride, dilation, and the padding before and after.
     public let input: [Int], output: [Int], kernel: [Int], stride: [Int], dilation: [Int], padLo: [Int], padHi: [Int]
 
+    /// The number of spatial axes: 1 (sequences), 2 (maps) or 3 (volumes).
     public var spatialRank: Int { input.count }
 
     /// Validates a convolution. `allowFloor` accepts sizes where the last window does not reach the edge (PyTorch's
@@ -113,8 +124,11 @@ public struct ConvGeometry: Equatable, Sendable {
                                 stride: stride ?? kernel, padding: .explicit(lo: p, hi: p), groups: channels, allowFloor: true)
     }
 
+    /// `[N, Cin, spatial...]`.
     public var inputShape: [Int] { [batch, inChannels] + input }
+    /// `[N, Cout, spatial...]`.
     public var outputShape: [Int] { [batch, outChannels] + output }
+    /// `[Cout, Cin / groups, k...]`.
     public var weightShape: [Int] { [outChannels, inChannels / groups] + kernel }
 
     /// Multiply-adds times two for one forward pass.

@@ -114,6 +114,8 @@ extension Tensor {
         return dx
     }
 
+    /// Average pooling of `x` (`g.inputShape`) into `g.outputShape`; with `countIncludePad` padded cells count as zeros
+    /// in the mean (PyTorch's default), otherwise each window averages only its cells inside the input.
     public static func avgPool(_ x: Tensor, geometry g: ConvGeometry, countIncludePad: Bool = true) -> Tensor {
         x.checkInput(g, "average pool")
         var y = Tensor(uninitializedShape: g.outputShape)
@@ -124,6 +126,8 @@ extension Tensor {
         return y
     }
 
+    /// The gradient of ``avgPool(_:geometry:countIncludePad:)``: `dy` (`g.outputShape`) spread evenly back over each
+    /// window, shape `g.inputShape`.
     public static func avgPoolBackward(_ dy: Tensor, geometry g: ConvGeometry, countIncludePad: Bool = true) -> Tensor {
         var dx = Tensor(uninitializedShape: g.inputShape)
         var cg = g.cGeometry

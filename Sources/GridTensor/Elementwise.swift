@@ -33,6 +33,7 @@ extension Tensor {
         return out
     }
 
+    /// Elementwise sum; shapes broadcast as NumPy's do (traps when they do not).
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         if a.shape == b.shape {
             var out = Tensor(uninitializedShape: a.shape)
@@ -43,7 +44,9 @@ extension Tensor {
         }
         return zip(a, b, +)
     }
+    /// Elementwise difference, broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor { zip(a, b, -) }
+    /// Elementwise product, broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         if a.shape == b.shape {
             var out = Tensor(uninitializedShape: a.shape)
@@ -54,13 +57,21 @@ extension Tensor {
         }
         return zip(a, b, *)
     }
+    /// Elementwise quotient, broadcasting (IEEE: x / 0 is ±inf or NaN).
     public static func / (a: Tensor, b: Tensor) -> Tensor { zip(a, b, /) }
+    /// `s` added to every element.
     public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
+    /// `s` subtracted from every element.
     public static func - (a: Tensor, s: Float) -> Tensor { a.map { $0 - s } }
+    /// Every element times `s`.
     public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
+    /// Every element divided by `s`.
     public static func / (a: Tensor, s: Float) -> Tensor { a.map { $0 / s } }
+    /// Every element times `s`.
     public static func * (s: Float, a: Tensor) -> Tensor { a.map { $0 * s } }
+    /// `s` minus every element.
     public static func - (s: Float, a: Tensor) -> Tensor { a.map { s - $0 } }
+    /// Every element negated.
     public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
 
     /// In place y += alpha * x (same shape), the accumulation used for gradients.
@@ -81,15 +92,25 @@ extension Tensor {
         return out
     }
 
+    /// e^x elementwise (vectorised kernel).
     public func exp() -> Tensor { applyingKernel { gk_exp($0, $1, $2) } }
+    /// Natural logarithm elementwise (NaN below 0, -inf at 0).
     public func log() -> Tensor { applyingKernel { gk_log($0, $1, $2) } }
+    /// Square root elementwise (NaN below 0).
     public func sqrt() -> Tensor { map { $0.squareRoot() } }
+    /// Absolute value elementwise.
     public func abs() -> Tensor { map { Swift.abs($0) } }
+    /// Hyperbolic tangent elementwise (vectorised kernel).
     public func tanh() -> Tensor { applyingKernel { gk_tanh($0, $1, $2) } }
+    /// Logistic sigmoid 1 / (1 + e^-x) elementwise, stable for large |x|.
     public func sigmoid() -> Tensor { applyingKernel { gk_sigmoid($0, $1, $2) } }
+    /// Every element to the power `p`.
     public func pow(_ p: Float) -> Tensor { map { Foundation.pow($0, p) } }
+    /// Every element squared.
     public func squared() -> Tensor { map { $0 * $0 } }
+    /// Every element limited to `lo...hi` (either bound may be left open).
     public func clamped(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor { map { Swift.min(Swift.max($0, lo), hi) } }
+    /// max(x, 0) elementwise.
     public func relu() -> Tensor {
         var out = Tensor(uninitializedShape: shape)
         withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { gk_relu_forward(Int64(px.count), px.baseAddress, $0.baseAddress) } }

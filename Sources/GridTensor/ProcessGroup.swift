@@ -6,19 +6,27 @@ import Foundation
 /// A fixed set of cooperating processes with collective operations. Collectives must be called by every member in
 /// the same order; sums are added in a fixed order, so results do not depend on timing.
 public protocol ProcessGroup: AnyObject, Sendable {
+    /// This member's index, 0 ..< size.
     var rank: Int { get }
+    /// The number of members (1 for a plain run).
     var size: Int { get }
+    /// Replaces `values` on every member with their elementwise sum over all members (same count everywhere), added in
+    /// a fixed order so the result does not depend on timing.
     func allReduceSum(_ values: inout [Float]) throws
+    /// The same sum for Doubles.
     func allReduceSum(_ values: inout [Double]) throws
     /// Replaces `bytes` on every member with root's (all members pass the same count).
     func broadcast(_ bytes: inout [UInt8], root: Int) throws
+    /// Sends exactly `bytes` to member `rank`; the receiver must ask for the same count and tag.
     func send(_ bytes: [UInt8], to rank: Int, tag: Int) throws
+    /// Receives `count` bytes sent by member `rank` with `tag`, blocking until they arrive.
     func receive(count: Int, from rank: Int, tag: Int) throws -> [UInt8]
     /// Ends every member of the group with this exit code.
     func abort(code: Int32) -> Never
 }
 
 extension ProcessGroup {
+    /// True on the first member, the one that writes checkpoints and outputs.
     public var isRoot: Bool { rank == 0 }
 
     /// Sends a message of any length (its length first).
@@ -27,6 +35,7 @@ extension ProcessGroup {
         if !bytes.isEmpty { try send(bytes, to: rank, tag: tag) }
     }
 
+    /// Receives a message sent with ``sendMessage(_:to:tag:)`` (its length first), blocking until it arrives.
     public func receiveMessage(from rank: Int, tag: Int) throws -> [UInt8] {
         let header = try receive(count: 8, from: rank, tag: tag)
         let n = header.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
@@ -49,17 +58,26 @@ extension ProcessGroup {
 
 /// This process alone: collectives are identities.
 public final class SingleProcess: ProcessGroup {
+    /// This process alone.
     public init() {}
+    /// Always 0.
     public var rank: Int { 0 }
+    /// Always 1.
     public var size: Int { 1 }
+    /// Leaves `values` as they are (the sum over one member).
     public func allReduceSum(_ values: inout [Float]) throws {}
+    /// Leaves `values` as they are.
     public func allReduceSum(_ values: inout [Double]) throws {}
+    /// Leaves `bytes` as they are.
     public func broadcast(_ bytes: inout [UInt8], root: Int) throws {}
+    /// Throws: there is no other member to send to.
     public func send(_ bytes: [UInt8], to rank: Int, tag: Int) throws {
         throw GridError("a single process cannot send to rank \(rank)")
     }
+    /// Throws: there is no other member to receive from.
     public func receive(count: Int, from rank: Int, tag: Int) throws -> [UInt8] {
         throw GridError("a single process cannot receive from rank \(rank)")
     }
+    /// Exits this process with `code`.
     public func abort(code: Int32) -> Never { exit(code) }
 }

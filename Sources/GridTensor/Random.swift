@@ -2,9 +2,14 @@
 // so initialisation, shuffling and dropout are reproducible.
 import Foundation
 
+/// A seeded random number generator (xoshiro256**, seeded through SplitMix64): the same seed gives the same numbers on
+/// every machine, so initialisation, shuffling, augmentation and dropout repeat exactly. A value type: copy it to fork
+/// a stream; Codable, so checkpoints store the streams a resumed run continues.
 public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendable {
+    /// The four state words (what a checkpoint stores).
     public var state: [UInt64]
 
+    /// A generator whose whole stream is fixed by `seed`.
     public init(seed: UInt64) {
         // SplitMix64 expands the seed into the four state words.
         var z = seed
@@ -19,6 +24,7 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         state = s
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = ((state[1] &* 5) << 7 | (state[1] &* 5) >> 57) &* 9
         let t = state[1] << 17
@@ -40,12 +46,14 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
 }
 
 extension Tensor {
+    /// A tensor of `shape` filled with uniform values in `low..<high`, drawn from `rng` in row-major order.
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, rng: inout SeededGenerator) -> Tensor {
         var t = Tensor(uninitializedShape: shape)
         t.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = low + (high - low) * rng.nextUniform() } }
         return t
     }
 
+    /// A tensor of `shape` filled with normal values (`mean`, standard deviation `std`; Box-Muller), drawn from `rng`.
     public static func normal(_ shape: [Int], mean: Float = 0, std: Float = 1, rng: inout SeededGenerator) -> Tensor {
         var t = Tensor(uninitializedShape: shape)
         t.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = mean + std * rng.nextNormal() } }

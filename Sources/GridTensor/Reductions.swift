@@ -36,6 +36,8 @@ extension Tensor {
         }
     }
 
+    /// Mean over `axes` (all when nil; negative axes count from the end), accumulated in Double; `keepDims` keeps the
+    /// reduced axes with length 1 so that the result broadcasts against the input.
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let n = (axes ?? Array(0..<rank)).reduce(1) { $0 * shape[normalizeAxis($1, rank: rank)] }
         return sum(axes: axes, keepDims: keepDims) * (1 / Float(Swift.max(n, 1)))
@@ -52,10 +54,12 @@ extension Tensor {
         }
     }
 
+    /// Largest value over `axes` (all when nil); -inf for an empty run.
     public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         reduce(axes, keepDims: keepDims) { run in run.reduce(-Float.infinity) { Swift.max($0, $1) } }
     }
 
+    /// Smallest value over `axes` (all when nil); +inf for an empty run.
     public func min(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         reduce(axes, keepDims: keepDims) { run in run.reduce(Float.infinity) { Swift.min($0, $1) } }
     }

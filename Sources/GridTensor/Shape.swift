@@ -33,4 +33,5 @@ public func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int]? {
     return a
 }
 
+/// A shape as error messages print it: `[1, 2, 64, 64]`.
 public func shapeDescription(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }

@@ -2,12 +2,25 @@
 // permute, slice and broadcast cost no copy; writing goes through copy-on-write and always to a contiguous buffer.
 import CGridKernels
 
+/// An N-dimensional array of Float32 values (rank 0 to 6) with value semantics. A tensor is a view (storage, shape,
+/// strides, offset): reshapes, permutations, slices and broadcasts share storage and copy nothing; writing copies
+/// first when the storage is shared. Elements are in row-major (C) order; gridcnn's layouts are `[N, C, H, W]` for
+/// grids, `[N, C, T]` for sequences and `[N, C, D, H, W]` for volumes.
+///
+/// Misuse that is a programming error (indices out of range, shapes that do not broadcast or fill) traps with a
+/// message naming the shapes; errors that data can cause are thrown by the layers above. A tensor may be read from
+/// several threads at once; a storage is never written while shared.
 public struct Tensor {
+    /// The buffer this view reads (possibly shared with other views).
     public private(set) var storage: TensorStorage
+    /// Length of each axis, outermost first.
     public let shape: [Int]
+    /// Elements to step in `storage` per index along each axis (0 for broadcast axes).
     public let strides: [Int]
+    /// Index in `storage` of the first element.
     public let offset: Int
 
+    /// The largest rank a tensor may have (what the kernels index).
     public static let maxRank = 6
 
     /// A view over existing storage.
@@ -25,6 +38,7 @@ public struct Tensor {
         self.init(storage: TensorStorage(uninitializedCount: elementCount(shape)), shape: shape, strides: contiguousStrides(shape))
     }
 
+    /// A contiguous tensor holding `scalars` in row-major order; traps unless their count fills `shape`.
     public init(shape: [Int], scalars: [Float]) {
         precondition(scalars.count == elementCount(shape),
                      "\(scalars.count) values do not fill shape \(shapeDescription(shape)) (\(elementCount(shape)) elements)")
@@ -32,15 +46,21 @@ public struct Tensor {
         scalars.withUnsafeBufferPointer { storage.pointer.initialize(from: $0.baseAddress!, count: $0.count) }
     }
 
+    /// A tensor of `shape` with every element `value`.
     public init(repeating value: Float, shape: [Int]) {
         self.init(storage: TensorStorage(repeating: value, count: elementCount(shape)), shape: shape, strides: contiguousStrides(shape))
     }
 
+    /// Zeros of `shape`.
     public init(zeros shape: [Int]) { self.init(repeating: 0, shape: shape) }
+    /// Ones of `shape`.
     public init(ones shape: [Int]) { self.init(repeating: 1, shape: shape) }
+    /// A rank-0 tensor holding `scalar`.
     public init(_ scalar: Float) { self.init(repeating: scalar, shape: []) }
 
+    /// The number of axes.
     public var rank: Int { shape.count }
+    /// The number of elements (the product of `shape`; 1 for rank 0).
     public var count: Int { elementCount(shape) }
 
     /// Row-major without gaps; strides of size-1 axes do not matter (a channel slice of a batch-1 tensor is contiguous).
@@ -66,6 +86,8 @@ public struct Tensor {
         return storage.pointer[offset]
     }
 
+    /// The element at one index per axis; traps on a wrong count or an index out of range. For inspection and tests:
+    /// loops over many elements belong in kernels.
     public subscript(_ indices: Int...) -> Float {
         get {
             precondition(indices.count == rank, "\(indices.count) indices for rank \(rank)")
@@ -135,6 +157,7 @@ public struct Tensor {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// `Tensor[shape](first values, ...)`, at most eight values.
     public var description: String {
         let values = scalars
         let shown = values.prefix(8).map { String(format: "%.4g", Double($0)) }.joined(separator: ", ")

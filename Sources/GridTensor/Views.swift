@@ -53,6 +53,7 @@ extension Tensor {
         return Tensor(storage: storage, shape: target, strides: st, offset: offset)
     }
 
+    /// A view with a new axis of length 1 inserted before `axis` (negative counts from the end, -1 appends).
     public func unsqueezed(_ axis: Int) -> Tensor {
         let ax = axis < 0 ? axis + rank + 1 : axis
         var s = shape, st = strides
@@ -61,6 +62,7 @@ extension Tensor {
         return Tensor(storage: storage, shape: s, strides: st, offset: offset)
     }
 
+    /// A view without `axis`, which must have length 1 (traps otherwise).
     public func squeezed(_ axis: Int) -> Tensor {
         let ax = normalizeAxis(axis, rank: rank)
         precondition(shape[ax] == 1, "cannot squeeze axis \(ax) of size \(shape[ax])")

@@ -8,26 +8,44 @@ import GridIO
 import GridNN
 import GridModels
 
+/// A trained model as one HDF5 file (readable with h5py): the `ModelSpec`, weights, buffers (batch-norm statistics),
+/// optimiser state, training state and options, the task's record as JSON, the task's extra tensors, and a SHA-256 over
+/// all tensors so that a damaged file is refused rather than giving wrong answers.
+///
+/// Layout: root attributes `format`, `format_version`, `gridcnn_version`, `task`, `model_kind`, `model_spec`,
+/// `task_spec`, `training_state`, `training_options`, `content_sha256`, `created`; groups `/weights`, `/buffers`,
+/// `/optimizer`, `/task` with one Float32 dataset per tensor. A value type: saving and loading do not share state, so
+/// different checkpoints may be saved or loaded on different threads at once.
 public struct Checkpoint {
+    /// The value of the root attribute `format` that marks a gridcnn checkpoint; ``load(_:)`` refuses files without it.
     public static let format = "gridcnn-checkpoint"
     /// 2: the model as one ModelSpec (`model_spec`); 1 stored a kind and a config apart (still read).
     public static let formatVersion: Int64 = 2
 
+    /// The task that trained the model (e.g. `downscale`, `detect`); ``TrainedModel`` refuses a checkpoint of another task.
     public var task: String
     /// The exact architecture, to rebuild the model.
     public var model: ModelSpec
+    /// The architecture's name (`model.kind`, e.g. `srcnn`, `unet`), stored as the `model_kind` attribute.
     public var modelKind: String { model.kind }
     /// The task's record (e.g. DownscaleSpec) as JSON.
     public var taskSpec: String
+    /// Epoch, step, best score, history and random streams at the moment of saving: what a resume continues from.
     public var trainingState: TrainingState
+    /// The options the model was trained with; a resume must use the same ones.
     public var trainingOptions: TrainingOptions
+    /// The model's parameters by dotted module path (`Layer.parameters` names), each in the layer's own axis order.
     public var weights: [String: Tensor]
+    /// Non-trained state by module path, such as batch normalisation's running mean and variance.
     public var buffers: [String: Tensor]
+    /// The optimiser's state (e.g. AdamW's moments and step count) by name; empty when saved without an optimiser.
     public var optimizer: [String: Tensor]
     /// Tensors the task needs to apply the model (e.g. a training climatology), group /task.
     public var extras: [String: Tensor] = [:]
+    /// The version of gridcnn that wrote the file (informational: loading does not depend on it).
     public var gridcnnVersion: String
 
+    /// A checkpoint from its parts; `taskSpec` is the task's record already encoded as JSON (see ``jsonString(_:)``).
     public init(task: String, model: ModelSpec, taskSpec: String, trainingState: TrainingState,
                 trainingOptions: TrainingOptions, weights: [String: Tensor], buffers: [String: Tensor],
                 optimizer: [String: Tensor], gridcnnVersion: String) {
@@ -57,6 +75,9 @@ public struct Checkpoint {
         return SHA256.hex(data)
     }
 
+    /// Writes the checkpoint to `path` atomically: a temporary file in the same folder, renamed over `path` only when
+    /// complete, so an existing checkpoint stays whole if writing fails. Throws a `GridIOError` when the file exists and
+    /// `overwrite` is false, or when the folder is not writable or the disk fills.
     public func save(to path: String, overwrite: Bool = true) throws {
         let w = try HDF5Writer(path: path, overwrite: overwrite)
         let attrs: [(String, HDF5Value)] = [

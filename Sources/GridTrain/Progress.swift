@@ -2,15 +2,22 @@
 // otherwise (logs, CI, batch jobs). Never writes to stdout, which carries results.
 import Foundation
 
+/// Progress of long work on standard error (never standard output, which carries results): a redrawn bar with rate
+/// and ETA when stderr is a terminal, otherwise a plain line every `lineInterval` seconds (logs, CI, batch jobs).
+/// Not thread-safe: call it from the thread that does the work.
 public final class ProgressReporter {
+    /// The word each line starts with (e.g. `train`, `apply`).
     public let label: String
+    /// The number of units that make 100 % (at least 1).
     public let total: Int
+    /// When true nothing is written.
     public var quiet: Bool
     private let isTTY: Bool
     private let start = Date()
     private var lastPrint = Date.distantPast
     private let lineInterval: TimeInterval
 
+    /// A reporter for `total` units; `lineInterval` is the seconds between plain lines when stderr is not a terminal.
     public init(_ label: String, total: Int, quiet: Bool = false, lineInterval: TimeInterval = 5) {
         self.label = label; self.total = max(total, 1); self.quiet = quiet
         self.isTTY = isatty(2) != 0
@@ -44,8 +51,10 @@ public final class ProgressReporter {
     }
 }
 
+/// Writes `s` to standard error as UTF-8, unbuffered (add the newline yourself).
 public func writeStderr(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
 
+/// A duration for progress lines: `m:ss` under an hour, `XhYYm` from one hour, `?` when not finite.
 public func formatDuration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "?" }
     let s = Int(seconds.rounded())

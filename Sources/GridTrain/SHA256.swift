@@ -4,6 +4,8 @@ import Crypto
 import Foundation
 import GridTensor
 
+/// SHA-256 digests (swift-crypto) in the lower-case hexadecimal form that checkpoints (`content_sha256`) and the
+/// provenance attributes of outputs (`gridcnn_model_sha256`) store. Stateless: safe from any thread.
 public enum SHA256 {
     /// Lower-case hex digest.
     public static func hex(_ data: Data) -> String { hexString(Crypto.SHA256.hash(data: data)) }
@@ -19,6 +21,7 @@ public enum SHA256 {
         return hexString(hasher.finalize())
     }
 
+    /// The 32 raw bytes of the digest of `data`.
     public static func digest(_ data: Data) -> [UInt8] { Array(Crypto.SHA256.hash(data: data)) }
 
     private static func hexString<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {

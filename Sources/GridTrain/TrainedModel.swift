@@ -4,10 +4,17 @@ import Foundation
 import GridNN
 import GridModels
 
+/// What every apply and evaluate job starts from: a task's checkpoint loaded and verified, the network rebuilt from
+/// the stored `ModelSpec` with the trained weights and put in evaluation mode, and the task's record decoded as
+/// `TaskSpec` (e.g. `DownscaleSpec`). The model is a reference type: run it from one thread at a time.
 public struct TrainedModel<TaskSpec: Decodable> {
+    /// The checkpoint file it was loaded from.
     public let path: String
+    /// The loaded checkpoint (weights, options, training history, extra tensors).
     public let checkpoint: Checkpoint
+    /// The task's record: what applying needs (normalisation, variables, grid, data contract).
     public let spec: TaskSpec
+    /// The network, weights restored, in evaluation mode (dropout off, batch norm on its running statistics).
     public let model: Module
 
     /// Loads `path` and refuses a checkpoint of another task (or a damaged one) with one line.

@@ -10,21 +10,26 @@ import GridModels
 
 /// What every training request shares (the CLI's training and output flags map onto it).
 public struct TrainingRun {
+    /// Epochs, batch size, learning rate, seed and the other knobs of the loop.
     public var options: TrainingOptions
     /// The checkpoint to write (HDF5).
     public var output: String
+    /// Replace an existing `output` (only when the new checkpoint is complete); false refuses it before any work.
     public var overwrite = false
     /// The `OUT.interrupted.h5` of an earlier run of the same command, to continue from.
     public var resume: String?
     /// Stop after this step as an interrupt would (tests, scripted time limits).
     public var stopAtStep: Int?
+    /// When true no progress or resume messages are written to stderr.
     public var quiet = false
+    /// The gridcnn version recorded in the checkpoint.
     public var version = "dev"
     /// Asked after every step; the CLI connects SIGINT and SIGTERM to it.
     public var interrupt: InterruptSource = NoInterrupt()
     /// The processes that share every batch (MPI ranks); the first one writes the checkpoints.
     public var group: ProcessGroup = SingleProcess()
 
+    /// A run writing its checkpoint to `output`, with default options, no overwrite, no resume, no interrupt source.
     public init(output: String, options: TrainingOptions = TrainingOptions()) { self.output = output; self.options = options }
 
     /// Where an interrupted (or killed) run leaves its full state.
@@ -36,8 +41,11 @@ public protocol InterruptSource {
     var pendingSignal: Int32? { get }
 }
 
+/// The interrupt source that never asks to stop: the default of library calls.
 public struct NoInterrupt: InterruptSource {
+    /// A source that never fires.
     public init() {}
+    /// Always nil.
     public var pendingSignal: Int32? { nil }
 }
 
@@ -45,42 +53,66 @@ public struct NoInterrupt: InterruptSource {
 public final class ManualInterrupt: InterruptSource, @unchecked Sendable {
     private let lock = NSLock()
     private var signal: Int32?
+    /// A source with no request pending.
     public init() {}
+    /// Asks the running job to stop after its current step, as `signal` would; safe from any thread.
     public func request(signal: Int32 = SIGINT) { lock.lock(); self.signal = signal; lock.unlock() }
+    /// The requested signal, or nil; safe from any thread.
     public var pendingSignal: Int32? { lock.lock(); defer { lock.unlock() }; return signal }
 }
 
 /// Training stopped before it finished; the state is saved at `resumePath`. Exit status 128 + signal (130, 143).
 public struct TrainingInterrupted: Error, CustomStringConvertible {
+    /// The signal that asked for the stop (SIGINT 2, SIGTERM 15).
     public let signal: Int32
+    /// The optimiser steps done when it stopped.
     public let step: Int
+    /// The `OUT.interrupted.h5` file holding the full state; pass it as `TrainingRun.resume` to continue.
     public let resumePath: String
+    /// The conventional exit status, 128 + signal (130 for SIGINT, 143 for SIGTERM).
     public var exitCode: Int32 { 128 + signal }
+    /// One line saying where it stopped and how to continue.
     public var description: String { "interrupted at step \(step); continue with --resume \(resumePath)" }
 }
 
 /// What every training report shares (its `training` object in JSON): how long and how far it ran, the best
 /// epoch and its validation score (the job's score, lower is better), the history, the seed and the checkpoint.
 public struct TrainingSummary: Codable, Equatable, Sendable {
+    /// Epochs finished (fewer than asked when stopped early).
     public var epochs: Int
+    /// Optimiser steps taken in all.
     public var steps: Int
+    /// The epoch (from 1) whose model the checkpoint holds.
     public var bestEpoch: Int?
+    /// The best epoch's validation score (the task's metric, lower is better), nil without validation.
     public var bestValidationScore: Double?
+    /// True when `patience` epochs passed without improvement.
     public var stoppedEarly: Bool
+    /// Every epoch's training loss, validation score and seconds.
     public var history: [EpochRecord]
+    /// Wall-clock seconds of the job, data reading and validation included.
     public var seconds: Double
+    /// The seed of the run (the same seed and options repeat it).
     public var seed: UInt64
+    /// The path of the checkpoint written.
     public var checkpoint: String
     /// The interrupted run this one continued.
     public var resumedFrom: String?
     /// Under MPI: the ranks, and the seconds the first rank spent summing gradients over them (the all-reduce's share
     /// of `seconds`).
     public var ranks: Int? = nil
+    /// Seconds the first rank spent summing gradients over the ranks (the all-reduce's share of `seconds`); nil alone.
     public var allReduceSeconds: Double? = nil
 }
 
+/// The skeleton of every training job: refuses an existing output before reading data (unless overwriting or
+/// resuming), trains with ``Trainer``, keeps the best epoch's weights and optimiser state, writes a resumable state to
+/// `OUT.interrupted.h5` after each epoch and on an interrupt, and writes the final ``Checkpoint`` atomically only when
+/// training finished. With `run.resume` it continues bit-identically. One job trains one model; it is not reentrant.
 public final class TrainingJob {
+    /// The task's name, stored in the checkpoint (``TrainedModel`` checks it when applying).
     public let task: String
+    /// Output, options, resume and interrupt settings.
     public let run: TrainingRun
     private let started = Date()
 

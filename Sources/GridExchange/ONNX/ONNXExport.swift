@@ -10,23 +10,38 @@ import GridModels
 import GridIO
 import GridTrain
 
+/// `gridcnn export`: a checkpoint as an ONNX model for ONNX Runtime, TensorRT or Netron. The graph is the
+/// evaluation-mode network (batch norm on running statistics, dropout removed) with a symbolic batch axis (and
+/// symbolic grid or time axes for fully convolutional models); the task's record travels as `metadata_props`.
 public enum ONNXExport {
+    /// The ONNX operator set the graph uses.
     public static let opset: Int64 = 17
     /// IR version 8 goes with opset 17 (ONNX's versioning table).
     public static let irVersion: Int64 = 8
 
     /// What the export wrote, for the CLI's line or JSON.
     public struct Report: Codable, Sendable {
+        /// The ONNX file written.
         public var output: String
+        /// The architecture (`ModelSpec` kind).
         public var modelKind: String
+        /// The task the checkpoint was trained for.
         public var task: String
+        /// The operator set (17).
         public var opset: Int
+        /// Nodes in the graph.
         public var nodes: Int
+        /// Initialiser tensors (weights, biases, running statistics, constants).
         public var initializers: Int
+        /// Scalars in the model's parameters.
         public var parameters: Int
+        /// The input's dimensions, symbolic ones by name (`N`, `H`, `W`).
         public var inputShape: [String]
+        /// The output's dimensions, symbolic ones by name.
         public var outputShape: [String]
+        /// The `metadata_props` keys written (task, model, the task's record, ...).
         public var metadataKeys: [String]
+        /// The ONNX test data folder written, if asked for.
         public var testData: String?
     }
 

@@ -5,15 +5,24 @@
 import Foundation
 import GridTensor
 
+/// A safetensors file (what `safetensors.torch.save_file` writes): an 8-byte header length, a JSON header, then raw
+/// little-endian tensor bytes. Every offset and size is checked against the file before anything is read, so a
+/// truncated or foreign file is a one-line `GridError`, never a crash. The file is memory-mapped.
 public struct SafeTensors {
+    /// One tensor's description in the header.
     public struct Entry: Sendable {
+        /// Its safetensors dtype (`F32`, `F16`, `BF16`, `F64`, `I64`, ...).
         public let dtype: String
+        /// Its shape, PyTorch's axis order.
         public let shape: [Int]
         let range: Range<Int>
     }
 
+    /// The file read (or `<memory>`), as errors name it.
     public let path: String
+    /// Every tensor by its state-dict key.
     public let entries: [String: Entry]
+    /// The header's `__metadata__` strings.
     public let metadata: [String: String]
     private let payload: Data
 
@@ -23,6 +32,7 @@ public struct SafeTensors {
     /// A header larger than this is not a weights file (the reference implementation refuses over 100 MB too).
     static let maxHeader = 100_000_000
 
+    /// Reads and checks `path`; throws when it is missing, unreadable or not a well-formed safetensors file.
     public static func read(_ path: String) throws -> SafeTensors {
         guard FileManager.default.fileExists(atPath: path) else { throw GridError("\(path): no such file", path: path) }
         let data: Data
@@ -32,6 +42,7 @@ public struct SafeTensors {
         return try SafeTensors(data: data, path: path)
     }
 
+    /// Parses and checks the bytes of a safetensors file (`path` only names it in errors).
     public init(data: Data, path: String = "<memory>") throws {
         func fail(_ why: String) -> GridError { GridError("\(path): not a safetensors file (\(why))", path: path) }
         self.path = path

@@ -8,16 +8,23 @@ import GridNN
 import GridModels
 import GridTrain
 
+/// `gridcnn import-weights`: a PyTorch state dict saved as safetensors, mapped onto a `ModelSpec`'s
+/// parameter names (docs/pytorch-weights.md), checked name by name and shape by shape, and written as a gridcnn
+/// checkpoint that the task jobs apply like a trained one.
 public enum TorchImport {
     /// What `--model-spec` holds: a bare ModelSpec {"kind", "config"}, or this wrapper naming the task the checkpoint
     /// is for and its record (then `gridcnn downscale|detect|...` apply the imported model like a trained one).
     public struct SpecFile: Decodable {
+        /// The architecture the weights belong to.
         public var model: ModelSpec
+        /// The task the checkpoint is for (nil: recorded as `imported`, which the task jobs refuse to apply).
         public var task: String?
+        /// That task's record as JSON (normalisation, variables, grid), what applying the model needs.
         public var taskSpec: String?
 
         enum CodingKeys: String, CodingKey { case model, task, taskSpec = "task_spec" }
 
+        /// Decodes a bare ModelSpec `{"kind", "config"}` or the wrapper `{"model", "task", "task_spec"}`.
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             if c.contains(.model) {
@@ -32,6 +39,7 @@ public enum TorchImport {
             }
         }
 
+        /// Reads `path`; throws one line naming it when it cannot be read or is neither form.
         public static func read(_ path: String) throws -> SpecFile {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -45,13 +53,21 @@ public enum TorchImport {
         }
     }
 
+    /// What the import wrote, for the CLI's line or JSON.
     public struct Report: Codable, Sendable {
+        /// The checkpoint written.
         public var output: String
+        /// The architecture.
         public var modelKind: String
+        /// The task recorded in the checkpoint.
         public var task: String
+        /// Tensors taken from the file.
         public var tensors: Int
+        /// Scalars in the model's parameters.
         public var parameters: Int
+        /// Keys of the file that were not used (outside the prefix, or state gridcnn does not keep such as `num_batches_tracked`).
         public var ignored: [String]
+        /// The dtypes converted to Float32.
         public var convertedFrom: [String]
     }
 

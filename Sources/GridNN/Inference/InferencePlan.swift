@@ -11,10 +11,12 @@ import GridAutograd
 /// `invalidate()` (or make a new plan). Calls are serialised by a lock, so one plan may be shared across threads,
 /// but it runs one input at a time.
 public final class InferencePlan {
+    /// The model the plan runs (put it in eval mode; its weights are copied when a shape is first compiled).
     public let model: any Layer
     private var compiled: [[Int]: CompiledPlan] = [:]
     private let lock = NSLock()
 
+    /// A plan for `model`; nothing is compiled until the first call.
     public init(_ model: any Layer) { self.model = model }
 
     /// The model's eval-mode output for x [N, C, spatial...] (equal to `model(x)` without gradients within

@@ -7,6 +7,7 @@ import GridAutograd
 
 /// A value in an inference plan: an activation tensor [N, C, spatial...] whose shape is known at build time.
 public struct PlanValue: Hashable, Sendable {
+    /// The value's index in its plan.
     public let id: Int
 }
 
