@@ -7,9 +7,7 @@ bash scripts/setup.sh
 # Every public declaration of these products has a /// doc comment (issue 24): a new one without fails CI
 # before anything is built.
 bash scripts/check-doc-comments.sh --strict --counts GridTensor GridAutograd GridNN GridModels GridIO GridTrain GridPlot \
-  GridExchange GridMPI
-# Report-only for the rest (GridTasks).
-bash scripts/check-doc-comments.sh --counts GridTasks
+  GridExchange GridMPI GridTasks
 bash scripts/build.sh --build-tests
 log=$(mktemp)
 status=0
