@@ -38,8 +38,19 @@ func runGridcnn(_ args: [String], signal: Int32? = nil, when marker: String = "t
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
     let errData = Collected(), outData = Collected()
-    err.fileHandleForReading.readabilityHandler = { h in errData.append(h.availableData) }
-    out.fileHandleForReading.readabilityHandler = { h in outData.append(h.availableData) }
+    // One reader thread per pipe until end of file (availableData blocks, and is empty only at EOF). With
+    // readabilityHandler, a call still in flight when the handler was cleared could append after the result was
+    // taken: under full-suite load a JSON report came back empty with exit 0.
+    let readers = DispatchGroup()
+    for (pipe, sink) in [(out, outData), (err, errData)] {
+        DispatchQueue.global().async(group: readers) {
+            while true {
+                let d = pipe.fileHandleForReading.availableData
+                if d.isEmpty { break }
+                sink.append(d)
+            }
+        }
+    }
     try p.run()
     if let signal {
         let deadline = Date().addingTimeInterval(120)
@@ -49,10 +60,10 @@ func runGridcnn(_ args: [String], signal: Int32? = nil, when marker: String = "t
         }
     }
     p.waitUntilExit()
-    err.fileHandleForReading.readabilityHandler = nil
-    out.fileHandleForReading.readabilityHandler = nil
-    errData.append(err.fileHandleForReading.readDataToEndOfFile())
-    outData.append(out.fileHandleForReading.readDataToEndOfFile())
+    // Our copies of the write ends must close for EOF; a grandchild still holding them is given 60 s.
+    try? out.fileHandleForWriting.close()
+    try? err.fileHandleForWriting.close()
+    if readers.wait(timeout: .now() + 60) == .timedOut { Issue.record("gridcnn's output pipes stayed open 60 s after it exited") }
     return RunResult(status: p.terminationStatus, stdout: outData.text, stderr: errData.text)
 }
 
