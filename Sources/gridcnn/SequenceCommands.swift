@@ -23,8 +23,8 @@ struct TrainSyllablesCommand: ParsableCommand {
         """)
 
     @Option(help: "Corpus directory: DIR/<voice>/<b|d|g>*.wav.") var data: String
-    @Option(help: "Held-out test voices, comma-separated (default: every 4th voice).") var testVoices: String?
-    @Option(help: "Validation voices, comma-separated (default: every 6th remaining voice).") var validationVoices: String?
+    @Option(help: "Held-out test voices, comma-separated; shell patterns such as 'festival-hts-*' hold out a whole synthesiser (default: every 4th voice).") var testVoices: String?
+    @Option(help: "Validation voices, comma-separated names or shell patterns, among those not held out (default: every 6th remaining voice).") var validationVoices: String?
     @Option(help: "Onset shifts in frames used as augmentation, comma-separated.") var shifts = "-1,0,1"
     @Option(help: "Fraction of training tokens given white noise at a random SNR in [0, 30] dB.") var noiseFraction = 0.5
     @Option(help: "Hidden units of the first TDNN layer (Waibel: 8).") var hidden = 8
@@ -65,7 +65,7 @@ struct EvaluateSyllablesCommand: ParsableCommand {
 
     @OptionGroup var flags: EvaluateFlags
     @Option(help: "Corpus directory (as in training).") var data: String
-    @Option(help: "Voices to score, comma-separated (default: the model's test voices).") var voices: String?
+    @Option(help: "Voices to score, comma-separated names or shell patterns, e.g. 'flite-*' (default: the model's test voices).") var voices: String?
     @Option(help: "Conditions: 'clean' and SNRs in dB, comma-separated.") var snr = "clean,20,10,5,0"
     @Option(help: "Noise draws per clip at each SNR.") var repeats = 5
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0

@@ -113,6 +113,15 @@ import GridIO
         let split = try SyllableCorpus.split(clips.map(\.voice), test: nil, validation: [])
         #expect(split.test == ["vd"] && split.train == ["va", "vb", "vc"])
         #expect(throws: TaskError.self) { try SyllableCorpus.split(["a"], test: ["zz"], validation: nil) }
+        // Shell patterns hold out a whole synthesiser; a pattern that names no voice is an error, not an empty set.
+        let voices = ["en-us+m1", "festival-hts-slt+p0", "festival-hts-ona+p1", "festival-diphone-kal+p0", "en-gb+f2"]
+        let loso = try SyllableCorpus.split(voices, test: ["festival-hts-*"], validation: ["en-g?+*"])
+        #expect(loso.test == ["festival-hts-ona+p1", "festival-hts-slt+p0"] && loso.validation == ["en-gb+f2"])
+        #expect(loso.train == ["en-us+m1", "festival-diphone-kal+p0"])
+        #expect(try SyllableCorpus.select(["en-us+m1", "en-*"], from: voices) == ["en-gb+f2", "en-us+m1"])
+        #expect(throws: TaskError.self) { try SyllableCorpus.select(["flite-*"], from: voices) }
+        // Validation patterns choose among the voices not held out.
+        #expect(throws: TaskError.self) { try SyllableCorpus.split(voices, test: ["festival-*"], validation: ["festival-hts-*"]) }
         let f = SpeechFeatures()
         let tokens = SyllableTokens(clips: clips, shifts: [-1, 0, 1], features: f,
                                     norm: FeatureNormalization(mean: .init(repeating: 0, count: 16), std: .init(repeating: 1, count: 16)),

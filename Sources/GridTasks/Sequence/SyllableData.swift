@@ -66,15 +66,28 @@ enum SyllableCorpus {
         return clips
     }
 
+    /// The voices named by `patterns`: exact names, or shell patterns (`*`, `?`, `[...]`) such as `festival-hts-*` that
+    /// hold out a whole synthesiser. Every pattern must name at least one voice (a typo is an error, not an empty set).
+    static func select(_ patterns: [String], from voices: [String]) throws -> [String] {
+        let all = Array(Set(voices)).sorted()
+        var chosen = Set<String>()
+        for p in patterns {
+            let hits = all.filter { $0 == p || fnmatch(p, $0, 0) == 0 }
+            guard !hits.isEmpty else {
+                throw TaskError("voice '\(p)' is not in the corpus (voices: \(all.joined(separator: ", ")))")
+            }
+            chosen.formUnion(hits)
+        }
+        return all.filter { chosen.contains($0) }
+    }
+
     /// Default split of the sorted voices: every 4th voice for testing, every 6th of the rest for validation.
+    /// `test` and `validation` may hold shell patterns (see `select`).
     static func split(_ voices: [String], test: [String]?, validation: [String]?) throws -> (train: [String], validation: [String], test: [String]) {
         let all = Array(Set(voices)).sorted()
-        let testSet = test ?? all.enumerated().filter { $0.offset % 4 == 3 }.map(\.element)
-        for v in testSet + (validation ?? []) where !all.contains(v) {
-            throw TaskError("voice '\(v)' is not in the corpus (voices: \(all.joined(separator: ", ")))")
-        }
+        let testSet = try test.map { try select($0, from: all) } ?? all.enumerated().filter { $0.offset % 4 == 3 }.map(\.element)
         let rest = all.filter { !testSet.contains($0) }
-        let valSet = validation ?? rest.enumerated().filter { $0.offset % 6 == 5 }.map(\.element)
+        let valSet = try validation.map { try select($0, from: rest) } ?? rest.enumerated().filter { $0.offset % 6 == 5 }.map(\.element)
         let train = rest.filter { !valSet.contains($0) }
         guard !train.isEmpty else { throw TaskError("no voices left for training (\(all.count) voices, \(testSet.count) test, \(valSet.count) validation)") }
         return (train, valSet, testSet)

@@ -120,7 +120,7 @@ public enum SyllableEvaluating {
         let all = try SyllableCorpus.load(r.data, rate: cls.spec.features.sampleRate) { line in
             if line.contains("resampled") { check.adaptations.append(line) } else { note(line) }
         }
-        let voices = r.voices ?? cls.spec.testVoices
+        let voices = try r.voices.map { try SyllableCorpus.select($0, from: all.map(\.voice)) } ?? cls.spec.testVoices
         let clips = all.filter { voices.contains($0.voice) }
         guard !clips.isEmpty else {
             throw TaskError("\(r.data): no clips of the evaluation voices \(voices.joined(separator: ", ")) (choose some with --voices)")
