@@ -26,10 +26,10 @@ public enum GridRuntime {
 
 extension ConvGeometry {
     /// Which kernel runs each pass for this geometry (forward, backward data, backward filter): "winograd",
-    /// "direct", "taps" (1-D, the taps read in place), "depthwise", "pointwise" (1x1 as a plain GEMM) or "im2col".
+    /// "direct", "taps" (1-D, the taps read in place), "depthwise", "pointwise" (1x1 as a plain GEMM), "im2col" or "batched" (forward over many tiny images: one GEMM for all).
     public var kernelPaths: [String] {
         var cg = cGeometry
-        let names = ["im2col", "pointwise", "depthwise", "direct", "winograd", "taps"]
+        let names = ["im2col", "pointwise", "depthwise", "direct", "winograd", "taps", "batched"]
         return (0..<3).map { names[Int(gk_conv_path(&cg, Int32($0)))] }
     }
 }

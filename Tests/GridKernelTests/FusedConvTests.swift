@@ -70,3 +70,34 @@ extension GridKernelTests {
         expectSame(a3, b3, "3x3 max pool with and without indices")
     }
 }
+
+extension GridKernelTests {
+    /// Many tiny images (a TDNN's 64 x 13 positions) take one GEMM over all of them: against the naive reference,
+    /// with the epilogue and an addend, and bitwise the same on 1 and 2 threads.
+    @Test func batchedTinyImages() {
+        for c in [ConvCase(name: "TDNN 16->8 k3", cin: 16, cout: 8, input: [15], kernel: [3]),
+                  ConvCase(name: "TDNN 8->3 k5", cin: 8, cout: 3, input: [13], kernel: [5]),
+                  ConvCase(name: "2-D 6x6 patches 4->16 3x3", cin: 4, cout: 16, input: [6, 6], kernel: [3, 3], padLo: [1, 1], padHi: [1, 1])] {
+            var g = c.geom(batch: 64)
+            #expect(gk_conv_path(&g, 0) == Int32(GK_PATH_BATCHED), "\(c.name)")
+            var r = Rand(77)
+            let x = r.array(g.xCount), w = r.array(g.wCount), b = r.array(Int(g.cout)), add = r.array(g.yCount)
+            var ref = [Float](repeating: .nan, count: g.yCount)
+            gk_conv_forward_ref(&g, x, w, b, &ref)
+            let expected = zip(ref, add).map { Self.activate(Int32(GK_ACT_SIGMOID), $0 + $1) }
+            func run(_ t: Int32) -> [Float] {
+                withThreads(t) {
+                    var y = [Float](repeating: .nan, count: g.yCount)
+                    gk_conv_forward_fused(&g, x, w, b, add, Int32(GK_ACT_SIGMOID), &y)
+                    return y
+                }
+            }
+            let one = run(1)
+            expectClose(one, expected, rel: 2e-6, "\(c.name) batched")
+            expectSame(one, run(2), "\(c.name) batched: 1 vs 2 threads")
+            var plain = [Float](repeating: .nan, count: g.yCount)
+            gk_conv_forward(&g, x, w, b, &plain)
+            expectClose(plain, ref, "\(c.name) batched, no epilogue")
+        }
+    }
+}
