@@ -14,7 +14,12 @@ public final class InferencePlan {
     /// The model the plan runs (put it in eval mode; its weights are copied when a shape is first compiled).
     public let model: any Layer
     private var compiled: [[Int]: CompiledPlan] = [:]
+    /// Shapes in the order they were compiled: beyond `maxShapes` the oldest is dropped with its arena (tiled
+    /// inference meets a few edge-tile shapes; a caller feeding ever new shapes must not grow memory without end).
+    private var order: [[Int]] = []
     private let lock = NSLock()
+    /// Compiled shapes kept at once.
+    public static let maxShapes = 8
 
     /// A plan for `model`; nothing is compiled until the first call.
     public init(_ model: any Layer) { self.model = model }
@@ -31,6 +36,7 @@ public final class InferencePlan {
     public func invalidate() {
         lock.lock()
         compiled = [:]
+        order = []
         lock.unlock()
     }
 
@@ -53,7 +59,9 @@ public final class InferencePlan {
         let builder = PlanBuilder(inputShape: shape)
         let out = builder.lower(model, builder.input)
         let p = CompiledPlan(builder: builder, output: out)
+        if order.count >= Self.maxShapes { compiled[order.removeFirst()] = nil }
         compiled[shape] = p
+        order.append(shape)
         return p
     }
 }

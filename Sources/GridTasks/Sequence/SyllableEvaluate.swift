@@ -13,6 +13,8 @@ import GridTrain
 struct SyllableClassifier {
     let spec: SyllableSpec
     let model: TDNN
+    /// The TDNN compiled for inference (sigmoids in the convolutions' epilogues, one GEMM over all tokens).
+    let plan: InferencePlan
     let centroid: NearestCentroid
     let features: SpeechFeatures
 
@@ -20,7 +22,7 @@ struct SyllableClassifier {
         let trained = try TrainedModel<SyllableSpec>(checkpoint: path, task: "syllables")
         guard let tdnn = trained.model as? TDNN else { throw TaskError("\(path): a syllable checkpoint without a TDNN") }
         let ck = trained.checkpoint
-        spec = trained.spec; model = tdnn
+        spec = trained.spec; model = tdnn; plan = InferencePlan(tdnn)
         guard let c = ck.extras["centroids"] else { throw TaskError("\(path): checkpoint has no nearest-centroid baseline") }
         centroid = NearestCentroid(centroids: c)
         features = SpeechFeatures(spec.features)
@@ -33,7 +35,7 @@ struct SyllableClassifier {
 
     /// Class probabilities (softmax of the summed TDNN outputs), [N][3].
     func probabilities(_ tokens: Tensor) -> [[Double]] {
-        let logits = GradMode.withNoGrad { model(Variable(tokens)).value }
+        let logits = plan(tokens)
         let c = logits.shape[1], v = logits.contiguous().scalars
         return (0..<logits.shape[0]).map { i in
             let row = (0..<c).map { Double(v[i * c + $0]) }
