@@ -10,7 +10,7 @@ final class CompiledPlan {
 
     let inputShape: [Int], outputShape: [Int]
     let steps: [PlanStep]
-    let output: PlanValue
+    let input: PlanValue, output: PlanValue
     private let shapes: [[Int]]
     private var places: [PlanValue: Place] = [:]
     private var arena: UnsafeMutableRawPointer?
@@ -28,12 +28,13 @@ final class CompiledPlan {
         for s in steps where s.kind == .conv { s.prepared = PlanKernels.prepare(s.geometry!, weight: s.weight!) }   // after folding
         for s in steps { if let g = s.geometry { s.batchedGeometry = g.cGeometry; s.imageGeometry = PlanKernels.cGeometry(g, batch: 1) } }
         self.steps = steps
+        self.input = b.input
         self.output = output
         shapes = b.shapes
         inputShape = b.shape(b.input)
         outputShape = b.shape(output)
-        planConcats(input: b.input)
-        allocate(input: b.input)
+        planConcats()
+        allocate()
         resolved = steps.map { s in (s.inputs.map { resolve($0) }, resolve(s.output)) }
     }
 
@@ -59,7 +60,7 @@ final class CompiledPlan {
 
     // MARK: placement
 
-    private func planConcats(input: PlanValue) {
+    private func planConcats() {
         var producer = [PlanValue: PlanStep](), concatUses = [PlanValue: Int]()
         for s in steps {
             producer[s.output] = s
@@ -80,7 +81,7 @@ final class CompiledPlan {
     }
 
     /// Greedy reuse: a slot freed after a value's last reader goes to the next value that fits (best fit).
-    private func allocate(input: PlanValue) {
+    private func allocate() {
         places[input] = .input
         if output != input { places[output] = .result }
         var first = [PlanValue: Int](), last = [PlanValue: Int]()
@@ -150,32 +151,33 @@ final class CompiledPlan {
     /// Runs every step on x (shape `inputShape`, contiguous) and returns the output tensor.
     func run(_ x: Tensor) -> Tensor {
         precondition(x.shape == inputShape, "inference plan for \(shapeDescription(inputShape)) got \(shapeDescription(x.shape))")
-        if steps.count == 1, let s = steps.first, s.kind == .graph, s.inputs == [inputValue], s.output == output, let layer = s.layer {
-            // The whole model is one graph step (e.g. WaveNet's fused stack): run it on x itself, no copies.
-            let was = layer.isTraining
-            layer.isTraining = false
-            defer { layer.isTraining = was }
-            return GradMode.withNoGrad { layer(Variable(x)).value }
+        if steps.count == 1, let s = steps.first, s.kind == .graph, s.inputs == [input], s.output == output, let layer = s.layer {
+            return evalForward(layer, x)   // the whole model is one graph step (WaveNet's fused stack): x itself, no copies
         }
         let xc = x.contiguous()
         var result = Tensor(uninitializedShape: outputShape)
         xc.withUnsafeBufferPointer { px in
             result.withUnsafeMutableBufferPointer { pr in
-                let input = UnsafeMutablePointer(mutating: px.baseAddress!), out = pr.baseAddress!
-                if output == inputValue { out.update(from: input, count: pr.count); return }
+                let xp = UnsafeMutablePointer(mutating: px.baseAddress!), out = pr.baseAddress!
+                if output == input { out.update(from: xp, count: pr.count); return }
                 let a = arena?.assumingMemoryBound(to: Float.self)
                 for (s, r) in zip(steps, resolved) {
-                    let x = r.inputs[0].layout(input, out, a)
-                    let second = r.inputs.count > 1 ? r.inputs[1].layout(input, out, a) : x
-                    PlanExecution.run(s, x, second, all: s.kind == .concat ? r.inputs.map { $0.layout(input, out, a) } : [],
-                                      output: r.output.layout(input, out, a))
+                    let y = r.output.layout(xp, out, a)
+                    if s.kind == .concat {   // part by part, skipping the parts their producers wrote in place
+                        var c0 = 0
+                        for part in r.inputs {
+                            PlanExecution.copyChannels(part.layout(xp, out, a), into: y, at: c0)
+                            c0 += part.channels
+                        }
+                        continue
+                    }
+                    let x = r.inputs[0].layout(xp, out, a)
+                    PlanExecution.run(s, x, r.inputs.count > 1 ? r.inputs[1].layout(xp, out, a) : x, output: y)
                 }
             }
         }
         return result
     }
-
-    private var inputValue: PlanValue { PlanValue(id: 0) }
 
     /// One line per step after optimisation, for summaries and tests.
     var stepDescriptions: [String] {
@@ -186,6 +188,4 @@ final class CompiledPlan {
             return d + " -> " + shapeDescription(shapes[s.output.id])
         }
     }
-
-    func writesInPlace(_ v: PlanValue) -> Bool { writesInPlace.contains(v) }
 }

@@ -6,8 +6,9 @@ import GridAutograd
 enum PlanExecution {
     typealias Layout = CompiledPlan.Layout
 
-    /// x and second: the step's first two inputs (second = x for one-input steps); all: every input (concat only).
-    static func run(_ s: PlanStep, _ x: Layout, _ second: Layout, all inputs: [Layout], output y: Layout) {
+    /// x and second: the step's first two inputs (second = x for one-input steps). Concatenations are run by
+    /// `CompiledPlan.run` part by part through `copyChannels`.
+    static func run(_ s: PlanStep, _ x: Layout, _ second: Layout, output y: Layout) {
         switch s.kind {
         case .conv, .convTranspose, .maxPool:
             let batched = x.images == 1 || (x.contiguous && y.contiguous)
@@ -55,14 +56,7 @@ enum PlanExecution {
                 for o in 0..<y.channels { PlanKernels.axpy(y.plane, alpha: 1, x: src, y: y.image(n) + o * y.plane) }
             }
         case .concat:
-            var c0 = 0
-            for part in inputs {
-                let target = y.image(0) + c0 * y.plane
-                if part.base != target {   // not written in place by its producer
-                    for n in 0..<part.images { (y.image(n) + c0 * y.plane).update(from: part.image(n), count: part.channels * part.plane) }
-                }
-                c0 += part.channels
-            }
+            preconditionFailure("plan: concatenations are copied part by part (copyChannels)")
         case .pad:
             // Spatial dims as (D, H, W); zeros first, then each input row at its padded place.
             func three(_ a: [Int], _ fill: Int) -> [Int] { [Int](repeating: fill, count: 3 - a.count) + a }
@@ -80,22 +74,22 @@ enum PlanExecution {
                 }
             }
         case .graph:
-            var t = Tensor(uninitializedShape: [x.images, x.channels] + shapeTail(s, x))
+            var t = Tensor(uninitializedShape: [x.images, x.channels] + s.inputSpatial)
             t.withUnsafeMutableBufferPointer { p in
                 for n in 0..<x.images { (p.baseAddress! + n * x.channels * x.plane).update(from: x.image(n), count: x.channels * x.plane) }
             }
-            let layer = s.layer!, was = layer.isTraining
-            layer.isTraining = false
-            defer { layer.isTraining = was }
-            let out = GradMode.withNoGrad { layer(Variable(t)).value }
+            let out = evalForward(s.layer!, t)
             out.withUnsafeBufferPointer { p in
                 for n in 0..<y.images { y.image(n).update(from: p.baseAddress! + n * y.channels * y.plane, count: y.channels * y.plane) }
             }
         }
     }
 
-    /// The spatial dims of a graph step's input (kept on the step's geometry-free path).
-    private static func shapeTail(_ s: PlanStep, _ x: Layout) -> [Int] { s.inputSpatial }
+    /// Channels [c0, c0 + part.channels) of y = part, unless the part's producer already wrote them there.
+    static func copyChannels(_ part: Layout, into y: Layout, at c0: Int) {
+        guard part.base != y.image(0) + c0 * y.plane else { return }
+        for n in 0..<part.images { (y.image(n) + c0 * y.plane).update(from: part.image(n), count: part.channels * part.plane) }
+    }
 
     /// body(x, y, images) once over all images when both are contiguous, else once per image.
     private static func perImage(_ x: Layout, _ y: Layout, _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) {

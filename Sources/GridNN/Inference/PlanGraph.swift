@@ -56,8 +56,6 @@ final class PlanStep {
     var inputSpatial: [Int] = []
     /// Pad steps: zeros before and after each spatial axis.
     var padLo: [Int] = [], padHi: [Int] = []
-    /// Concat whose inputs already write into its output (no copy at run time).
-    var aliased = false
     let label: String
 
     init(_ kind: Kind, inputs: [PlanValue], output: PlanValue, label: String) {
@@ -105,10 +103,7 @@ public final class PlanBuilder {
 
     /// A step that runs `layer` through its autograd forward (no gradients) on a copy of x.
     public func graph(_ layer: any Layer, _ x: PlanValue) -> PlanValue {
-        let was = layer.isTraining
-        layer.isTraining = false   // the probe must not touch batch-norm statistics or draw dropout masks
-        defer { layer.isTraining = was }
-        let probe = GradMode.withNoGrad { layer(Variable(Tensor(zeros: shape(x)))).shape }
+        let probe = evalForward(layer, Tensor(zeros: shape(x))).shape   // eval: no batch-norm update, no dropout draw
         return add(.graph, [x], shape: probe, label: layer.typeName) {
             $0.layer = layer; $0.inputSpatial = Array(shape(x).dropFirst(2))
         }
@@ -167,6 +162,14 @@ public final class PlanBuilder {
         for x in xs { precondition(shape(x)[0] == s[0] && Array(shape(x).dropFirst(2)) == Array(s.dropFirst(2)), "plan: concat of mismatched shapes") }
         return add(.concat, xs, shape: s, label: "Concat")
     }
+}
+
+/// layer(x) in eval mode without gradients, the layer's own mode given back after (graph steps and their probes).
+func evalForward(_ layer: any Layer, _ x: Tensor) -> Tensor {
+    let was = layer.isTraining
+    layer.isTraining = false
+    defer { layer.isTraining = was }
+    return GradMode.withNoGrad { layer(Variable(x)).value }
 }
 
 /// A layer that knows how to lower itself into an inference plan (architectures whose forward is not a chain).

@@ -44,14 +44,11 @@ enum ClassifyModel {
         var out = [Double]()
         out.reserveCapacity(rows.count)
         let plan = InferencePlan(model)
-        GradMode.withNoGrad {
-            var start = 0
-            while start < rows.count {
-                let part = Array(rows[start..<min(start + batch, rows.count)])
-                let y = plan(gatherRows(x, part))
-                out += y.scalars.map { Double($0) }
-                start += part.count
-            }
+        var start = 0
+        while start < rows.count {
+            let part = Array(rows[start..<min(start + batch, rows.count)])
+            out += plan(gatherRows(x, part)).scalars.map { Double($0) }
+            start += part.count
         }
         return out
     }
