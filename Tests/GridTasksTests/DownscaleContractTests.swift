@@ -188,6 +188,20 @@ private func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
         #expect(!FileManager.default.fileExists(atPath: g.path("s8-out.nc")))
     }
 
+    /// A static field whose rows run the other way from the data's is refused (it would pair rows with the wrong
+    /// latitudes: tried by hand, a north-to-south input with south-to-north orography gave a plausible, wrong field).
+    @Test func staticsInTheOtherLatitudeOrderAreRefused() throws {
+        let orog = g.path("orog.nc")
+        try g.write(orog, "orog", Tensor(shape: [1, 16, 72], scalars: (0..<(16 * 72)).map { Float($0) }), units: "m", lat: g.lat, lon: g.lon)
+        let same = try FieldLoader.loadStatics([orog + ":orog"], height: 16, width: 72, grid: "the truth", latitudes: g.lat)
+        #expect(same.count == 1)
+        let error = #expect(throws: TaskError.self) {
+            try FieldLoader.loadStatics([orog + ":orog"], height: 16, width: 72, grid: "the truth", latitudes: g.lat.reversed())
+        }
+        let text = String(describing: error!)
+        #expect(text.contains("runs south to north") && text.contains("runs north to south") && !text.contains("\n"))
+    }
+
     @Test func anotherQuantityIsRefusedWithOneLine() throws {
         let input = try g.coarseFile("wind.nc", units: "m s-1")
         let error = #expect(throws: TaskError.self) { try g.apply(input, output: "wind-out.nc") }

@@ -111,12 +111,21 @@ enum FieldLoader {
 
     /// Static fields (FILE or FILE:VAR each, e.g. orography) that must lie on a `height` x `width` grid; `grid`
     /// says in an error which grid that is.
-    static func loadStatics(_ specs: [String], height: Int, width: Int, grid: String) throws -> [GridField] {
+    /// `latitudes`: those of the data the statics go with; a static whose rows run the other way is refused (its
+    /// rows would otherwise be paired with the wrong latitudes: tried, a north-to-south input with south-to-north
+    /// orography gave a plausible, wrong field).
+    static func loadStatics(_ specs: [String], height: Int, width: Int, grid: String, latitudes: [Double]? = nil) throws -> [GridField] {
         try specs.map { spec in
             let (p, v) = splitSpec(spec)
             let f = try load(p, variable: v)
             guard f.height == height, f.width == width else {
                 throw TaskError("\(p): static field '\(f.variable.name)' is \(f.height)x\(f.width) but \(grid) is \(height)x\(width)",
+                                path: p, variable: f.variable.name)
+            }
+            if let lat = latitudes, lat.count > 1, height > 1,
+               let own = try? NetCDFFile(path: p).read(f.yDimension).scalars, own.count > 1, (own.last! > own.first!) != (lat.last! > lat.first!) {
+                let dir = { (up: Bool) in up ? "south to north" : "north to south" }
+                throw TaskError("\(p): static field '\(f.variable.name)' runs \(dir(own.last! > own.first!)) but \(grid) runs \(dir(lat.last! > lat.first!)); give statics in the data's latitude order",
                                 path: p, variable: f.variable.name)
             }
             return f

@@ -87,7 +87,8 @@ public enum DownscaleApplying {
         if !r.output.quiet { adaptation.check.printAdaptations("downscale") }
         let (h, w) = (ds.height * spec.factor, ds.width * spec.factor)
         let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w,
-                                                  grid: "\(ds.label) (\(ds.height)x\(ds.width)) times factor \(spec.factor)")
+                                                  grid: "\(ds.label) (\(ds.height)x\(ds.width)) times factor \(spec.factor)",
+                                                  latitudes: ds.latitudes)
         var localSpec = spec
         localSpec.fineHeight = h; localSpec.fineWidth = w
         let inputs = try DownscaleInputs(spec: localSpec, statics: statics.map { finePermutation.toModel($0.data.squeezed(0)) },

@@ -135,7 +135,8 @@ public enum DownscaleEvaluating {
             let fitTruth = try readTruth(fitSteps)
             bcsd = BCSD(coarseModel: try coarseOf(fitSteps, fitTruth), coarseObs: try Regrid.coarsen(fitTruth, factor: spec.factor), fineObs: fitTruth)
         }
-        let statics = try FieldLoader.loadStatics(r.statics, height: spec.fineHeight, width: spec.fineWidth, grid: "the model's fine grid")
+        let statics = try FieldLoader.loadStatics(r.statics, height: spec.fineHeight, width: spec.fineWidth, grid: "the model's fine grid",
+                                                  latitudes: truthData.latitudes)
             .map { adaptation.permutation.toModel($0.data.squeezed(0)) }
         let inputs = try DownscaleInputs(spec: spec, statics: statics, climatology: DownscaleClimatology(ck.extras))
 

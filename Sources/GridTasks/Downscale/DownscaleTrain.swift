@@ -106,7 +106,7 @@ public enum DownscaleTraining {
         guard h % r.factor == 0, w % r.factor == 0 else {
             throw TaskError("factor \(r.factor) does not divide the \(h)x\(w) grid of \(truthPath)")
         }
-        let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w, grid: truthPath)
+        let statics = try FieldLoader.loadStatics(r.statics, height: h, width: w, grid: truthPath, latitudes: dataset.latitudes)
         var coarseData: GridDataset?
         if !r.coarses.isEmpty {
             let cf = try FieldLoader.dataset(r.coarses, variable: FieldLoader.splitSpec(r.coarses[0]).variable ?? dataset.name, quiet: r.run.quiet)
