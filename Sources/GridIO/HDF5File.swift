@@ -194,12 +194,32 @@ public final class HDF5File {
         guard d.id >= 0 else { throw GridIOError.invalidArgument(detail: "\(path): \(p) is not a dataset") }
         let space = HID(H5Dget_space(d.id), H5Sclose)
         guard space.id >= 0 else { throw corrupt("dataspace of \(p)") }
+        try refuseImpossibleChunks(d, space, p)
         let type = HID(H5Dget_type(d.id), H5Tclose)
         let cls = H5Tget_class(type.id)
         guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
             throw GridIOError.unsupportedType(name: p, type: "HDF5 class \(cls.rawValue)", path: path)
         }
         return (d, space)
+    }
+
+    /// libhdf5 never creates a chunk longer than a fixed dimension, so a header claiming one was damaged: reading it
+    /// inflates one chunk into a buffer sized for another, which crashes or, with other memory around it, returns
+    /// garbage.
+    private func refuseImpossibleChunks(_ d: HID, _ space: HID, _ name: String) throws {
+        let plist = HID(H5Dget_create_plist(d.id), H5Pclose)
+        guard plist.id >= 0 else { throw corrupt("creation properties of \(name)") }
+        guard H5Pget_layout(plist.id) == H5D_CHUNKED else { return }
+        let rank = H5Sget_simple_extent_ndims(space.id)
+        guard rank > 0, rank <= 32 else { return }
+        var chunk = [hsize_t](repeating: 0, count: Int(rank))
+        var dims = chunk, maxDims = chunk
+        guard H5Pget_chunk(plist.id, rank, &chunk) == rank,
+              H5Sget_simple_extent_dims(space.id, &dims, &maxDims) >= 0 else { throw corrupt("chunking of \(name)") }
+        let unlimited = hsize_t.max  // H5S_UNLIMITED, a macro Swift does not import
+        for i in 0..<Int(rank) where chunk[i] == 0 || (maxDims[i] != unlimited && maxDims[i] > 0 && chunk[i] > maxDims[i]) {
+            throw corrupt("\(name) claims chunks of \(chunk) over dimensions \(dims)")
+        }
     }
 
     private func datasetShape(_ space: HID, _ name: String) throws -> [Int] {

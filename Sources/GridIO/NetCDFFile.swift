@@ -228,6 +228,7 @@ private struct GroupLoader {
             var sizes = [Int](repeating: 0, count: max(Int(ndims), 1))
             if nc_inq_var_chunking(groupID, varID, &storage, &sizes) == NC_NOERR, storage == NC_CHUNKED, ndims > 0 {
                 chunks = Array(sizes.prefix(Int(ndims)))
+                try refuseImpossibleChunks(chunks!, dims, name)
             }
             var shuf: Int32 = 0, deflate: Int32 = 0, lvl: Int32 = 0
             if nc_inq_var_deflate(groupID, varID, &shuf, &deflate, &lvl) == NC_NOERR {
@@ -286,6 +287,15 @@ private struct GroupLoader {
 
     private func check(_ status: Int32, _ what: @autoclosure () -> String) throws {
         try NetCDFFile.check(status, path, what())
+    }
+
+    /// Neither libnetcdf nor libhdf5 creates a chunk longer than a fixed dimension, so a header claiming one was
+    /// damaged; reading it makes libhdf5 inflate one chunk into a buffer sized for another, which crashes or, with
+    /// other memory around it, returns garbage.
+    private func refuseImpossibleChunks(_ chunks: [Int], _ dims: [NCDimension], _ name: String) throws {
+        for (chunk, dim) in zip(chunks, dims) where chunk <= 0 || (!dim.isUnlimited && dim.length > 0 && chunk > dim.length) {
+            throw corrupt("variable '\(name)' claims chunks of \(chunks) over dimensions \(dims.map(\.length))")
+        }
     }
 
     private func corrupt(_ detail: String) -> GridIOError { .truncatedOrCorrupt(path: path, detail: detail) }
