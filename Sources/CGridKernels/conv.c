@@ -6,6 +6,7 @@
 // gk_set_num_threads values.
 #include "gk_internal.h"
 #include "direct.h"
+#include "rowwino.h"
 #include "winograd.h"
 #include "smallgemm.h"
 #include "conv_taps.h"
@@ -195,15 +196,17 @@ static void conv_forward(const gk_conv_geom *g, const float *x, const float *w, 
     }
     const int path = gk_conv_path(g, 0);
     if (path == GK_PATH_BATCHED) { forward_batched(g, &c.d, x, w, bias, addend, act, y); return; }
-    if (path == GK_PATH_DIRECT || path == GK_PATH_WINOGRAD || path == GK_PATH_DEPTHWISE || path == GK_PATH_TAPS) {
-        // Direct and Winograd apply the activation per tile; with an addend it must follow the sum (one pass).
+    if (path == GK_PATH_DIRECT || path == GK_PATH_WINOGRAD || path == GK_PATH_DEPTHWISE || path == GK_PATH_TAPS ||
+        path == GK_PATH_ROWWINO) {
+        // Direct and both Winograds apply the activation per tile; with an addend it must follow the sum (one pass).
         const int inner = addend ? GK_ACT_NONE : act;
         if (path == GK_PATH_DIRECT) gk_direct_forward_act(g, x, w, bias, inner, y);
+        else if (path == GK_PATH_ROWWINO) gk_rowwino_forward_act(g, x, w, bias, inner, y);
         else if (path == GK_PATH_WINOGRAD) gk_winograd_forward_act(g, x, w, bias, inner, prepared, y);
         else if (path == GK_PATH_TAPS) gk_taps_forward(g, x, w, bias, y);
         else gk_depthwise_forward(g, x, w, bias, y);
         if (addend) gk_add(ysize, y, addend, y);
-        const int done = !addend && (path == GK_PATH_DIRECT || path == GK_PATH_WINOGRAD);
+        const int done = !addend && (path == GK_PATH_DIRECT || path == GK_PATH_WINOGRAD || path == GK_PATH_ROWWINO);
         if (act && !done) gk_bias_activate(g->batch, g->cout, c.d.osz, NULL, act, y);
         return;
     }
@@ -443,12 +446,14 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
     }
 }
 
-// The one dispatch rule for all three passes (first match wins): few channels -> direct, 3x3 stride 1 -> Winograd,
+// The one dispatch rule for all three passes (first match wins): forward only, many tiny images -> one batched GEMM
+// and 9-wide kernels -> row Winograd; few channels -> direct, 3x3 stride 1 -> Winograd,
 // 1-D stride 1 -> taps read in place (the forward only where the small-K GEMM runs), depthwise, else GEMM.
 int gk_conv_path(const gk_conv_geom *g, int which) {
     if (which == 0) {
         gk_dims d = gk_unpack(g);
         if (batched_applies(g, &d)) return GK_PATH_BATCHED;
+        if (gk_rowwino_applies(g)) return GK_PATH_ROWWINO;
     }
     if (gk_direct_applies(g, which)) return GK_PATH_DIRECT;
     if (gk_winograd_applies(g)) return GK_PATH_WINOGRAD;

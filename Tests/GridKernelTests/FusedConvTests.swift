@@ -6,7 +6,8 @@ import Testing
 
 extension GridKernelTests {
     static let fusedCases: [(ConvCase, Int)] = [
-        (ConvCase(name: "direct 2->64 9x9", cin: 2, cout: 64, input: [20, 24], kernel: [9, 9], padLo: [4, 4], padHi: [4, 4]), Int(GK_PATH_DIRECT)),
+        (ConvCase(name: "direct 2->12 9x9", cin: 2, cout: 12, input: [20, 24], kernel: [9, 9], padLo: [4, 4], padHi: [4, 4]), Int(GK_PATH_DIRECT)),
+        (ConvCase(name: "row winograd 2->64 9x9", cin: 2, cout: 64, input: [20, 24], kernel: [9, 9], padLo: [4, 4], padHi: [4, 4]), Int(GK_PATH_ROWWINO)),
         (ConvCase(name: "winograd 8->8 3x3", cin: 8, cout: 8, input: [16, 20], kernel: [3, 3], padLo: [1, 1], padHi: [1, 1]), Int(GK_PATH_WINOGRAD)),
         (ConvCase(name: "im2col 3x3 stride2", cin: 16, cout: 40, input: [30, 30], kernel: [3, 3], stride: [2, 2], padLo: [1, 1]), Int(GK_PATH_IM2COL)),
         (ConvCase(name: "pointwise 64->32", cin: 64, cout: 32, input: [24, 24], kernel: [1, 1]), Int(GK_PATH_POINTWISE)),
@@ -23,7 +24,7 @@ extension GridKernelTests {
         }
     }
 
-    @Test(arguments: 0..<6)
+    @Test(arguments: 0..<7)
     func fusedEpilogueOnEveryPath(index: Int) {
         let (c, path) = Self.fusedCases[index]
         for batch in [1, 3] {

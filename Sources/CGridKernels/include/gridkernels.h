@@ -56,7 +56,8 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
 /// Which implementation the three kernels above use for a geometry (which: 0 forward, 1 backward data, 2 backward
 /// filter), for tests and benchmarks. Empty geometries (a zero size) are handled before any of these.
 enum { GK_PATH_IM2COL = 0, GK_PATH_POINTWISE = 1, GK_PATH_DEPTHWISE = 2, GK_PATH_DIRECT = 3, GK_PATH_WINOGRAD = 4,
-       GK_PATH_TAPS = 5, GK_PATH_BATCHED = 6 };   // BATCHED: forward over many tiny images, one GEMM for all
+       GK_PATH_TAPS = 5, GK_PATH_BATCHED = 6, GK_PATH_ROWWINO = 7 };
+// BATCHED: forward over many tiny images, one GEMM for all. ROWWINO: forward of 9-wide kernels, Winograd F(4,9) per row.
 int gk_conv_path(const gk_conv_geom *g, int which);
 
 /// Naive reference versions of the three kernels above: direct loops, no tiling, for tests.
