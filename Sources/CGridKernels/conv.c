@@ -403,6 +403,7 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
     }
     switch (gk_conv_path(g, 2)) {
     case GK_PATH_DIRECT: gk_direct_backward_filter(g, x, dy, dw, dbias); return;
+    case GK_PATH_ROWWINO: gk_rowwino_backward_filter(g, x, dy, dw, dbias); return;
     case GK_PATH_WINOGRAD: gk_winograd_backward_filter(g, x, dy, dw, dbias); return;
     case GK_PATH_TAPS: gk_taps_backward_filter(g, x, dy, dw, dbias); return;
     case GK_PATH_DEPTHWISE: gk_depthwise_backward_filter(g, x, dy, dw, dbias); return;
@@ -446,15 +447,15 @@ void gk_conv_backward_filter(const gk_conv_geom *g, const float *x, const float 
     }
 }
 
-// The one dispatch rule for all three passes (first match wins): forward only, many tiny images -> one batched GEMM
-// and 9-wide kernels -> row Winograd; few channels -> direct, 3x3 stride 1 -> Winograd,
+// The one dispatch rule for all three passes (first match wins): many tiny images -> one batched GEMM (forward);
+// 9-wide kernels -> row Winograd (forward, backward filter); few channels -> direct, 3x3 stride 1 -> Winograd,
 // 1-D stride 1 -> taps read in place (the forward only where the small-K GEMM runs), depthwise, else GEMM.
 int gk_conv_path(const gk_conv_geom *g, int which) {
     if (which == 0) {
         gk_dims d = gk_unpack(g);
         if (batched_applies(g, &d)) return GK_PATH_BATCHED;
-        if (gk_rowwino_applies(g)) return GK_PATH_ROWWINO;
     }
+    if (which != 1 && gk_rowwino_applies(g)) return GK_PATH_ROWWINO;
     if (gk_direct_applies(g, which)) return GK_PATH_DIRECT;
     if (gk_winograd_applies(g)) return GK_PATH_WINOGRAD;
     if (gk_taps_applies(g, which)) return GK_PATH_TAPS;

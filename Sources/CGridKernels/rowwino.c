@@ -5,31 +5,17 @@
 // shared by every output channel. Evaluation points 0, +-1, +-2, +-1/2, +-3/2, +-2/3 and infinity keep the largest
 // entries at 34 (B) and 8 (A): the error is about 1e-6 of sum |w||x| (tested against the direct kernel).
 // Units are (image, band of output rows, chunk of columns), fixed by the geometry: bitwise equal on any thread count.
-#include "rowwino.h"
+#include "rowwino_impl.h"
 #include <math.h>
 #include <pthread.h>
-#include <string.h>
 
-typedef float v8f __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
-
-#define RW_M 4                               // outputs per tile
-#define RW_R 9                               // taps
-#define RW_N (RW_M + RW_R - 1)               // inputs per tile, transformed values per tile
 #define RW_OB 6                              // output channels per register block
 #define RW_NV 2                              // tile vectors (8 tiles each) per register block
-#define RW_TC_MAX 64                         // tiles per column chunk at most (256 output columns)
 #define RW_V_BYTES ((int64_t)192 << 10)      // transformed input of one unit: stays in L2 while reused
 #define RW_MIN_UNITS 8
 
-#define ld(p) (*(const v8u *)(p))
-#define st(p, v) (*(v8u *)(p) = (v))
-#define splat(s) ({ const float s_ = (s); (v8f){s_, s_, s_, s_, s_, s_, s_, s_}; })
-
-GK_INLINE int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-GK_INLINE int64_t rup8(int64_t n) { return (n + 7) & ~(int64_t)7; }
-
-static float rw_bt[RW_N][RW_N], rw_g[RW_N][RW_R], rw_at[RW_M][RW_N];
+float gk_rw_bt[RW_N][RW_N], gk_rw_g[RW_N][RW_R], gk_rw_at[RW_M][RW_N], gk_rw_g2[RW_N][RW_M];
+double gk_rw_a2t[RW_R][RW_N];
 static pthread_once_t rw_once = PTHREAD_ONCE_INIT;
 
 // Polynomial product by evaluation at the points, transposed into a correlation (Toom-Cook): with E_k the
@@ -60,11 +46,15 @@ static void rw_init(void) {
         }
     }
     for (int k = 0; k < RW_N; k++) {
-        for (int j = 0; j < RW_N; j++) rw_bt[k][j] = (float)inv[j][k];
-        for (int j = 0; j < RW_R; j++) rw_g[k][j] = (float)(k < RW_N - 1 ? powl(pts[k], j) : (j == RW_R - 1));
-        for (int i = 0; i < RW_M; i++) rw_at[i][k] = (float)(k < RW_N - 1 ? powl(pts[k], i) : (i == RW_M - 1));
+        for (int j = 0; j < RW_N; j++) gk_rw_bt[k][j] = (float)inv[j][k];
+        for (int j = 0; j < RW_R; j++) gk_rw_g[k][j] = (float)(k < RW_N - 1 ? powl(pts[k], j) : (j == RW_R - 1));
+        for (int i = 0; i < RW_M; i++) gk_rw_at[i][k] = (float)(k < RW_N - 1 ? powl(pts[k], i) : (i == RW_M - 1));
+        for (int i = 0; i < RW_M; i++) gk_rw_g2[k][i] = (float)(k < RW_N - 1 ? powl(pts[k], i) : (i == RW_M - 1));
+        for (int j = 0; j < RW_R; j++) gk_rw_a2t[j][k] = (double)(k < RW_N - 1 ? powl(pts[k], j) : (j == RW_R - 1));
     }
 }
+
+void gk_rowwino_init(void) { pthread_once(&rw_once, rw_init); }
 
 typedef struct {
     gk_dims d;
@@ -75,24 +65,6 @@ typedef struct {
     float *y;
     int act;
 } rw_ctx;
-
-// V[k][tiles) of one input row: B^T over each tile's 12 inputs. The row is split into its 4 phases so that input
-// j of every tile in a vector is one contiguous load (phase j % 4, shifted by j / 4 tiles).
-GK_INLINE void transform_row(const float *restrict xrow, int64_t nvec, int64_t tc, float *restrict phase,
-                             float *restrict vrow) {
-    const int64_t pl = 8 * nvec + 8;
-    for (int64_t t = 0; t < 8 * nvec + 2; t++)
-        for (int q = 0; q < 4; q++) phase[q * pl + t] = xrow[4 * t + q];
-    for (int64_t tv = 0; tv < nvec; tv++) {
-        v8f dj[RW_N];
-        for (int j = 0; j < RW_N; j++) dj[j] = ld(phase + (j & 3) * pl + 8 * tv + (j >> 2));
-        for (int k = 0; k < RW_N; k++) {
-            v8f acc = splat(0.0f);
-            for (int j = 0; j < RW_N; j++) acc += splat(rw_bt[k][j]) * dj[j];
-            st(vrow + k * tc + 8 * tv, acc);
-        }
-    }
-}
 
 // m[o][NV*8] = sum over (channel, kernel row) of U * V for transformed index k: OB x NV accumulators in registers.
 GK_INLINE void products(const int NV, int64_t cin, int64_t kh, const float *restrict v, int64_t vcs, int64_t vks,
@@ -120,7 +92,7 @@ GK_INLINE void output_tiles(const float *restrict m, int64_t mstride, float bias
     for (int i = 0; i < RW_M; i++) o[i] = splat(bias);
     for (int k = 0; k < RW_N; k++) {
         const v8f mk = ld(m + k * mstride);
-        for (int i = 0; i < RW_M; i++) o[i] += splat(rw_at[i][k]) * mk;
+        for (int i = 0; i < RW_M; i++) o[i] += splat(gk_rw_at[i][k]) * mk;
     }
     const v8f a = __builtin_shufflevector(o[0], o[1], 0, 8, 1, 9, 2, 10, 3, 11);
     const v8f b = __builtin_shufflevector(o[0], o[1], 4, 12, 5, 13, 6, 14, 7, 15);
@@ -137,24 +109,14 @@ typedef struct { float *V, *xrow, *phase, *m, *orow; } rw_scratch;
 GK_CLONES static void rw_unit(const rw_ctx *c, int64_t un, const rw_scratch *sc) {
     const gk_dims *d = &c->d;
     const int64_t tc = c->tc;
-    float *restrict V = sc->V, *restrict xrow = sc->xrow, *restrict m = sc->m, *restrict orow = sc->orow;
+    float *restrict V = sc->V, *restrict m = sc->m, *restrict orow = sc->orow;
     const int64_t n = un / (c->nrb * c->ntc), b = un / c->ntc % c->nrb, ch = un % c->ntc;
     const int64_t oy0 = b * c->rb, oy1 = oy0 + c->rb < d->oh ? oy0 + c->rb : d->oh, rows = oy1 - oy0;
     const int64_t t0 = ch * tc, tn = t0 + tc < c->tiles ? tc : c->tiles - t0, nvec = cdiv(tn, 8);
     const int64_t ox0 = 4 * t0, width = 4 * tn < d->ow - ox0 ? 4 * tn : d->ow - ox0;
     const int64_t vcs = c->vrows * RW_N * tc, vks = RW_N * tc;
-    for (int64_t ci = 0; ci < c->cin; ci++)
-        for (int64_t r = 0; r < rows + d->kh - 1; r++) {
-            float *vrow = V + ci * vcs + r * vks;
-            const int64_t iy = oy0 + r - d->ph;
-            if (iy < 0 || iy >= d->ih) { memset(vrow, 0, sizeof(float) * (size_t)vks); continue; }
-            const float *src = c->x + ((n * c->cin + ci) * d->ih + iy) * d->iw;
-            for (int64_t i = 0; i < 32 * nvec + 8; i++) {
-                const int64_t ix = ox0 - d->pw + i;
-                xrow[i] = ix >= 0 && ix < d->iw ? src[ix] : 0.0f;
-            }
-            transform_row(xrow, nvec, tc, sc->phase, vrow);
-        }
+    rw_transform_input(d, c->x + n * c->cin * d->ih * d->iw, c->cin, oy0 - d->ph, rows + d->kh - 1, ox0 - d->pw, nvec, tc,
+                       vcs, sc->xrow, sc->phase, V);
     for (int64_t r = 0; r < rows; r++)
         for (int64_t o0 = 0; o0 < c->cout; o0 += RW_OB) {
             const int ob = (int)(c->cout - o0 < RW_OB ? c->cout - o0 : RW_OB);
@@ -212,14 +174,15 @@ int gk_rowwino_applies(const gk_conv_geom *g) {
 
 void gk_rowwino_forward_act(const gk_conv_geom *g, const float *x, const float *w, const float *bias, int act,
                             float *y) {
-    pthread_once(&rw_once, rw_init);
+    gk_rowwino_init();
     rw_ctx c = {.d = gk_unpack(g), .N = g->batch, .cin = g->cin, .cout = g->cout, .x = x, .bias = bias, .y = y,
                 .act = act};
     const gk_dims *d = &c.d;
     c.cop = cdiv(c.cout, RW_OB) * RW_OB;
-    c.tiles = cdiv(d->ow, RW_M);
-    c.ntc = cdiv(c.tiles, RW_TC_MAX);
-    c.tc = rup8(cdiv(c.tiles, c.ntc));
+    const rw_columns cols = rw_split_columns(d->ow);
+    c.tiles = cols.tiles;
+    c.tc = cols.tc;
+    c.ntc = cols.ntc;
     int64_t rb = RW_V_BYTES / (4 * c.cin * RW_N * c.tc) - (d->kh - 1);
     rb = rb > d->oh ? d->oh : rb < 1 ? 1 : rb;
     int64_t nrb = cdiv(d->oh, rb);
@@ -236,7 +199,7 @@ void gk_rowwino_forward_act(const gk_conv_geom *g, const float *x, const float *
                 for (int64_t co = 0; co < c.cop; co++) {
                     float s = 0.0f;
                     if (co < c.cout)
-                        for (int j = 0; j < RW_R; j++) s += rw_g[k][j] * w[((co * c.cin + ci) * d->kh + ky) * RW_R + j];
+                        for (int j = 0; j < RW_R; j++) s += gk_rw_g[k][j] * w[((co * c.cin + ci) * d->kh + ky) * RW_R + j];
                     u[((k * c.cin + ci) * d->kh + ky) * c.cop + co] = s;
                 }
     c.u = u;

@@ -29,9 +29,16 @@ int gk_get_num_threads(void) { return atomic_load(&g_threads); }
 unsigned gk_fp_control(void) { return _mm_getcsr(); }
 void gk_set_fp_control(unsigned csr) { _mm_setcsr(csr); }
 
-// OpenBLAS starts with one thread per core; the header promises 1 until gk_set_num_threads says otherwise.
-// (Shared-library constructors, OpenBLAS's included, have run before this one.)
-__attribute__((constructor)) static void gk_init_threads(void) { openblas_set_num_threads(1); }   // and never more
+// OpenBLAS starts with one thread per core; it only ever runs on 1 here (gk_set_num_threads sets our own pool).
+// Its idle server threads spin in sched_yield after start-up (measured: 9% of a core during a training run) and
+// take a core from our second worker, so they are shut down; OpenBLAS would start them again if ever asked for
+// more threads. Weak: another BLAS without that entry point still links. (Shared-library constructors, OpenBLAS's
+// included, have run before this one.)
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+__attribute__((constructor)) static void gk_init_threads(void) {
+    openblas_set_num_threads(1);
+    if (blas_thread_shutdown_) blas_thread_shutdown_();
+}
 
 // FTZ (bit 15) | DAZ (bit 6) for a pool thread, once per job (entry points use GK_FTZ_SCOPE, which restores).
 void gk_enable_flush_to_zero(void) {

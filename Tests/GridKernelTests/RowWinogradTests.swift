@@ -1,5 +1,5 @@
-// Row-wise Winograd F(4,9) (rowwino.c): the forward of 9-wide kernels against the reference convolution, bitwise
-// equal on 1 and 2 threads; the backward passes of the same geometries stay on the direct kernels.
+// Row-wise Winograd (rowwino.c, rowwino_bwf.c): the forward F(4,9) and backward filter F(9,4) of 9-wide kernels
+// against the reference convolution, bitwise equal on 1 and 2 threads; backward data stays on the other kernels.
 import CGridKernels
 import Testing
 
@@ -18,10 +18,11 @@ extension GridKernelTests {
     @Test("row Winograd forward == ref, bitwise equal on 1 and 2 threads", arguments: rowWinogradCases, [1, 3])
     func rowWinogradMatchesReference(_ c: ConvCase, batch: Int) {
         var g = c.geom(batch: batch)
-        #expect(gk_conv_path(&g, 0) == Int32(GK_PATH_ROWWINO), "\(c.name) forward path")
-        #expect(gk_conv_path(&g, 1) != Int32(GK_PATH_ROWWINO) && gk_conv_path(&g, 2) != Int32(GK_PATH_ROWWINO))
-        // F(4,9) rounds in its transforms: measured ~2e-6 of sum |w||x|, ~1e-5 of max |y|; 5e-5 leaves headroom.
-        checkAgainstReference(g, seed: UInt64(c.name.utf8.count * 7907 + batch), rel: 5e-5)
+        #expect(gk_conv_path(&g, 0) == Int32(GK_PATH_ROWWINO) && gk_conv_path(&g, 2) == Int32(GK_PATH_ROWWINO), "\(c.name)")
+        #expect(gk_conv_path(&g, 1) != Int32(GK_PATH_ROWWINO))
+        // Rounding in the transforms: forward ~2e-6 of sum |w||x| (~1e-5 of max |y|); backward filter, whose A2 has
+        // entries up to 2^8, 1e-5 to 2.5e-5 of max |dw| measured; 1e-4 leaves headroom.
+        checkAgainstReference(g, seed: UInt64(c.name.utf8.count * 7907 + batch), rel: 1e-4)
     }
 
     @Test("row Winograd is not taken where it would lose: one 9-tap row of 3 channels, few outputs, stride 2")
