@@ -46,26 +46,6 @@ GK_INLINE void pair_products(const int J, int64_t rows, int64_t tn, int64_t cop,
         for (int s = 0; s < RWB_CB; s++) st(S + j * cop + 8 * s, ld(S + j * cop + 8 * s) + acc[s][j]);
 }
 
-// a[q][j] -> a[j][q] for an 8x8 block: unpack pairs, then 2x2 blocks, then swap 128-bit halves.
-#define transpose8(a)                                                                                             \
-    do {                                                                                                          \
-        v8f t_[8], s_[8];                                                                                         \
-        for (int p_ = 0; p_ < 8; p_ += 2) {                                                                       \
-            t_[p_] = __builtin_shufflevector(a[p_], a[p_ + 1], 0, 8, 1, 9, 4, 12, 5, 13);                         \
-            t_[p_ + 1] = __builtin_shufflevector(a[p_], a[p_ + 1], 2, 10, 3, 11, 6, 14, 7, 15);                   \
-        }                                                                                                         \
-        for (int p_ = 0; p_ < 8; p_ += 4)                                                                         \
-            for (int h_ = 0; h_ < 2; h_++) {                                                                      \
-                s_[p_ + 2 * h_] = __builtin_shufflevector(t_[p_ + h_], t_[p_ + 2 + h_], 0, 1, 8, 9, 4, 5, 12, 13); \
-                s_[p_ + 2 * h_ + 1] =                                                                             \
-                    __builtin_shufflevector(t_[p_ + h_], t_[p_ + 2 + h_], 2, 3, 10, 11, 6, 7, 14, 15);            \
-            }                                                                                                     \
-        for (int j_ = 0; j_ < 4; j_++) {                                                                          \
-            a[j_] = __builtin_shufflevector(s_[j_], s_[4 + j_], 0, 1, 2, 3, 8, 9, 10, 11);                        \
-            a[j_ + 4] = __builtin_shufflevector(s_[j_], s_[4 + j_], 4, 5, 6, 7, 12, 13, 14, 15);                  \
-        }                                                                                                         \
-    } while (0)
-
 GK_CLONES static void rwb_item(const rwb_ctx *c, int64_t it, float *S, const rwb_scratch *sc) {
     const gk_dims *d = &c->d;
     const int64_t tc = c->cols.tc, ntc = c->cols.ntc, cop = c->cop;

@@ -5,18 +5,12 @@
 #include "rowwino.h"
 #include <string.h>
 
-typedef float v8f __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));   // unaligned access
+#include "gk_vec.h"
 
 #define RW_M 4                      // forward: outputs per tile (backward filter: dy values per tile)
 #define RW_R 9                      // taps
 #define RW_N (RW_M + RW_R - 1)      // inputs per tile, transformed values per tile
 #define RW_TC_MAX 64                // tiles per column chunk at most (256 output columns)
-
-// Macros, not functions: a function taking or returning v8f would have a different ABI in each clone.
-#define ld(p) (*(const v8u *)(p))
-#define st(p, v) (*(v8u *)(p) = (v))
-#define splat(s) ({ const float s_ = (s); (v8f){s_, s_, s_, s_, s_, s_, s_, s_}; })
 
 GK_INLINE int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 GK_INLINE int64_t rup8(int64_t n) { return (n + 7) & ~(int64_t)7; }
