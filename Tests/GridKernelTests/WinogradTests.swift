@@ -22,6 +22,24 @@ extension GridKernelTests {
         checkAgainstReference(g, seed: UInt64(c.name.utf8.count * 7907 + batch), rel: 5e-5)
     }
 
+    /// Inference plans transform and pack the filter once (gk_conv_prepare); the forward from that prepared filter
+    /// must be the forward that transforms it itself, bit for bit (same transform, same per-element sums).
+    @Test("winograd forward from a prepared filter equals the plain forward", arguments: winogradCases, [1, 3])
+    func winogradPreparedFilter(_ c: ConvCase, batch: Int) {
+        var g = c.geom(batch: batch)
+        var r = Rand(UInt64(c.name.utf8.count + batch))
+        let x = r.array(g.xCount), w = r.array(g.wCount), b = r.array(Int(g.cout))
+        var prepared = [Float](repeating: .nan, count: Int(gk_conv_prepared_floats(&g)))
+        #expect(prepared.count > 0, "\(c.name): a Winograd filter has a prepared form")
+        gk_conv_prepare(&g, w, &prepared)
+        for act in [Int32(GK_ACT_NONE), Int32(GK_ACT_RELU)] {
+            var plain = [Float](repeating: .nan, count: g.yCount), fromPrepared = plain
+            gk_conv_forward_fused(&g, x, w, b, nil, act, &plain)
+            withThreads(2) { gk_conv_forward_prepared(&g, x, w, prepared, b, nil, act, &fromPrepared) }
+            expectSame(fromPrepared, plain, "\(c.name) act \(act): prepared vs plain")
+        }
+    }
+
     @Test("winograd forward without bias equals forward with zero bias")
     func winogradNoBias() {
         var g = winogradCases[0].geom(batch: 1)
