@@ -16,16 +16,20 @@ import Testing
         let path = dir.appendingPathComponent("renamed.nc").path
         var ncid: Int32 = 0, dim: Int32 = 0, varid: Int32 = 0
         func ok(_ status: Int32) throws { try #require(status == NC_NOERR, "\(String(cString: nc_strerror(status)))") }
-        try ok(nc_create(path, offset64 ? NC_64BIT_OFFSET : NC_CLOBBER, &ncid))
-        try ok(nc_def_dim(ncid, "longdimension", 3, &dim))
-        try ok(nc_def_var(ncid, "longname", NC_INT, 1, &dim, &varid))
-        try ok(nc_put_att_text(ncid, varid, "long_attribute", 4, "text"))
-        try ok(nc_enddef(ncid))
-        try ok(nc_put_var_int(ncid, varid, [1, 2, 3]))
-        try ok(nc_rename_var(ncid, varid, "ab"))
-        try ok(nc_rename_dim(ncid, dim, "d"))
-        try ok(nc_rename_att(ncid, varid, "long_attribute", "units"))
-        try ok(nc_close(ncid))
+        // libnetcdf is not thread-safe and other suites run in parallel through GridIO: hold GridIO's lock, as
+        // GridIO itself does (without it this test crashed the test process in CI, inside libnetcdf).
+        try withLibraryLock {
+            try ok(nc_create(path, offset64 ? NC_64BIT_OFFSET : NC_CLOBBER, &ncid))
+            try ok(nc_def_dim(ncid, "longdimension", 3, &dim))
+            try ok(nc_def_var(ncid, "longname", NC_INT, 1, &dim, &varid))
+            try ok(nc_put_att_text(ncid, varid, "long_attribute", 4, "text"))
+            try ok(nc_enddef(ncid))
+            try ok(nc_put_var_int(ncid, varid, [1, 2, 3]))
+            try ok(nc_rename_var(ncid, varid, "ab"))
+            try ok(nc_rename_dim(ncid, dim, "d"))
+            try ok(nc_rename_att(ncid, varid, "long_attribute", "units"))
+            try ok(nc_close(ncid))
+        }
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let padded = Array("ab".utf8) + [UInt8](repeating: 0, count: 6)
         let at = try #require(bytes.indices.first { bytes[$0...].starts(with: padded) }, "libnetcdf no longer pads renamed names")
