@@ -64,15 +64,14 @@ typedef struct {
 
 GK_INLINE int64_t rup8(int64_t n) { return (n + 7) & ~(int64_t)7; }
 
-// Packs rows [o0, o1) of each of the 36 planes (row-major [rows][cin] at u + k*uks + (o - ubase)*cin) in place order
-// into dst + k*uks + (o0 - ubase)*cin: an output block's panel sits where its rows were.
-static void pack_planes(const float *u, int64_t uks, int64_t cin, int64_t o0, int64_t o1, int64_t ubase, float *dst) {
-    for (int64_t k = 0; k < 36; k++)
-        gk_small_gemm_pack(0, o1 - o0, cin, u + k * uks + (o0 - ubase) * cin, cin, dst + k * uks + (o0 - ubase) * cin);
+// Packs the `rows` x cin matrix of each of the 36 planes (row-major at u + k*uks) into dst + k*dks, in the small
+// GEMM's panel order.
+static void pack_planes(const float *u, int64_t uks, int64_t rows, int64_t cin, float *dst, int64_t dks) {
+    for (int64_t k = 0; k < 36; k++) gk_small_gemm_pack(0, rows, cin, u + k * uks, cin, dst + k * dks);
 }
 
-// Transforms and packs whole output blocks (the packing order depends on the block's rows): scratch holds the
-// row-major transform of one block.
+// Transforms and packs whole output blocks (the packing order depends on the block's rows), each through a
+// row-major scratch copy of just that block.
 static void filter_part(void *vc, int part, int nparts) {
     fwd_ctx *c = vc;
     int64_t lo, hi;
@@ -80,10 +79,10 @@ static void filter_part(void *vc, int part, int nparts) {
     for (int64_t ob = lo; ob < hi; ob++) {
         int64_t o0, o1;
         gk_range(c->p.cout, (int)ob, (int)c->nob, &o0, &o1);
-        float *tmp = gk_alloc(sizeof(float) * (size_t)(36 * c->uks));
-        gk_wino_filter(c->w, c->flip ? c->p.cin : c->p.cout, c->flip ? c->p.cout : c->p.cin, c->flip, o0, o1,
-                       tmp + o0 * c->p.cin, c->uks);
-        pack_planes(tmp, c->uks, c->p.cin, o0, o1, 0, c->uw);
+        const int64_t tks = gk_wino_kstride((o1 - o0) * c->p.cin);
+        float *tmp = gk_alloc(sizeof(float) * (size_t)(36 * tks));
+        gk_wino_filter(c->w, c->flip ? c->p.cin : c->p.cout, c->flip ? c->p.cout : c->p.cin, c->flip, o0, o1, tmp, tks);
+        pack_planes(tmp, tks, o1 - o0, c->p.cin, c->uw + o0 * c->p.cin, c->uks);   // the block's panels sit at its rows
         gk_free(tmp);
     }
 }
@@ -119,7 +118,7 @@ static void fwd_part(void *vc, int part, int nparts) {
         if (!c->uw) {   // one chunk: transform just this block of the filter, while the GEMMs can read it hot
             uks = ubks;
             gk_wino_filter(c->w, c->flip ? p->cin : p->cout, c->flip ? p->cout : p->cin, c->flip, o0, o1, ub + 36 * ubks, uks);
-            pack_planes(ub + 36 * ubks, uks, p->cin, o0, o1, o0, ub);
+            pack_planes(ub + 36 * ubks, uks, o1 - o0, p->cin, ub, uks);
             ublk = ub;
         }
         for (int64_t k = 0; k < 36; k++)
