@@ -22,8 +22,6 @@ typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));   // 
 #define DC_SUB_VECS 128                       // backward filter: vectors per row band pass (L1-sized)
 #define DC_MAX_SLAB ((int64_t)8 << 20)        // beyond this the window of one row is too big to be worth it
 
-GK_INLINE int64_t rup8(int64_t n) { return (n + 7) & ~(int64_t)7; }
-GK_INLINE int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // Macros, not functions: a function taking or returning v8f would have a different ABI in each clone.
 #define ld(p) (*(const v8u *)(p))
 #define st(p, v) (*(v8u *)(p) = (v))

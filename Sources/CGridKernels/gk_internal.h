@@ -17,6 +17,9 @@
 #define GK_INLINE static inline __attribute__((always_inline))
 #define GK_HIDDEN __attribute__((visibility("hidden")))
 
+GK_INLINE int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }   // ceil(a / b), a >= 0, b > 0
+GK_INLINE int64_t rup8(int64_t n) { return (n + 7) & ~(int64_t)7; }         // n rounded up to a multiple of 8
+
 // Kernels run with FTZ/DAZ (denormals would cost ~100 cycles each) but hand the caller's thread its own MXCSR back
 // when they return: a library must not change its caller's floating-point mode. Pool threads are ours and keep it.
 #include <xmmintrin.h>

@@ -12,8 +12,6 @@
 #define RW_N (RW_M + RW_R - 1)      // inputs per tile, transformed values per tile
 #define RW_TC_MAX 64                // tiles per column chunk at most (256 output columns)
 
-GK_INLINE int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-GK_INLINE int64_t rup8(int64_t n) { return (n + 7) & ~(int64_t)7; }
 
 /// Forward F(4,9): y = A^T [(G g) . (B^T d)]. Backward filter F(9,4) on the same points (so the same B^T):
 /// dw = A2^T [(G2 dy) . (B^T x)], A2 in double because it runs once over sums of the whole batch.

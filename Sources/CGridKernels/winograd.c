@@ -48,11 +48,10 @@ static int64_t blocks_for(int64_t units, int64_t chans, int64_t min) {
     return nb;
 }
 
-// The forward's output blocks when the filter is prepared (run_forward's first case): the packing follows them.
-static int64_t prepared_blocks(const gk_wino_plan *p) {
-    const int64_t nchunk = (p->rows + chunk_rows(p, p->cin + p->cout) - 1) / chunk_rows(p, p->cin + p->cout);
-    return blocks_for(nchunk, p->cout, 32);
-}
+// Chunks of tile rows, and the output blocks a whole transformed filter is packed in (a prepared one, or one
+// transformed once per call): prepare and forward must cut the same blocks.
+static int64_t chunk_count(const gk_wino_plan *p) { return cdiv(p->rows, chunk_rows(p, p->cin + p->cout)); }
+static int64_t whole_filter_blocks(const gk_wino_plan *p, int64_t nchunk) { return blocks_for(nchunk, p->cout, 32); }
 
 typedef struct {
     gk_wino_plan p;
@@ -61,8 +60,6 @@ typedef struct {
     int64_t uks, R, nchunk, nob;
     int flip, act;
 } fwd_ctx;
-
-GK_INLINE int64_t rup8(int64_t n) { return (n + 7) & ~(int64_t)7; }
 
 // Packs the `rows` x cin matrix of each of the 36 planes (row-major at u + k*uks) into dst + k*dks, in the small
 // GEMM's panel order.
@@ -137,13 +134,13 @@ static void run_forward(const gk_wino_plan *p, const float *x, const float *w, c
                         const float *bias, int act, float *y) {
     fwd_ctx c = {.p = *p, .x = x, .w = w, .bias = bias, .y = y, .flip = flip, .act = act};
     c.R = chunk_rows(p, p->cin + p->cout);
-    c.nchunk = (p->rows + c.R - 1) / c.R;
+    c.nchunk = chunk_count(p);
     if (prepared) {       // transformed once when the plan was built: small images no longer pay it every call
-        c.nob = prepared_blocks(p);
+        c.nob = whole_filter_blocks(p, c.nchunk);
         c.uks = gk_wino_kstride(p->cout * p->cin);
         c.uw = (float *)prepared;
     } else if (c.nchunk > 1) {   // the transformed filter is reused by every chunk: transform it once
-        c.nob = blocks_for(c.nchunk, p->cout, 32);
+        c.nob = whole_filter_blocks(p, c.nchunk);
         c.uks = gk_wino_kstride(p->cout * p->cin);
         c.uw = gk_alloc(sizeof(float) * (size_t)(36 * c.uks));
         gk_parallel(gk_parts_for(c.nob, 400.0 * (double)p->cout * (double)p->cin), filter_part, &c);
@@ -164,7 +161,8 @@ void gk_winograd_prepare(const gk_conv_geom *g, const float *w, float *u) {
     GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cin, g->cout, g->in[1], g->in[2], g->out[1], g->out[2],
                                        g->pad_lo[1], g->pad_lo[2]);
-    fwd_ctx c = {.p = p, .w = w, .uw = u, .uks = gk_wino_kstride(g->cout * g->cin), .nob = prepared_blocks(&p)};
+    fwd_ctx c = {.p = p, .w = w, .uw = u, .uks = gk_wino_kstride(g->cout * g->cin),
+                 .nob = whole_filter_blocks(&p, chunk_count(&p))};
     gk_parallel(gk_parts_for(c.nob, 400.0 * (double)g->cout * (double)g->cin), filter_part, &c);
 }
 

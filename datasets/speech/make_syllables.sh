@@ -6,6 +6,7 @@
 #   VOICES=40 VARIANTS=3 datasets/speech/make_syllables.sh /tmp/syl   # more voices, 3 pitch/speed variants each
 # Deterministic: the same packages give byte-identical files (sox dithering is off).
 set -euo pipefail
+. "$(dirname "$0")/syllable_cut.sh"
 OUT=${1:-$(cd "$(dirname "$0")" && pwd)/syllables}
 NVOICES=${VOICES:-24}
 NVARIANTS=${VARIANTS:-1}
@@ -34,8 +35,7 @@ for ((v = 0; v < NVOICES; v++)); do
     for s in "${syllables[@]}"; do
       name=${s%%:*}; phon=${s#*:}
       espeak-ng -v "$voice" -p "$pitch" -s "$speed" -w "$tmp/raw.wav" "[[$phon]]"
-      sox -D "$tmp/raw.wav" -c 1 -b 16 "$OUT/$voice/$name-p$pitch-s$speed.wav" \
-        silence 1 0.002 0.5% pad 0.06 trim 0 0.28 rate -v 16000 norm -3
+      cut_syllable "$tmp/raw.wav" "$OUT/$voice/$name-p$pitch-s$speed.wav"
       count=$((count + 1))
     done
   done

@@ -13,6 +13,7 @@
 #   METHODS="diphone hts" datasets/speech/make_syllables_festival.sh /tmp/syl-festival   # a subset
 # Deterministic for the same packages.
 set -euo pipefail
+. "$(dirname "$0")/syllable_cut.sh"
 OUT=${1:?usage: make_syllables_festival.sh OUT [VARIANTS]}
 NVARIANTS=${2:-12}
 METHODS=${METHODS:-diphone hts clunits}
@@ -59,8 +60,7 @@ for entry in "${voices[@]}"; do
     dir="$OUT/festival-$method-$name+p${cents}t${tempo}"
     mkdir -p "$dir"
     for syl in "${syllables[@]}"; do
-      sox -D "$tmp/$name-$syl.wav" -c 1 -b 16 "$dir/$syl-x.wav" gain -6 pitch "$cents" tempo -s "$tempo" \
-        silence 1 0.002 0.5% pad 0.06 trim 0 0.28 rate -v 16000 norm -3
+      cut_syllable "$tmp/$name-$syl.wav" "$dir/$syl-x.wav" gain -6 pitch "$cents" tempo -s "$tempo"
       count=$((count + 1))
     done
   done

@@ -7,6 +7,7 @@
 #   datasets/speech/make_syllables_flite.sh /tmp/syl-flite [VARIANTS]
 # Deterministic for the same packages.
 set -euo pipefail
+. "$(dirname "$0")/syllable_cut.sh"
 OUT=${1:?usage: make_syllables_flite.sh OUT [VARIANTS]}
 NVARIANTS=${2:-4}
 need=()
@@ -28,8 +29,7 @@ for voice in kal kal16 awb rms slt; do
     mkdir -p "$dir"
     for s in "${syllables[@]}"; do
       syl=${s%%:*}
-      sox -D "$tmp/$voice-$syl.wav" -c 1 -b 16 "$dir/$syl-x.wav" gain -6 pitch "$cents" tempo -s "$tempo" \
-        silence 1 0.002 0.5% pad 0.06 trim 0 0.28 rate -v 16000 norm -3
+      cut_syllable "$tmp/$voice-$syl.wav" "$dir/$syl-x.wav" gain -6 pitch "$cents" tempo -s "$tempo"
       count=$((count + 1))
     done
   done
