@@ -11,11 +11,22 @@
 #else
 #define GK_CLONES
 #endif
+// A second, hand-dispatched body for AVX-512 where the best blocking differs (16-float vectors, 32 registers):
+// compiled only where clones are, and chosen at run time by gk_wide().
+#if defined(__x86_64__) && !defined(GK_NO_CLONES)
+#define GK_HAVE_WIDE 1
+#define GK_WIDE __attribute__((target("arch=x86-64-v4")))
+#else
+#define GK_HAVE_WIDE 0
+#endif
 // Rows of a grid are short (its W), so no interleaving: a 4x-unrolled AVX-512 loop (64 floats a step) would
 // leave most of a 64-wide row to the scalar remainder.
 #define GK_SHORT_LOOP _Pragma("clang loop interleave_count(1)")
 #define GK_INLINE static inline __attribute__((always_inline))
 #define GK_HIDDEN __attribute__((visibility("hidden")))
+
+/// 1 where the GK_WIDE bodies run (this CPU has AVX-512 and they were compiled): the clones' x86-64-v4 test.
+GK_HIDDEN int gk_wide(void);
 
 GK_INLINE int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }   // ceil(a / b), a >= 0, b > 0
 GK_INLINE int64_t rup8(int64_t n) { return (n + 7) & ~(int64_t)7; }         // n rounded up to a multiple of 8

@@ -55,6 +55,16 @@ int gk_cpu_level(void) {
     return 1;
 }
 
+int gk_wide(void) {
+#if GK_HAVE_WIDE
+    static int wide = -1;   // a benign race: every thread computes the same value
+    if (wide < 0) wide = gk_cpu_level() == 3;
+    return wide;
+#else
+    return 0;
+#endif
+}
+
 void gk_keep_freed_memory(void) {
 #if defined(__GLIBC__)
     mallopt(M_MMAP_THRESHOLD, 32 << 20);

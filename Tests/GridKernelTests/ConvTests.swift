@@ -49,6 +49,11 @@ let convCases: [ConvCase] = [
     ConvCase(name: "2d 2x2 stride2 small-K GEMM", cin: 32, cout: 64, input: [64, 64], kernel: [2, 2], stride: [2, 2]),
     ConvCase(name: "2d 3x3 stride2 small-K GEMM tiles", cin: 16, cout: 40, input: [70, 70], kernel: [3, 3], stride: [2, 2],
              padLo: [1, 1]),
+    // Position counts that leave 1-15 columns past the last whole 16-float vector (the AVX-512 body's masked strip,
+    // the 8-float body's scalar edge) and row counts that are no multiple of either body's row block.
+    ConvCase(name: "2d 1x1 small-K GEMM ragged", cin: 37, cout: 13, input: [23, 29], kernel: [1, 1]),
+    ConvCase(name: "1d k2 dil4 small-K GEMM ragged", cin: 24, cout: 21, input: [1013], kernel: [2], dilation: [4],
+             padLo: [4], padHi: [0]),
 ]
 
 struct ConvOutputs { var y: [Float], dx: [Float], dw: [Float], db: [Float] }
