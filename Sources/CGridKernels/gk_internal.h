@@ -15,7 +15,7 @@
 // compiled only where clones are, and chosen at run time by gk_wide().
 #if defined(__x86_64__) && !defined(GK_NO_CLONES)
 #define GK_HAVE_WIDE 1
-#define GK_WIDE __attribute__((target("arch=x86-64-v4")))
+#define GK_WIDE __attribute__((target("arch=x86-64-v4"), min_vector_width(512)))   // 512-bit vector types stay whole
 #else
 #define GK_HAVE_WIDE 0
 #endif

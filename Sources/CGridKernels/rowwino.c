@@ -106,6 +106,31 @@ GK_INLINE void output_tiles(const float *restrict m, int64_t mstride, float bias
 
 typedef struct { float *V, *xrow, *phase, *m, *orow; } rw_scratch;
 
+// The products of rw_unit_wide: 16 tiles of NR (1 or 2) output rows per register block, so OB x NR accumulators of
+// 16 floats; half: only the first 8 tiles exist (the other lanes are zero). Each sum is the same FMA chain in the
+// same (channel, kernel row) order as in products(): both give the same bits.
+GK_INLINE void products16(const int NR, const int half, int64_t cin, int64_t kh, const float *restrict v, int64_t vcs,
+                          int64_t vks, const float *restrict u, int64_t cop, float *restrict m) {
+    v16f acc[RW_OB][2];
+    for (int o = 0; o < RW_OB; o++)
+        for (int r = 0; r < NR; r++) acc[o][r] = splat16(0.0f);
+    for (int64_t c = 0; c < cin; c++)
+        for (int64_t ky = 0; ky < kh; ky++) {
+            const float *vv = v + c * vcs + ky * vks, *uu = u + (c * kh + ky) * cop;
+            v16f xv[2];
+            for (int r = 0; r < NR; r++)
+                xv[r] = half ? __builtin_shufflevector(ld(vv + r * vks), splat(0.0f), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                                       11, 12, 13, 14, 15)
+                             : ld16(vv + r * vks);
+            for (int o = 0; o < RW_OB; o++) {
+                const v16f w = splat16(uu[o]);
+                for (int r = 0; r < NR; r++) acc[o][r] += w * xv[r];
+            }
+        }
+    for (int o = 0; o < RW_OB; o++)
+        for (int r = 0; r < NR; r++) st16(m + (o * 2 + r) * 16, acc[o][r]);
+}
+
 GK_CLONES static void rw_unit(const rw_ctx *c, int64_t un, const rw_scratch *sc) {
     const gk_dims *d = &c->d;
     const int64_t tc = c->tc;
@@ -140,6 +165,52 @@ GK_CLONES static void rw_unit(const rw_ctx *c, int64_t un, const rw_scratch *sc)
         }
 }
 
+#if GK_HAVE_WIDE
+// rw_unit for AVX-512: 16 tiles a vector and two output rows at a time (SRCNN's 64-wide rows are 16 tiles, so one
+// row alone would leave 6 accumulators, too few to cover the FMA latency). m: [k][o][row][16].
+GK_WIDE static void rw_unit_wide(const rw_ctx *c, int64_t un, const rw_scratch *sc) {
+    const gk_dims *d = &c->d;
+    const int64_t tc = c->tc;
+    float *restrict V = sc->V, *restrict m = sc->m, *restrict orow = sc->orow;
+    const int64_t n = un / (c->nrb * c->ntc), b = un / c->ntc % c->nrb, ch = un % c->ntc;
+    const int64_t oy0 = b * c->rb, oy1 = oy0 + c->rb < d->oh ? oy0 + c->rb : d->oh, rows = oy1 - oy0;
+    const int64_t t0 = ch * tc, tn = t0 + tc < c->tiles ? tc : c->tiles - t0, nvec = cdiv(tn, 8);
+    const int64_t ox0 = 4 * t0, width = 4 * tn < d->ow - ox0 ? 4 * tn : d->ow - ox0;
+    const int64_t vcs = c->vrows * RW_N * tc, vks = RW_N * tc, ors = RW_OB * 4 * tc;
+    rw_transform_input(d, c->x + n * c->cin * d->ih * d->iw, c->cin, oy0 - d->ph, rows + d->kh - 1, ox0 - d->pw, nvec, tc,
+                       vcs, sc->xrow, sc->phase, V);
+    for (int64_t r = 0; r < rows; r += 2) {
+        const int nr = rows - r >= 2 ? 2 : 1;
+        for (int64_t o0 = 0; o0 < c->cout; o0 += RW_OB) {
+            const int ob = (int)(c->cout - o0 < RW_OB ? c->cout - o0 : RW_OB);
+            for (int64_t tv = 0; tv < nvec; tv += 2) {
+                const int half = nvec - tv == 1;
+                for (int k = 0; k < RW_N; k++) {
+                    const float *vk = V + r * vks + k * tc + 8 * tv;
+                    const float *uk = c->u + (int64_t)k * c->cin * d->kh * c->cop + o0;
+                    float *mk = m + k * RW_OB * 32;
+                    if (nr == 2 && !half) products16(2, 0, c->cin, d->kh, vk, vcs, vks, uk, c->cop, mk);
+                    else if (nr == 2) products16(2, 1, c->cin, d->kh, vk, vcs, vks, uk, c->cop, mk);
+                    else if (!half) products16(1, 0, c->cin, d->kh, vk, vcs, vks, uk, c->cop, mk);
+                    else products16(1, 1, c->cin, d->kh, vk, vcs, vks, uk, c->cop, mk);
+                }
+                for (int o = 0; o < ob; o++)
+                    for (int rr = 0; rr < nr; rr++)
+                        for (int h = 0; h < 2 - half; h++)
+                            output_tiles(m + (o * 2 + rr) * 16 + 8 * h, RW_OB * 32, c->bias ? c->bias[o0 + o] : 0.0f,
+                                         orow + rr * ors + o * 4 * tc + 32 * (tv + h));
+            }
+            for (int rr = 0; rr < nr; rr++) {
+                float *dst = c->y + ((n * c->cout + o0) * d->oh + oy0 + r + rr) * d->ow + ox0;
+                for (int o = 0; o < ob; o++)
+                    memcpy(dst + o * d->osz, orow + rr * ors + o * 4 * tc, sizeof(float) * (size_t)width);
+                if (c->act) gk_activate_rows(c->act, ob, width, d->osz, NULL, dst);
+            }
+        }
+    }
+}
+#endif
+
 static void rw_part(void *vc, int part, int nparts) {
     const rw_ctx *c = vc;
     const int64_t tc = c->tc;
@@ -150,10 +221,15 @@ static void rw_part(void *vc, int part, int nparts) {
         .V = gk_alloc(sizeof(float) * (size_t)(c->cin * c->vrows * RW_N * tc)),
         .xrow = gk_alloc(sizeof(float) * (size_t)(4 * tc + 16)),
         .phase = gk_alloc(sizeof(float) * (size_t)(4 * (tc + 8))),
-        .m = gk_alloc(sizeof(float) * (size_t)(RW_N * RW_OB * RW_NV * 8)),
-        .orow = gk_alloc(sizeof(float) * (size_t)(RW_OB * 4 * tc)),
+        .m = gk_alloc(sizeof(float) * (size_t)(RW_N * RW_OB * 32)),   // the wide layout is the larger
+        .orow = gk_alloc(sizeof(float) * (size_t)(2 * RW_OB * 4 * tc)),
     };
-    for (int64_t un = lo; un < hi; un++) rw_unit(c, un, &sc);
+#if GK_HAVE_WIDE
+    if (gk_wide())
+        for (int64_t un = lo; un < hi; un++) rw_unit_wide(c, un, &sc);
+    else
+#endif
+        for (int64_t un = lo; un < hi; un++) rw_unit(c, un, &sc);
     gk_free(sc.orow);
     gk_free(sc.m);
     gk_free(sc.phase);
