@@ -1,6 +1,5 @@
-// Winograd F(4x4, 3x3) drivers, and F(6x6, 3x3) for prepared (inference) filters of large outputs. Tiles are taken a
-// chunk of tile rows at a time (chunk size from the geometry only), transformed to [36 or 64][C][tiles], multiplied
-// by one GEMM per plane and transformed back. The forward GEMMs run on our
+// Winograd F(4x4, 3x3) drivers. Tiles are taken a chunk of tile rows at a time (chunk size from the geometry
+// only), transformed to [36][C][tiles], multiplied by 36 GEMMs and transformed back. The forward GEMMs run on our
 // small GEMM with the transformed filter packed in its panel order (once per plan, or once per call), reading the
 // transformed tiles in place: OpenBLAS spent a fifth of UNet inference packing both operands again for every chunk
 // (measured on the UNet's shapes: 1.1-1.2x faster at 128-256 channels, 2.5-4.8x for the deep layers' 16-64 tiles).
@@ -35,7 +34,7 @@ int gk_winograd_applies(const gk_conv_geom *g) {
 
 // Tile rows per chunk: transformed in + out of a chunk near GK_WINO_CHUNK_BYTES, at least GK_WINO_MIN_TILES tiles.
 static int64_t chunk_rows(const gk_wino_plan *p, int64_t chans) {
-    int64_t tiles = GK_WINO_CHUNK_BYTES / (p->planes * 4 * chans);
+    int64_t tiles = GK_WINO_CHUNK_BYTES / (36 * 4 * chans);
     if (tiles < GK_WINO_MIN_TILES) tiles = GK_WINO_MIN_TILES;
     int64_t r = tiles / p->ntx;
     if (r < 1) r = 1;
@@ -57,16 +56,6 @@ static int64_t whole_filter_blocks(const gk_wino_plan *p, int64_t nchunk) { retu
 // its output lies inside a concatenation), so its blocks depend on the channels only.
 static int64_t prepared_blocks(const gk_wino_plan *p) { return blocks_for(1, p->cout, 32); }
 
-// F(6x6,3x3) for prepared (inference) filters where the output is large enough that 6x6 tiles waste little on the
-// edges. Measured (UNet inference, Zen 5, 1 thread): see PERFORMANCE.md. Training keeps F(4x4,3x3) (its filter
-// gradient and backward data are built on it, and it is the more accurate).
-#ifndef GK_WINO6_MIN_OUT
-#define GK_WINO6_MIN_OUT 24
-#endif
-static int64_t tile_size(const gk_conv_geom *g, int prepared) {
-    return prepared && g->out[1] >= GK_WINO6_MIN_OUT && g->out[2] >= GK_WINO6_MIN_OUT ? 6 : 4;
-}
-
 typedef struct {
     gk_wino_plan p;
     const float *x, *w, *bias;
@@ -75,16 +64,10 @@ typedef struct {
     int flip, act;
 } fwd_ctx;
 
-// Packs the `rows` x cin matrix of each plane (row-major at u + k*uks) into dst + k*dks, in the small GEMM's panel
-// order.
-static void pack_planes(int64_t planes, const float *u, int64_t uks, int64_t rows, int64_t cin, float *dst, int64_t dks) {
-    for (int64_t k = 0; k < planes; k++) gk_small_gemm_pack(0, rows, cin, u + k * uks, cin, dst + k * dks);
-}
-
-// The transformed filter of output rows [o0, o1) (row-major planes at u + k*ks).
-static void transform_filter(const fwd_ctx *c, int64_t o0, int64_t o1, float *u, int64_t ks) {
-    if (c->p.m == 6) gk_wino6_filter(c->w, c->p.cin, o0, o1, u, ks);
-    else gk_wino_filter(c->w, c->flip ? c->p.cin : c->p.cout, c->flip ? c->p.cout : c->p.cin, c->flip, o0, o1, u, ks);
+// Packs the `rows` x cin matrix of each of the 36 planes (row-major at u + k*uks) into dst + k*dks, in the small
+// GEMM's panel order.
+static void pack_planes(const float *u, int64_t uks, int64_t rows, int64_t cin, float *dst, int64_t dks) {
+    for (int64_t k = 0; k < 36; k++) gk_small_gemm_pack(0, rows, cin, u + k * uks, cin, dst + k * dks);
 }
 
 // Transforms and packs whole output blocks (the packing order depends on the block's rows), each through a
@@ -97,9 +80,9 @@ static void filter_part(void *vc, int part, int nparts) {
         int64_t o0, o1;
         gk_range(c->p.cout, (int)ob, (int)c->nob, &o0, &o1);
         const int64_t tks = gk_wino_kstride((o1 - o0) * c->p.cin);
-        float *tmp = gk_alloc(sizeof(float) * (size_t)(c->p.planes * tks));
-        transform_filter(c, o0, o1, tmp, tks);
-        pack_planes(c->p.planes, tmp, tks, o1 - o0, c->p.cin, c->uw + o0 * c->p.cin, c->uks);   // the block's panels sit at its rows
+        float *tmp = gk_alloc(sizeof(float) * (size_t)(36 * tks));
+        gk_wino_filter(c->w, c->flip ? c->p.cin : c->p.cout, c->flip ? c->p.cout : c->p.cin, c->flip, o0, o1, tmp, tks);
+        pack_planes(tmp, tks, o1 - o0, c->p.cin, c->uw + o0 * c->p.cin, c->uks);   // the block's panels sit at its rows
         gk_free(tmp);
     }
 }
@@ -111,11 +94,10 @@ static void fwd_part(void *vc, int part, int nparts) {
     const int64_t T = rup8(c->R * p->ntx), obmax = (p->cout + c->nob - 1) / c->nob;
     int64_t lo, hi;
     gk_range(c->nchunk * c->nob, part, nparts, &lo, &hi);
-    const int64_t planes = p->planes;
-    float *v = gk_alloc(sizeof(float) * (size_t)(planes * gk_wino_kstride(p->cin * T)));
-    float *m = gk_alloc(sizeof(float) * (size_t)(planes * gk_wino_kstride(obmax * T)));
+    float *v = gk_alloc(sizeof(float) * (size_t)(36 * gk_wino_kstride(p->cin * T)));
+    float *m = gk_alloc(sizeof(float) * (size_t)(36 * gk_wino_kstride(obmax * T)));
     const int64_t ubks = gk_wino_kstride(obmax * p->cin);
-    float *ub = c->uw ? NULL : gk_alloc(sizeof(float) * (size_t)(2 * planes * ubks));
+    float *ub = c->uw ? NULL : gk_alloc(sizeof(float) * (size_t)(72 * ubks));
     int64_t have = -1;
     for (int64_t u = lo; u < hi; u++) {
         const int64_t ch = u / c->nob, ob = u % c->nob;
@@ -124,7 +106,7 @@ static void fwd_part(void *vc, int part, int nparts) {
         if (ch != have) {
             gk_wino_input(p, c->x, 0, p->cin, r0, r1, v, vks, ld);
             if (ld > nt)   // the padding columns are multiplied too (their results are never read): keep them finite
-                for (int64_t k = 0; k < planes; k++)
+                for (int64_t k = 0; k < 36; k++)
                     for (int64_t ci = 0; ci < p->cin; ci++) memset(v + k * vks + ci * ld + nt, 0, sizeof(float) * (size_t)(ld - nt));
         }
         have = ch;
@@ -135,11 +117,11 @@ static void fwd_part(void *vc, int part, int nparts) {
         int64_t uks = c->uks;
         if (!c->uw) {   // one chunk: transform just this block of the filter, while the GEMMs can read it hot
             uks = ubks;
-            transform_filter(c, o0, o1, ub + planes * ubks, uks);
-            pack_planes(planes, ub + planes * ubks, uks, o1 - o0, p->cin, ub, uks);
+            gk_wino_filter(c->w, c->flip ? p->cin : p->cout, c->flip ? p->cout : p->cin, c->flip, o0, o1, ub + 36 * ubks, uks);
+            pack_planes(ub + 36 * ubks, uks, o1 - o0, p->cin, ub, uks);
             ublk = ub;
         }
-        for (int64_t k = 0; k < planes; k++)
+        for (int64_t k = 0; k < 36; k++)
             gk_small_gemm(GK_SG_PACKED, o1 - o0, ld, p->cin, ublk + k * uks, 0, v + k * vks, ld, NULL, 0,
                           m + k * mks, ld);
         gk_wino_output(p, m, mks, ld, o0, o1, r0, r1, c->bias, c->act, c->y);
@@ -163,28 +145,25 @@ static void run_forward(const gk_wino_plan *p, const float *x, const float *w, c
     } else if (c.nchunk > 1) {   // the transformed filter is reused by every chunk: transform it once
         c.nob = whole_filter_blocks(p, c.nchunk);
         c.uks = gk_wino_kstride(p->cout * p->cin);
-        c.uw = gk_alloc(sizeof(float) * (size_t)(p->planes * c.uks));
+        c.uw = gk_alloc(sizeof(float) * (size_t)(36 * c.uks));
         gk_parallel(gk_parts_for(c.nob, 400.0 * (double)p->cout * (double)p->cin), filter_part, &c);
     } else {              // one chunk: output-channel blocks of ~GK_WINO_UBLOCK_BYTES transformed filter each
-        int64_t rows = GK_WINO_UBLOCK_BYTES / (p->planes * 4 * p->cin);
+        int64_t rows = GK_WINO_UBLOCK_BYTES / (36 * 4 * p->cin);
         rows = rows < 16 ? 16 : rows;
         c.nob = (p->cout + rows - 1) / rows;
         if (c.nob < blocks_for(1, p->cout, 32)) c.nob = blocks_for(1, p->cout, 32);
     }
-    const double flops = 2.0 * (double)p->planes * (double)p->cout * (double)p->cin * (double)(p->rows * p->ntx);
+    const double flops = 72.0 * (double)p->cout * (double)p->cin * (double)(p->rows * p->ntx);
     gk_parallel(gk_parts_for(c.nchunk * c.nob, flops), fwd_part, &c);
     if (!prepared) gk_free(c.uw);
 }
 
-int64_t gk_winograd_prepared_floats(const gk_conv_geom *g) {
-    const int64_t m = tile_size(g, 1);
-    return (m + 2) * (m + 2) * gk_wino_kstride(g->cout * g->cin);
-}
+int64_t gk_winograd_prepared_floats(const gk_conv_geom *g) { return 36 * gk_wino_kstride(g->cout * g->cin); }
 
 void gk_winograd_prepare(const gk_conv_geom *g, const float *w, float *u) {
     GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cin, g->cout, g->in[1], g->in[2], g->out[1], g->out[2],
-                                       g->pad_lo[1], g->pad_lo[2], tile_size(g, 1));
+                                       g->pad_lo[1], g->pad_lo[2]);
     fwd_ctx c = {.p = p, .w = w, .uw = u, .uks = gk_wino_kstride(g->cout * g->cin), .nob = prepared_blocks(&p)};
     gk_parallel(gk_parts_for(c.nob, 400.0 * (double)g->cout * (double)g->cin), filter_part, &c);
 }
@@ -193,7 +172,7 @@ void gk_winograd_forward_act(const gk_conv_geom *g, const float *x, const float 
                              const float *prepared, float *y) {
     GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cin, g->cout, g->in[1], g->in[2], g->out[1], g->out[2],
-                                       g->pad_lo[1], g->pad_lo[2], tile_size(g, prepared != NULL));
+                                       g->pad_lo[1], g->pad_lo[2]);
     run_forward(&p, x, w, prepared, 0, bias, act, y);
 }
 
@@ -201,6 +180,6 @@ void gk_winograd_forward_act(const gk_conv_geom *g, const float *x, const float 
 void gk_winograd_backward_data(const gk_conv_geom *g, const float *dy, const float *w, float *dx) {
     GK_FTZ_SCOPE;
     gk_wino_plan p = gk_wino_make_plan(g->batch, g->cout, g->cin, g->out[1], g->out[2], g->in[1], g->in[2],
-                                       2 - g->pad_lo[1], 2 - g->pad_lo[2], 4);
+                                       2 - g->pad_lo[1], 2 - g->pad_lo[2]);
     run_forward(&p, dy, w, NULL, 1, NULL, GK_ACT_NONE, dx);
 }

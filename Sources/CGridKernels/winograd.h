@@ -3,7 +3,6 @@
 #ifndef GK_WINOGRAD_H
 #define GK_WINOGRAD_H
 #include "gk_internal.h"
-#include <string.h>
 
 /// 3x3, stride 1, dilation 1, groups 1, 2-D, pad_lo in 0...2, enough channels and output that Winograd pays.
 GK_HIDDEN int gk_winograd_applies(const gk_conv_geom *g);
@@ -22,7 +21,6 @@ GK_HIDDEN void gk_winograd_backward_filter(const gk_conv_geom *g, const float *x
 /// numbered across the batch: row r is tile row r % nty of image r / nty; chunk t-indices run (row, tx).
 typedef struct {
     int64_t batch, cin, cout, ih, iw, oh, ow, ph, pw;
-    int64_t m, planes;        // output tile size (4: F(4x4,3x3), 6: F(6x6,3x3)), transformed planes (m + 2)^2
     int64_t ntx, nty, rows;   // tiles per tile row, tile rows per image, tile rows in the batch
 } gk_wino_plan;
 
@@ -31,31 +29,7 @@ typedef struct {
 GK_INLINE int64_t gk_wino_kstride(int64_t n) { return ((n + 31) & ~(int64_t)31) + 16; }
 
 GK_HIDDEN gk_wino_plan gk_wino_make_plan(int64_t batch, int64_t cin, int64_t cout, int64_t ih, int64_t iw,
-                                         int64_t oh, int64_t ow, int64_t ph, int64_t pw, int64_t m);
-
-/// dst[q*L + t] = src[m t + q - pw] for q < m (0 outside [0, iw) or when src is NULL), t < L: a row split by column
-/// phase, so each 1-D pass of a transform is a plain loop over tiles that the compiler vectorises.
-GK_INLINE void gk_wino_split_row(const int m, const float *restrict src, int64_t iw, int64_t pw, int64_t L,
-                                 float *restrict dst) {
-    if (!src) {
-        memset(dst, 0, sizeof(float) * (size_t)(m * L));
-        return;
-    }
-    int64_t lo = (pw + m - 1) / m, hi = iw + pw >= m ? (iw + pw - m) / m + 1 : 0;   // tiles whose m columns all exist
-    if (hi > L) hi = L;
-    if (lo > hi) lo = hi;
-    const float *restrict s = src + m * lo - pw;
-    for (int64_t t = 0; t < hi - lo; t++)   // m contiguous loads, one store into each phase row
-        for (int q = 0; q < m; q++) dst[q * L + lo + t] = s[m * t + q];
-    for (int64_t t = 0; t < L; t++) {
-        if (t == lo) t = hi;
-        if (t >= L) break;
-        for (int64_t q = 0; q < m; q++) {
-            int64_t col = m * t + q - pw;
-            dst[q * L + t] = col >= 0 && col < iw ? src[col] : 0.0f;
-        }
-    }
-}
+                                         int64_t oh, int64_t ow, int64_t ph, int64_t pw);
 
 /// V[k*ks + (c-c0)*cs + t] = (B^T d B)[k] of input channels [c0, c1), tile rows [r0, r1).
 GK_HIDDEN void gk_wino_input(const gk_wino_plan *p, const float *x, int64_t c0, int64_t c1, int64_t r0, int64_t r1,
@@ -70,13 +44,6 @@ GK_HIDDEN void gk_wino_grad_output(const gk_wino_plan *p, const float *dy, int64
 /// channels, g = w[r][c]; flip = 1 (backward data): rows are input channels, g = w[c][r] rotated by 180 degrees.
 GK_HIDDEN void gk_wino_filter(const float *w, int64_t cout, int64_t cin, int flip, int64_t r0, int64_t r1, float *u,
                               int64_t ks);
-/// F(6x6,3x3) (inference: forward with a prepared filter only): the input and output transforms as above, on 64
-/// planes; U[k*ks + (r-r0)*cin + c] = (G g G^T)[k] of output channels [r0, r1), g = w[r][c].
-GK_HIDDEN void gk_wino6_input(const gk_wino_plan *p, const float *x, int64_t c0, int64_t c1, int64_t r0, int64_t r1,
-                              float *v, int64_t ks, int64_t cs);
-GK_HIDDEN void gk_wino6_output(const gk_wino_plan *p, const float *m, int64_t ks, int64_t cs, int64_t o0, int64_t o1,
-                               int64_t r0, int64_t r1, const float *bias, int act, float *y);
-GK_HIDDEN void gk_wino6_filter(const float *w, int64_t cin, int64_t r0, int64_t r1, float *u, int64_t ks);
 /// dw[o][c][3x3] = G^T (sum over s < ns of du[s*ss + k*ks + (o-o0)*cin + c]) G for o in [o0, o1).
 GK_HIDDEN void gk_wino_filter_grad(const float *du, int64_t ns, int64_t ss, int64_t ks, int64_t cout, int64_t cin,
                                    int64_t o0, int64_t o1, float *dw);

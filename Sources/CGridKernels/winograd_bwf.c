@@ -90,7 +90,7 @@ static void dbias_part(void *vc, int part, int nparts) {
 void gk_winograd_backward_filter(const gk_conv_geom *g, const float *x, const float *dy, float *dw, float *dbias) {
     GK_FTZ_SCOPE;
     bwf_ctx c = {.p = gk_wino_make_plan(g->batch, g->cin, g->cout, g->in[1], g->in[2], g->out[1], g->out[2],
-                                        g->pad_lo[1], g->pad_lo[2], 4),
+                                        g->pad_lo[1], g->pad_lo[2]),
                  .x = x, .dy = dy, .dw = dw};
     const gk_wino_plan *p = &c.p;
     int64_t tiles = GK_WINO_BWF_CHUNK_BYTES / (36 * 4 * (p->cin + p->cout));

@@ -2,19 +2,46 @@
 //   input  V = B^T d B (6x6 -> 6x6), filter U = G g G^T (3x3 -> 6x6), output y = A^T m A (6x6 -> 4x4),
 //   and for the filter gradient A dY A^T (4x4 -> 6x6) and G^T dU G (6x6 -> 3x3).
 // Every transform runs along a tile row at once: the rows it reads are first split by column phase (column
-// 4*tx + q -> [q][tx], gk_wino_split_row), so each 1-D pass is a plain loop over tx that the compiler vectorises.
+// 4*tx + q -> [q][tx]), so each 1-D pass is a plain loop over tx that the compiler vectorises.
 #include "winograd.h"
 #include <math.h>
 #include <string.h>
 
 gk_wino_plan gk_wino_make_plan(int64_t batch, int64_t cin, int64_t cout, int64_t ih, int64_t iw, int64_t oh,
-                               int64_t ow, int64_t ph, int64_t pw, int64_t m) {
+                               int64_t ow, int64_t ph, int64_t pw) {
     gk_wino_plan p = {.batch = batch, .cin = cin, .cout = cout, .ih = ih, .iw = iw, .oh = oh, .ow = ow,
-                      .ph = ph, .pw = pw, .m = m, .planes = (m + 2) * (m + 2)};
-    p.ntx = (ow + m - 1) / m;
-    p.nty = (oh + m - 1) / m;
+                      .ph = ph, .pw = pw};
+    p.ntx = (ow + 3) / 4;
+    p.nty = (oh + 3) / 4;
     p.rows = batch * p.nty;
     return p;
+}
+
+// dst[q*L + t] = src[4t + q - pw] (0 outside [0, iw) or when src is NULL), t < L.
+GK_INLINE void split_row(const float *restrict src, int64_t iw, int64_t pw, int64_t L, float *restrict dst) {
+    if (!src) {
+        memset(dst, 0, sizeof(float) * (size_t)(4 * L));
+        return;
+    }
+    int64_t lo = (pw + 3) / 4, hi = iw + pw >= 4 ? (iw + pw - 4) / 4 + 1 : 0;   // tiles whose 4 columns all exist
+    if (hi > L) hi = L;
+    if (lo > hi) lo = hi;
+    float *restrict q0 = dst, *restrict q1 = dst + L, *restrict q2 = dst + 2 * L, *restrict q3 = dst + 3 * L;
+    const float *restrict s = src + 4 * lo - pw;
+    for (int64_t t = 0; t < hi - lo; t++) {
+        q0[lo + t] = s[4 * t];
+        q1[lo + t] = s[4 * t + 1];
+        q2[lo + t] = s[4 * t + 2];
+        q3[lo + t] = s[4 * t + 3];
+    }
+    for (int64_t t = 0; t < L; t++) {
+        if (t == lo) t = hi;
+        if (t >= L) break;
+        for (int64_t q = 0; q < 4; q++) {
+            int64_t col = 4 * t + q - pw;
+            dst[q * L + t] = col >= 0 && col < iw ? src[col] : 0.0f;
+        }
+    }
 }
 
 // The 1-D passes, over n independent columns; every stream is its own restrict pointer so they vectorise
@@ -78,7 +105,7 @@ GK_CLONES static void input_k(const gk_wino_plan *p, const float *x, int64_t c0,
             const float *plane = x + (n * p->cin + c) * isz;
             for (int64_t i = 0; i < 6; i++) {
                 const int64_t yy = y0 + i;
-                gk_wino_split_row(4, yy >= 0 && yy < p->ih ? plane + yy * p->iw : NULL, p->iw, p->pw, L, xq + i * 4 * L);
+                split_row(yy >= 0 && yy < p->ih ? plane + yy * p->iw : NULL, p->iw, p->pw, L, xq + i * 4 * L);
             }
             // columns: B^T d (all 4 phases at once)
             const int64_t e4 = 4 * L;
@@ -146,7 +173,7 @@ GK_CLONES static void grad_output_k(const gk_wino_plan *p, const float *dy, int6
             const int64_t n = r / p->nty, y0 = (r % p->nty) * 4;
             const float *plane = dy + (n * p->cout + o) * osz;
             for (int64_t i = 0; i < 4; i++)
-                gk_wino_split_row(4, y0 + i < p->oh ? plane + (y0 + i) * p->ow : NULL, p->ow, 0, nt, dq + i * e4);
+                split_row(y0 + i < p->oh ? plane + (y0 + i) * p->ow : NULL, p->ow, 0, nt, dq + i * e4);
             // columns: A dY (A is 6x4)
             pass_a(e4, dq, dq + e4, dq + 2 * e4, dq + 3 * e4, s, s + e4, s + 2 * e4, s + 3 * e4, s + 4 * e4,
                    s + 5 * e4);
@@ -251,13 +278,11 @@ GK_CLONES static void filter_grad_k(const float *du, int64_t ns, int64_t ss, int
 // Clones cannot carry hidden visibility, so the internal entry points are thin wrappers.
 void gk_wino_input(const gk_wino_plan *p, const float *x, int64_t c0, int64_t c1, int64_t r0, int64_t r1, float *v,
                    int64_t ks, int64_t cs) {
-    if (p->m == 6) gk_wino6_input(p, x, c0, c1, r0, r1, v, ks, cs);
-    else input_k(p, x, c0, c1, r0, r1, v, ks, cs);
+    input_k(p, x, c0, c1, r0, r1, v, ks, cs);
 }
 void gk_wino_output(const gk_wino_plan *p, const float *m, int64_t ks, int64_t cs, int64_t o0, int64_t o1, int64_t r0,
                     int64_t r1, const float *bias, int act, float *y) {
-    if (p->m == 6) gk_wino6_output(p, m, ks, cs, o0, o1, r0, r1, bias, act, y);
-    else output_k(p, m, ks, cs, o0, o1, r0, r1, bias, act, y);
+    output_k(p, m, ks, cs, o0, o1, r0, r1, bias, act, y);
 }
 void gk_wino_grad_output(const gk_wino_plan *p, const float *dy, int64_t o0, int64_t o1, int64_t r0, int64_t r1,
                          float *w, int64_t ks, int64_t cs) {

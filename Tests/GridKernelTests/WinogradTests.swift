@@ -40,6 +40,26 @@ extension GridKernelTests {
         }
     }
 
+    /// A plan prepares a filter once for its batch, then runs it on the whole batch or on one image at a time (where
+    /// the output lies inside a concatenation): the prepared form must not depend on the batch it was made for.
+    /// 16 -> 128 channels at 40 x 40 packs in different output blocks at batch 1 and 3 if the batch decides.
+    @Test("a filter prepared for one batch serves another")
+    func winogradPreparedAcrossBatches() {
+        let c = ConvCase(name: "3x3 16->128 40x40", cin: 16, cout: 128, input: [40, 40], kernel: [3, 3], padLo: [1, 1])
+        var r = Rand(29)
+        let w = r.array(c.geom(batch: 1).wCount), b = r.array(128)
+        for (prepareBatch, runBatch) in [(1, 3), (3, 1)] {
+            var gp = c.geom(batch: prepareBatch), g = c.geom(batch: runBatch)
+            let x = r.array(g.xCount)
+            var prepared = [Float](repeating: .nan, count: Int(gk_conv_prepared_floats(&gp)))
+            gk_conv_prepare(&gp, w, &prepared)
+            var plain = [Float](repeating: .nan, count: g.yCount), fromPrepared = plain
+            gk_conv_forward_fused(&g, x, w, b, nil, Int32(GK_ACT_NONE), &plain)
+            gk_conv_forward_prepared(&g, x, w, prepared, b, nil, Int32(GK_ACT_NONE), &fromPrepared)
+            expectSame(fromPrepared, plain, "prepared at batch \(prepareBatch), run at batch \(runBatch)")
+        }
+    }
+
     @Test("winograd forward without bias equals forward with zero bias")
     func winogradNoBias() {
         var g = winogradCases[0].geom(batch: 1)
