@@ -62,7 +62,8 @@ struct BenchCommand: ParsableCommand {
                 }
             }
             if json { try printJSON(records) } else {
-                print("CPU kernel level: \(GridRuntime.cpuLevel == 3 ? "AVX-512" : GridRuntime.cpuLevel == 2 ? "AVX2+FMA" : "baseline")")
+                print("CPU kernel level: \(GridRuntime.cpuLevel == 3 ? "AVX-512" : GridRuntime.cpuLevel == 2 ? "AVX2+FMA" : "baseline"), "
+                      + String(format: "FMA peak %.0f GFLOP/s per core (measured)", Bench.peakGFLOPsPerCore))
                 print(Bench.table(records))
             }
         }

@@ -117,6 +117,8 @@ void gk_set_fp_control(unsigned csr);
 void gk_keep_freed_memory(void);
 /// 3 = AVX-512, 2 = AVX2+FMA, 1 = baseline: which clone the loader picked.
 int gk_cpu_level(void);
+/// One core's FP32 FMA rate in GFLOP/s, measured (~12 ms) with the widest vectors the kernels use on this CPU.
+double gk_fma_peak_gflops(void);
 
 #ifdef __cplusplus
 }

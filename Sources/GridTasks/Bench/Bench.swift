@@ -6,6 +6,7 @@ import GridTensor
 import GridAutograd
 import GridNN
 import GridModels
+import CGridKernels
 
 /// One of the four workloads of `shared/bench/torch_ref.py` that `gridcnn bench` times (the raw value is the CLI name):
 /// `srcnn` (batch 16 of 2x64x64), `unet` (batch 4 of 2x128x128), `wavenet` (one 16000-sample one-hot sequence, 256
@@ -26,7 +27,7 @@ public struct BenchRecord: Codable, Sendable {
     /// Achieved GFLOP/s, from the FLOP count PyTorch's FLOP counter gives for the same workload (so it compares directly
     /// with the peer's figure).
     public var gflops: Double
-    /// `gflops` as a percentage of the assumed FP32 peak of 100 GFLOP/s per core times `threads`.
+    /// `gflops` as a percentage of the measured FP32 FMA peak per core (`Bench.peakGFLOPsPerCore`) times `threads`.
     public var percentOfPeak: Double
     /// Timed runs the minimum was taken over.
     public var repeats: Int
@@ -34,8 +35,9 @@ public struct BenchRecord: Codable, Sendable {
 
 /// `gridcnn bench`: times the training step and the inference pass of the peer workloads.
 public enum Bench {
-    /// Per-core FP32 peak assumed for "% of peak" (AVX-512 FMA on this Zen 4 machine, measured with a GEMM).
-    static let peakGFLOPsPerCore = 100.0
+    /// Per-core FP32 peak for "% of peak": measured once on this CPU with the widest vectors the kernels use (Zen 4
+    /// runs 512-bit FMAs at the 256-bit rate, ~120 GFLOP/s; Zen 5 at twice it).
+    public static let peakGFLOPsPerCore = gk_fma_peak_gflops()
 
     /// GFLOP per step as counted by torch.utils.flop_counter on torch_ref.py's workloads (train, inference).
     static let flops: [BenchWorkload: (train: Double, infer: Double)] = [

@@ -19,7 +19,7 @@ public struct KernelBenchRecord: Codable, Sendable {
     public var ms: [Double]
     /// GFLOP/s per pass, counting direct-convolution FLOPs (2 * N * Cout * Cin/groups * kernel size * output size).
     public var gflops: [Double]
-    /// `gflops` as a percentage of the assumed FP32 peak of 100 GFLOP/s per core times `threads`.
+    /// `gflops` as a percentage of the measured FP32 FMA peak per core (`Bench.peakGFLOPsPerCore`) times `threads`.
     public var percentOfPeak: [Double]
 }
 
