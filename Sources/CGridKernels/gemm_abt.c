@@ -15,10 +15,7 @@
 #define ABT_SB 48   // streamed rows per cache block: 48 rows x 4 KB = 192 KB of L2 (multiple of 3 and 4)
 #endif
 
-typedef float v8f __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));   // unaligned access
-// Macros, not functions: a function taking or returning v8f would have a different ABI in each clone.
-#define ld(p) (*(const v8u *)(p))
+#include "gk_vec.h"
 #define shuf __builtin_shufflevector
 
 // Sums of 8 accumulators, each ((l0+l1) + (l2+l3)) + ((l4+l5) + (l6+l7)): the same tree for every element (so
@@ -37,7 +34,10 @@ GK_INLINE void reduce8(const v8f *v, float *out) {
 // Measured on Zen 4 (AVX2), 1 thread: with 32 or fewer rows on one side OpenBLAS's packing and its edge tiles
 // cost it 10-170% (16 x 256 x 16000: 55 vs 67 GF/s); from 64 x 64 up it is as fast or faster (packed panels
 // stay in L1), and below ~128 positions the per-chunk reduction no longer amortises (32 x 64 x 64: -10%).
+// The AVX-512 body (Zen 5, 1 thread) against OpenBLAS 0.3.21, which runs its Haswell kernel there: 1.0-3x from 64
+// positions up at every m, n measured (8..256 x 16..576: 64 x 576 x 4096 even, 16 x 16 x 256 3x), 0.5-0.9x below.
 int gk_gemm_abt_applies(int64_t m, int64_t n, int64_t p) {
+    if (gk_wide()) return p >= 64;
     return (m < n ? m : n) <= 32 && p >= 128;
 }
 
@@ -91,7 +91,51 @@ GK_INLINE void block(const int sr, const int rr, int64_t len, const float *restr
         }
 }
 
-#define ABT_BLOCK(SR, RR) block(SR, RR, len, s + i0 * lds + p0, lds, r + j0 * ldr + p0, ldr, first, \
+#if GK_HAVE_WIDE
+// block() for AVX-512: 16-float accumulators (up to 4 x 4 of 32 registers), positions 16 at a time; each
+// accumulator's halves are added before the same reduction tree, so an element's sum depends on p and the data only
+// (not the same bits as the 8-float body's: another lane split).
+GK_INLINE void block16(const int sr, const int rr, int64_t len, const float *restrict s, int64_t lds,
+                       const float *restrict r, int64_t ldr, int first, float *restrict c, int64_t csi, int64_t csj) {
+    v16f acc[4][4];
+    for (int i = 0; i < sr; i++)
+        for (int j = 0; j < rr; j++) acc[i][j] = splat16(0.0f);
+    int64_t p = 0;
+    for (; p + 16 <= len; p += 16) {
+        v16f rv[4];
+        for (int j = 0; j < rr; j++) rv[j] = ld16(r + j * ldr + p);
+        for (int i = 0; i < sr; i++) {
+            const v16f sv = ld16(s + i * lds + p);
+            for (int j = 0; j < rr; j++) acc[i][j] = sv * rv[j] + acc[i][j];
+        }
+    }
+    if (p < len) {   // last 1..15 positions: zero-padded copies, same lanes as a full step
+        float st[4][16] = {{0}}, rt[4][16] = {{0}};
+        for (int i = 0; i < sr; i++)
+            for (int64_t q = p; q < len; q++) st[i][q - p] = s[i * lds + q];
+        for (int j = 0; j < rr; j++)
+            for (int64_t q = p; q < len; q++) rt[j][q - p] = r[j * ldr + q];
+        for (int j = 0; j < rr; j++)
+            for (int i = 0; i < sr; i++) acc[i][j] = ld16(st[i]) * ld16(rt[j]) + acc[i][j];
+    }
+    v8f flat[16];
+    float sum[16];
+    for (int k = sr * rr; k < 16; k++) flat[k] = (v8f){0};
+    for (int i = 0; i < sr; i++)
+        for (int j = 0; j < rr; j++)
+            flat[i * rr + j] = __builtin_shufflevector(acc[i][j], acc[i][j], 0, 1, 2, 3, 4, 5, 6, 7) +
+                               __builtin_shufflevector(acc[i][j], acc[i][j], 8, 9, 10, 11, 12, 13, 14, 15);
+    reduce8(flat, sum);
+    if (sr * rr > 8) reduce8(flat + 8, sum + 8);
+    for (int i = 0; i < sr; i++)
+        for (int j = 0; j < rr; j++) {
+            float *e = c + i * csi + j * csj;
+            *e = first ? sum[i * rr + j] : *e + sum[i * rr + j];
+        }
+}
+#endif
+
+#define ABT_BLOCK(SR, RR) ABT_BLOCK_FN(SR, RR, len, s + i0 * lds + p0, lds, r + j0 * ldr + p0, ldr, first, \
                                 c + i0 * csi + j0 * csj, csi, csj)
 // Streamed rows [s0, s1) of one cache block (SF at a time, then the rest) against resident rows [j0, j0 + RR).
 #define ABT_COLUMN(SF, RR)                                                                                    \
@@ -127,6 +171,7 @@ GK_INLINE void block(const int sr, const int rr, int64_t len, const float *restr
 // at 3 vectors per 12 FMAs; 4 x 3 (4 per 12) only for few streamed rows that are a multiple of 4 but not of 3
 // (4, 8, 16: there the thin 1- or 2-row edge blocks of 3 x 4 cost more; measured 16 x 256: +9%, 32 x 32: -8%).
 // Either way every element gets the same sums in the same order.
+#define ABT_BLOCK_FN block
 GK_CLONES static void abt_k(int64_t ns, int64_t nr, int64_t p, const float *s, int64_t lds, const float *r,
                             int64_t ldr, int accumulate, float *c, int64_t csi, int64_t csj) {
     if (ns <= 20 && ns % 4 == 0 && ns % 3 != 0) {
@@ -135,6 +180,16 @@ GK_CLONES static void abt_k(int64_t ns, int64_t nr, int64_t p, const float *s, i
         ABT_LOOPS(3, 4)
     }
 }
+
+#if GK_HAVE_WIDE
+#undef ABT_BLOCK_FN
+#define ABT_BLOCK_FN block16
+// 4 x 4 blocks of 16-float accumulators: 8 vector loads per 16 FMAs.
+GK_WIDE static void abt_k_wide(int64_t ns, int64_t nr, int64_t p, const float *s, int64_t lds, const float *r,
+                               int64_t ldr, int accumulate, float *c, int64_t csi, int64_t csj) {
+    ABT_LOOPS(4, 4)
+}
+#endif
 
 void gk_gemm_abt(int64_t m, int64_t n, int64_t p, const float *a, int64_t lda, const float *b, int64_t ldb,
                  int accumulate, float *c, int64_t ldc) {
@@ -147,6 +202,13 @@ void gk_gemm_abt(int64_t m, int64_t n, int64_t p, const float *a, int64_t lda, c
         return;
     }
     // The smaller side is streamed (its chunk rows must fit L2); C^T = B A^T is the same loop with strides swapped.
+#if GK_HAVE_WIDE
+    if (gk_wide()) {
+        if (m <= n) abt_k_wide(m, n, p, a, lda, b, ldb, accumulate, c, ldc, 1);
+        else abt_k_wide(n, m, p, b, ldb, a, lda, accumulate, c, 1, ldc);
+        return;
+    }
+#endif
     if (m <= n) abt_k(m, n, p, a, lda, b, ldb, accumulate, c, ldc, 1);
     else abt_k(n, m, p, b, ldb, a, lda, accumulate, c, 1, ldc);
 }

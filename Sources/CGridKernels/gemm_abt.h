@@ -4,7 +4,7 @@
 #define GK_GEMM_ABT_H
 #include "gk_internal.h"
 
-/// 1 where gk_gemm_abt beats OpenBLAS (gk_sgemm) for this shape, measured on AVX2 (Zen 4).
+/// 1 where gk_gemm_abt beats OpenBLAS (gk_sgemm) for this shape, measured on AVX2 (Zen 4) and AVX-512 (Zen 5).
 GK_HIDDEN int gk_gemm_abt_applies(int64_t m, int64_t n, int64_t p);
 /// C[m x n] (ldc) = (accumulate ? C : 0) + A[m x p] (lda) * B[n x p]^T (ldb), row-major. Single-threaded
 /// (callers split work into disjoint blocks of C per thread). Each element is its start value plus, for each
