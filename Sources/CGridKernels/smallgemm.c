@@ -1,14 +1,15 @@
 // Small-K GEMM: C = start + op(A) * B for the short, wide products of convolutions (M and K of 32..256, N of
 // thousands of positions, B rows ldb = image size apart). OpenBLAS copies all of B into panels in a separate
-// pass (~16% of a WaveNet step) and needs C pre-filled. Here C is done in strips of SG_NV*8 columns: the first
-// SG_MR-row block of a strip reads B's K rows in place and keeps a contiguous copy of that strip (at most
-// 16 KB, in L1) for the strip's other row blocks; only A (M*K floats) is packed, once per call or, for weights that
+// pass (~16% of a WaveNet step) and needs C pre-filled. Here C is done in strips of 16 (AVX-512: 32) columns: the
+// first 6-row (8-row) block of a strip reads B's K rows in place and keeps a contiguous copy of that strip (at most
+// 16 KB (32 KB), in L1) for the strip's other row blocks; only A (M*K floats) is packed, once per call or, for weights that
 // serve many calls (conv tiles, WaveNet layers), once by the caller (GK_SG_PACKED: packing per call cost 6-20%).
 // B may be several blocks of rows at a fixed offset from each other (the taps of a 1-D convolution read in place).
 // The start value (bias, plus a start matrix: C itself or an addend) is loaded into the accumulators, so C is
 // written once and a residual sum costs no pass of its own.
 // Every element is start + a[0]*b[0] + a[1]*b[1] + ... added in k order (one FMA each on FMA CPUs), in the vector
-// blocks and in the scalar edge alike: results do not depend on the blocking or on where a tile starts.
+// blocks and in the scalar edge alike: results do not depend on the blocking, on where a tile starts or on which
+// body (smallgemm_kernel.h) runs. The packed A's row blocks follow the body's row count (gk_wide() decides both).
 #include "smallgemm.h"
 #include "gk_vec.h"
 
