@@ -4,7 +4,7 @@
 #define GK_SMALLGEMM_H
 #include "gk_internal.h"
 
-/// 1 where gk_small_gemm beats OpenBLAS (gk_sgemm) for this shape, measured on AVX2 (Zen 4).
+/// 1 where gk_small_gemm beats OpenBLAS (gk_sgemm) for this shape, measured on AVX2 (Zen 4) and AVX-512 (Zen 5).
 GK_HIDDEN int gk_small_gemm_applies(int64_t m, int64_t n, int64_t k);
 /// C[m x n] (ldc) = (accumulate ? C : bias[row], or 0 where bias is NULL) + op(A)[m x k] * B[k x n] (ldb),
 /// row-major; trans_a: A is stored k x m (lda) instead of m x k. Single-threaded. Each element is its start
