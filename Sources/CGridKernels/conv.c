@@ -102,7 +102,7 @@ static void forward_part(void *vc, int part, int nparts) {
 static int batched_applies(const gk_conv_geom *g, const gk_dims *d) {
     const int64_t K = d->cin_g * d->kvol, P = g->batch * d->osz;
     return g->groups == 1 && g->batch > 1 && d->osz <= 64 && K * P <= ((int64_t)1 << 20) &&
-           gk_small_gemm_applies(g->cout, P, K);
+           gk_small_gemm_applies_everywhere(g->cout, P, K);
 }
 
 typedef struct {

@@ -16,7 +16,7 @@ int gk_taps_applies(const gk_conv_geom *g, int which) {
                       d.od == 1 && d.oh == 1 && g->cin >= 8 && g->cout >= 8 && d.ow >= 64;
     // The forward only where the one-GEMM interior runs (per-tap OpenBLAS GEMMs lose to im2col + small GEMM there).
     const int64_t n = d.ow < TAPS_TILE ? d.ow : TAPS_TILE;
-    return shape && (which != 0 || gk_small_gemm_applies(g->cout, n, d.kw * g->cin));
+    return shape && (which != 0 || gk_small_gemm_applies_everywhere(g->cout, n, d.kw * g->cin));
 }
 
 typedef struct {

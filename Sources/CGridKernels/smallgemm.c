@@ -63,6 +63,10 @@
 // 64 x 1024 x 2048: 1.6x, the transposed 2x2 convolutions' 1024 x 64 x 512: 2.4x).
 int gk_small_gemm_applies(int64_t m, int64_t n, int64_t k) {
     if (gk_wide()) return m >= 1 && k >= 1 && k <= 2048 && n >= 16;
+    return gk_small_gemm_applies_everywhere(m, n, k);
+}
+
+int gk_small_gemm_applies_everywhere(int64_t m, int64_t n, int64_t k) {
     return m >= 1 && m <= 512 && k >= 1 && k <= 256 && n >= 512;
 }
 

@@ -6,6 +6,9 @@
 
 /// 1 where gk_small_gemm beats OpenBLAS (gk_sgemm) for this shape, measured on AVX2 (Zen 4) and AVX-512 (Zen 5).
 GK_HIDDEN int gk_small_gemm_applies(int64_t m, int64_t n, int64_t k);
+/// The shapes where it wins on every machine (the AVX2 rule): what path decisions use, so that a geometry takes the
+/// same kernel path, and gives the same bits, on AVX2 and AVX-512 machines alike.
+GK_HIDDEN int gk_small_gemm_applies_everywhere(int64_t m, int64_t n, int64_t k);
 /// C[m x n] (ldc) = (accumulate ? C : bias[row], or 0 where bias is NULL) + op(A)[m x k] * B[k x n] (ldb),
 /// row-major; trans_a: A is stored k x m (lda) instead of m x k. Single-threaded. Each element is its start
 /// value plus the products added one at a time in k order (fused where the CPU has FMA), so results do not
