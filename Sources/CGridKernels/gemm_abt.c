@@ -31,6 +31,21 @@ GK_INLINE void reduce8(const v8f *v, float *out) {
     *(v8u *)out = shuf(h[0], h[1], 0, 1, 2, 3, 8, 9, 10, 11) + shuf(h[0], h[1], 4, 5, 6, 7, 12, 13, 14, 15);
 }
 
+// The sr x rr accumulators of a block, in (i, j) order in flat[0, sr*rr), zero-padded to whole groups of 8, reduced,
+// then stored to C (first) or added to it.
+GK_INLINE void store_sums(const int sr, const int rr, v8f *flat, int first, float *restrict c, int64_t csi,
+                          int64_t csj) {
+    float sum[16];
+    for (int k = sr * rr; k < 16; k++) flat[k] = (v8f){0};
+    reduce8(flat, sum);
+    if (sr * rr > 8) reduce8(flat + 8, sum + 8);
+    for (int i = 0; i < sr; i++)
+        for (int j = 0; j < rr; j++) {
+            float *e = c + i * csi + j * csj;
+            *e = first ? sum[i * rr + j] : *e + sum[i * rr + j];
+        }
+}
+
 // Measured on Zen 4 (AVX2), 1 thread: with 32 or fewer rows on one side OpenBLAS's packing and its edge tiles
 // cost it 10-170% (16 x 256 x 16000: 55 vs 67 GF/s); from 64 x 64 up it is as fast or faster (packed panels
 // stay in L1), and below ~128 positions the per-chunk reduction no longer amortises (32 x 64 x 64: -10%).
@@ -76,19 +91,10 @@ GK_INLINE void block(const int sr, const int rr, int64_t len, const float *restr
         for (int j = 0; j < rr; j++)
             for (int i = 0; i < sr; i++) acc[i][j] = ld(st[i]) * ld(rt[j]) + acc[i][j];
     }
-    // Accumulators in (i, j) order, zero-padded to whole groups of 8, reduced, then added to C.
     v8f flat[16];
-    float sum[16];
-    for (int k = sr * rr; k < 16; k++) flat[k] = (v8f){0};
     for (int i = 0; i < sr; i++)
         for (int j = 0; j < rr; j++) flat[i * rr + j] = acc[i][j];
-    reduce8(flat, sum);
-    if (sr * rr > 8) reduce8(flat + 8, sum + 8);
-    for (int i = 0; i < sr; i++)
-        for (int j = 0; j < rr; j++) {
-            float *e = c + i * csi + j * csj;
-            *e = first ? sum[i * rr + j] : *e + sum[i * rr + j];
-        }
+    store_sums(sr, rr, flat, first, c, csi, csj);
 }
 
 #if GK_HAVE_WIDE
@@ -119,19 +125,11 @@ GK_INLINE void block16(const int sr, const int rr, int64_t len, const float *res
             for (int i = 0; i < sr; i++) acc[i][j] = ld16(st[i]) * ld16(rt[j]) + acc[i][j];
     }
     v8f flat[16];
-    float sum[16];
-    for (int k = sr * rr; k < 16; k++) flat[k] = (v8f){0};
     for (int i = 0; i < sr; i++)
         for (int j = 0; j < rr; j++)
             flat[i * rr + j] = __builtin_shufflevector(acc[i][j], acc[i][j], 0, 1, 2, 3, 4, 5, 6, 7) +
                                __builtin_shufflevector(acc[i][j], acc[i][j], 8, 9, 10, 11, 12, 13, 14, 15);
-    reduce8(flat, sum);
-    if (sr * rr > 8) reduce8(flat + 8, sum + 8);
-    for (int i = 0; i < sr; i++)
-        for (int j = 0; j < rr; j++) {
-            float *e = c + i * csi + j * csj;
-            *e = first ? sum[i * rr + j] : *e + sum[i * rr + j];
-        }
+    store_sums(sr, rr, flat, first, c, csi, csj);
 }
 #endif
 

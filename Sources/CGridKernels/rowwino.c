@@ -106,6 +106,34 @@ GK_INLINE void output_tiles(const float *restrict m, int64_t mstride, float bias
 
 typedef struct { float *V, *xrow, *phase, *m, *orow; } rw_scratch;
 
+// One unit's place (image n, output rows [oy0, oy0 + rows), columns [ox0, ox0 + width) in nvec vectors of 8 tiles)
+// and its transformed input, which both bodies of rw_unit start from.
+typedef struct {
+    int64_t n, oy0, rows, nvec, ox0, width, vcs, vks;
+} rw_span;
+
+GK_INLINE rw_span rw_begin(const rw_ctx *c, int64_t un, const rw_scratch *sc) {
+    const gk_dims *d = &c->d;
+    const int64_t tc = c->tc, b = un / c->ntc % c->nrb, ch = un % c->ntc;
+    rw_span s = {.n = un / (c->nrb * c->ntc), .oy0 = b * c->rb, .vcs = c->vrows * RW_N * tc, .vks = RW_N * tc};
+    s.rows = (s.oy0 + c->rb < d->oh ? s.oy0 + c->rb : d->oh) - s.oy0;
+    const int64_t t0 = ch * tc, tn = t0 + tc < c->tiles ? tc : c->tiles - t0;
+    s.nvec = cdiv(tn, 8);
+    s.ox0 = 4 * t0;
+    s.width = 4 * tn < d->ow - s.ox0 ? 4 * tn : d->ow - s.ox0;
+    rw_transform_input(d, c->x + s.n * c->cin * d->ih * d->iw, c->cin, s.oy0 - d->ph, s.rows + d->kh - 1,
+                       s.ox0 - d->pw, s.nvec, tc, s.vcs, sc->xrow, sc->phase, sc->V);
+    return s;
+}
+
+// Output row r of the unit for channels [o0, o0 + ob) from orow ([o][4 tc]), then the activation.
+GK_INLINE void rw_store_row(const rw_ctx *c, const rw_span *s, int64_t r, int64_t o0, int ob, const float *orow) {
+    const gk_dims *d = &c->d;
+    float *dst = c->y + ((s->n * c->cout + o0) * d->oh + s->oy0 + r) * d->ow + s->ox0;
+    for (int o = 0; o < ob; o++) memcpy(dst + o * d->osz, orow + o * 4 * c->tc, sizeof(float) * (size_t)s->width);
+    if (c->act) gk_activate_rows(c->act, ob, s->width, d->osz, NULL, dst);
+}
+
 // The products of rw_unit_wide: 16 tiles of NR (1 or 2) output rows per register block, so OB x NR accumulators of
 // 16 floats; half: only the first 8 tiles exist (the other lanes are zero). Each sum is the same FMA chain in the
 // same (channel, kernel row) order as in products(): both give the same bits.
@@ -135,13 +163,8 @@ GK_CLONES static void rw_unit(const rw_ctx *c, int64_t un, const rw_scratch *sc)
     const gk_dims *d = &c->d;
     const int64_t tc = c->tc;
     float *restrict V = sc->V, *restrict m = sc->m, *restrict orow = sc->orow;
-    const int64_t n = un / (c->nrb * c->ntc), b = un / c->ntc % c->nrb, ch = un % c->ntc;
-    const int64_t oy0 = b * c->rb, oy1 = oy0 + c->rb < d->oh ? oy0 + c->rb : d->oh, rows = oy1 - oy0;
-    const int64_t t0 = ch * tc, tn = t0 + tc < c->tiles ? tc : c->tiles - t0, nvec = cdiv(tn, 8);
-    const int64_t ox0 = 4 * t0, width = 4 * tn < d->ow - ox0 ? 4 * tn : d->ow - ox0;
-    const int64_t vcs = c->vrows * RW_N * tc, vks = RW_N * tc;
-    rw_transform_input(d, c->x + n * c->cin * d->ih * d->iw, c->cin, oy0 - d->ph, rows + d->kh - 1, ox0 - d->pw, nvec, tc,
-                       vcs, sc->xrow, sc->phase, V);
+    const rw_span sp = rw_begin(c, un, sc);
+    const int64_t rows = sp.rows, nvec = sp.nvec, vcs = sp.vcs, vks = sp.vks;
     for (int64_t r = 0; r < rows; r++)
         for (int64_t o0 = 0; o0 < c->cout; o0 += RW_OB) {
             const int ob = (int)(c->cout - o0 < RW_OB ? c->cout - o0 : RW_OB);
@@ -159,9 +182,7 @@ GK_CLONES static void rw_unit(const rw_ctx *c, int64_t un, const rw_scratch *sc)
                         output_tiles(m + (o * RW_NV + s) * 8, RW_OB * RW_NV * 8, c->bias ? c->bias[o0 + o] : 0.0f,
                                      orow + o * 4 * tc + 32 * (tv + s));
             }
-            float *dst = c->y + ((n * c->cout + o0) * d->oh + oy0 + r) * d->ow + ox0;
-            for (int o = 0; o < ob; o++) memcpy(dst + o * d->osz, orow + o * 4 * tc, sizeof(float) * (size_t)width);
-            if (c->act) gk_activate_rows(c->act, ob, width, d->osz, NULL, dst);
+            rw_store_row(c, &sp, r, o0, ob, orow);
         }
 }
 
@@ -172,13 +193,8 @@ GK_WIDE static void rw_unit_wide(const rw_ctx *c, int64_t un, const rw_scratch *
     const gk_dims *d = &c->d;
     const int64_t tc = c->tc;
     float *restrict V = sc->V, *restrict m = sc->m, *restrict orow = sc->orow;
-    const int64_t n = un / (c->nrb * c->ntc), b = un / c->ntc % c->nrb, ch = un % c->ntc;
-    const int64_t oy0 = b * c->rb, oy1 = oy0 + c->rb < d->oh ? oy0 + c->rb : d->oh, rows = oy1 - oy0;
-    const int64_t t0 = ch * tc, tn = t0 + tc < c->tiles ? tc : c->tiles - t0, nvec = cdiv(tn, 8);
-    const int64_t ox0 = 4 * t0, width = 4 * tn < d->ow - ox0 ? 4 * tn : d->ow - ox0;
-    const int64_t vcs = c->vrows * RW_N * tc, vks = RW_N * tc, ors = RW_OB * 4 * tc;
-    rw_transform_input(d, c->x + n * c->cin * d->ih * d->iw, c->cin, oy0 - d->ph, rows + d->kh - 1, ox0 - d->pw, nvec, tc,
-                       vcs, sc->xrow, sc->phase, V);
+    const rw_span sp = rw_begin(c, un, sc);
+    const int64_t rows = sp.rows, nvec = sp.nvec, vcs = sp.vcs, vks = sp.vks, ors = RW_OB * 4 * tc;
     for (int64_t r = 0; r < rows; r += 2) {
         const int nr = rows - r >= 2 ? 2 : 1;
         for (int64_t o0 = 0; o0 < c->cout; o0 += RW_OB) {
@@ -200,12 +216,7 @@ GK_WIDE static void rw_unit_wide(const rw_ctx *c, int64_t un, const rw_scratch *
                             output_tiles(m + (o * 2 + rr) * 16 + 8 * h, RW_OB * 32, c->bias ? c->bias[o0 + o] : 0.0f,
                                          orow + rr * ors + o * 4 * tc + 32 * (tv + h));
             }
-            for (int rr = 0; rr < nr; rr++) {
-                float *dst = c->y + ((n * c->cout + o0) * d->oh + oy0 + r + rr) * d->ow + ox0;
-                for (int o = 0; o < ob; o++)
-                    memcpy(dst + o * d->osz, orow + rr * ors + o * 4 * tc, sizeof(float) * (size_t)width);
-                if (c->act) gk_activate_rows(c->act, ob, width, d->osz, NULL, dst);
-            }
+            for (int rr = 0; rr < nr; rr++) rw_store_row(c, &sp, r + rr, o0, ob, orow + rr * ors);
         }
     }
 }

@@ -26,12 +26,6 @@
 #define SGK_ATTR GK_CLONES
 #define SGK_INNER
 #include "smallgemm_kernel.h"
-#undef SGK_VW
-#undef SGK_MR
-#undef SGK_NV
-#undef SGK_NAME
-#undef SGK_ATTR
-#undef SGK_INNER
 
 #if GK_HAVE_WIDE
 // The AVX-512 body: 8 x 32 blocks = 16 accumulators of 16 floats. Measured on WaveNet's layer GEMMs (Zen 5, 1
@@ -44,12 +38,6 @@
 #define SGK_ATTR GK_WIDE
 #define SGK_INNER GK_WIDE
 #include "smallgemm_kernel.h"
-#undef SGK_VW
-#undef SGK_MR
-#undef SGK_NV
-#undef SGK_NAME
-#undef SGK_ATTR
-#undef SGK_INNER
 #define SG_MR_NOW (gk_wide() ? 8 : 6)
 #else
 #define SG_MR_NOW 6

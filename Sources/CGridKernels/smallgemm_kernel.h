@@ -3,7 +3,7 @@
 //   SGK_VW 16: 16-float vectors, 8 x 32 blocks (16 of 32 registers), AVX-512 only, with a masked last strip in
 //              place of the scalar edge.
 // Needs SGK_VW, SGK_MR, SGK_NV, SGK_NAME (the entry point's name), SGK_ATTR (its attributes) and SGK_INNER (the
-// inlined helpers' attributes). Every element is
+// inlined helpers' attributes); it undefines them at the end. Every element is
 // start + a[0]*b[0] + a[1]*b[1] + ... in k order, one FMA each, in every block, strip and edge: both bodies give
 // the same bits.
 #if SGK_VW == 16
@@ -167,3 +167,12 @@ SGK_ATTR static void SGK_NAME(int64_t m, int64_t n, int64_t k, const float *rest
 #undef SGK_ROWS_CASE
 #undef SGK_TILE_R
 #undef SGK_STRIP
+#undef SGK_CAT
+#undef SGK_CAT2
+// The parameters too, so the next width defines them afresh.
+#undef SGK_VW
+#undef SGK_MR
+#undef SGK_NV
+#undef SGK_NAME
+#undef SGK_ATTR
+#undef SGK_INNER
